@@ -1,0 +1,23 @@
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/services', '<rootDir>/charts'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  injectGlobals: false,
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'node'],
+  // './x.js' in TS source resolves to x.ts
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@airlock/source'] },
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } },
+    ],
+  },
+  // ESM mode keeps each suite's module graph in the worker
+  workerIdleMemoryLimit: '512MB',
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['services/*/src/**/*.ts', '!**/generated/**', '!services/*/src/main.ts'],
+};

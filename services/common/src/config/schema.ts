@@ -1,0 +1,59 @@
+// The settings every Airlock process reads. Keys are the environment variable names, so a
+// validation error names exactly what to fix. Services add their own slices (module.config).
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const seconds = z.coerce.number().min(0).max(3600);
+
+export const baseConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: port.default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Serves /metrics (and /healthz, /readyz) apart from public traffic. Unset: main port. */
+    AIRLOCK_INTERNAL_PORT: port.optional(),
+    AIRLOCK_PUBLIC_URL: z.url({ message: 'must be an absolute URL' }).default('http://localhost:8080'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** Embedded PGlite and the dev encryption key live here when DATABASE_URL is unset. */
+    AIRLOCK_DATA_DIR: z.string().min(1).default('.data'),
+    AIRLOCK_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    AIRLOCK_DB_WAIT_SECONDS: seconds.default(60),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60000).default(1000),
+    /** base64 of 32 bytes, or "id:base64,id:base64" with the current key first (rotation). */
+    AIRLOCK_ENCRYPTION_KEY: z.string().min(1).optional(),
+    AIRLOCK_CORS_ORIGINS: list.default([]),
+    AIRLOCK_TRUSTED_PROXIES: list.default([]),
+    AIRLOCK_BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 4mb')
+      .default('4mb'),
+    AIRLOCK_SHUTDOWN_DELAY_SECONDS: seconds.optional(),
+    AIRLOCK_SHUTDOWN_TIMEOUT_SECONDS: seconds.default(25),
+    AIRLOCK_AIRGAPPED: bool.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    // Production never falls back to the embedded stand-ins: they are not durable or shared.
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'AIRLOCK_ENCRYPTION_KEY'] as const) {
+      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+export type BaseConfig = z.output<typeof baseConfigSchema>;

@@ -1,0 +1,115 @@
+// The database: Postgres when DATABASE_URL is set, otherwise embedded PGlite (real Postgres
+// in WASM) on disk, migrated at open. PGlite is for all-in-one and development only; config
+// refuses it in production.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { createPgAdapter, pgConfig } from './pg-adapter.js';
+import { applyMigrations, MIGRATIONS_DIR, type SqlSession } from './migrate.js';
+import { inScope, scopedClient, type ScopedClient, type Tx } from './scope.js';
+
+export interface Db {
+  readonly kind: 'postgres' | 'pglite';
+  /** Unscoped. On org-scoped tables it sees nothing under RLS: use forOrg/system. */
+  readonly prisma: PrismaClient;
+  /** Queries confined to one org. */
+  forOrg(orgId: string): ScopedClient;
+  /** Queries across orgs (token lookup by hash, platform admin, audit ingest). */
+  readonly system: ScopedClient;
+  inOrg<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  asSystem<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  /** Postgres URL; unset selects PGlite. */
+  url?: string;
+  /** PGlite folder, or "memory://" for a throwaway in-memory database. */
+  pgliteDir?: string;
+  poolSize?: number;
+  migrationsDir?: string;
+}
+
+function wrap(kind: Db['kind'], prisma: PrismaClient, close: () => Promise<void>): Db {
+  const system = scopedClient(prisma, { system: true });
+  return {
+    kind,
+    prisma,
+    system,
+    forOrg: (orgId) => scopedClient(prisma, { orgId }),
+    inOrg: (orgId, fn) => inScope(prisma, { orgId }, fn),
+    asSystem: (fn) => inScope(prisma, { system: true }, fn),
+    async ping() {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    close,
+  };
+}
+
+export async function openDb(options: DbOptions): Promise<Db> {
+  if (options.url) {
+    const prisma = new PrismaClient({
+      adapter: createPgAdapter(options.url, {
+        max: options.poolSize ?? 10,
+        connectionTimeoutMillis: 5_000,
+        // A dead server must not hang a request forever: fail the query instead.
+        query_timeout: 30_000,
+      }),
+    });
+    return wrap('postgres', prisma, () => prisma.$disconnect());
+  }
+  const dir = options.pgliteDir ?? 'memory://';
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true }); // PGlite does not create parents
+  const pglite = await PGlite.create(dir);
+  await applyMigrations(pgliteSession(pglite), options.migrationsDir ?? MIGRATIONS_DIR);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return wrap('pglite', prisma, async () => {
+    await prisma.$disconnect();
+    await pglite.close();
+  });
+}
+
+export function pgliteSession(db: PGlite): SqlSession {
+  return {
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+  };
+}
+
+/** Waits for Postgres to accept connections (up to waitSeconds), then migrates it. */
+export async function migratePostgres(
+  url: string,
+  { waitSeconds = 60, migrationsDir = MIGRATIONS_DIR, onWait }: { waitSeconds?: number; migrationsDir?: string; onWait?: (e: Error) => void } = {},
+): Promise<string[]> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const client = new pg.Client({ ...pgConfig(url), connectionTimeoutMillis: 5_000 });
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      if (Date.now() >= deadline) throw e;
+      onWait?.(e as Error);
+      await new Promise((r) => setTimeout(r, 1_000));
+      continue;
+    }
+    try {
+      return await applyMigrations(
+        {
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+          query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+        },
+        migrationsDir,
+      );
+    } finally {
+      await client.end();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// One error type for the platform. `code` is API: clients branch on it, so codes are added,
+// never renamed (test/errors.test.ts pins the list). `message` is safe to show; `cause`
+// stays internal. Anything that is not an exposed AirlockError becomes internal_error.
+
+/** Every error code the platform can return, with its HTTP status. Sorted. */
+export const ERROR_CODES = {
+  bad_request: 400,
+  conflict: 409,
+  forbidden: 403,
+  internal_error: 500,
+  invalid_json: 400,
+  not_found: 404,
+  not_implemented: 501,
+  payload_too_large: 413,
+  rate_limited: 429,
+  service_unavailable: 503,
+  unauthenticated: 401,
+  unsupported_media_type: 415,
+  validation_failed: 400,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface AirlockErrorOptions {
+  /** Internal detail for logs; never sent to the client. */
+  cause?: unknown;
+  /** Structured, client-safe detail (e.g. validation issues by JSON path). */
+  details?: unknown;
+  /** Extra response headers, e.g. Retry-After. */
+  headers?: Record<string, string>;
+}
+
+export class AirlockError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: unknown;
+  readonly headers?: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, options: AirlockErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AirlockError';
+    this.code = code;
+    this.status = ERROR_CODES[code];
+    this.details = options.details;
+    this.headers = options.headers;
+  }
+
+  /** Messages below 500 are written for the client; 5xx messages may name internals. */
+  get expose(): boolean {
+    return this.status < 500 || this.code === 'not_implemented' || this.code === 'service_unavailable';
+  }
+}
+
+export function isAirlockError(e: unknown): e is AirlockError {
+  return e instanceof AirlockError;
+}

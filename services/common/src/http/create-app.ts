@@ -1,0 +1,86 @@
+import express, { type Express, type Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import { httpMetrics } from '../metrics.js';
+import { errorHandler, notFound } from './error-handler.js';
+import { healthRoutes, metricsRoute, type Readiness } from './health.js';
+import { requestId } from './request-context.js';
+import { corsAllowlist, securityHeaders } from './security.js';
+
+export interface AppOptions {
+  logger: Logger;
+  metrics: Registry;
+  readiness: Readiness;
+  /** Module routers; each mounts its own full prefixes (/api/v1/…), as behind the Ingress. */
+  routers: Router[];
+  corsOrigins: readonly string[];
+  trustedProxies: readonly string[];
+  bodyLimit: string;
+  /** False when /metrics is served on the internal port instead. */
+  serveMetrics: boolean;
+}
+
+/** The HTTP app every service (and all-in-one) runs: same middleware, same error shape. */
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Client IPs (audit, throttling) come from X-Forwarded-For only when the hop is a proxy
+  // we were told to trust; otherwise the socket address.
+  app.set('trust proxy', options.trustedProxies.length > 0 ? [...options.trustedProxies] : false);
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestId);
+  app.use(httpMetrics(options.metrics));
+  app.use(securityHeaders());
+  app.use((_req, res, next) => {
+    // Responses carry tenant data and credentials: no shared cache may keep them.
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(corsAllowlist(options.corsOrigins));
+  app.use(accessLog(options.logger));
+  app.use(express.json({ limit: options.bodyLimit, strict: true }));
+  app.use(express.urlencoded({ extended: false, limit: options.bodyLimit }));
+
+  app.use(healthRoutes(options.readiness));
+  if (options.serveMetrics) app.use(metricsRoute(options.metrics));
+  for (const router of options.routers) app.use(router);
+
+  app.use(notFound);
+  app.use(errorHandler(options.logger));
+  return app;
+}
+
+/** The internal port's app: probes and metrics only. */
+export function createInternalApp(options: Pick<AppOptions, 'logger' | 'metrics' | 'readiness'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestId);
+  app.use(healthRoutes(options.readiness));
+  app.use(metricsRoute(options.metrics));
+  app.use(notFound);
+  app.use(errorHandler(options.logger));
+  return app;
+}
+
+/** One line per request: method, path without query string (it may hold codes), status, time. */
+function accessLog(logger: Logger): express.RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') return;
+      logger.info(
+        {
+          requestId: req.id,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - start) / 1e6,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+
+/** A dependency /readyz checks, e.g. the database or Redis. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface Readiness {
+  checks: ReadinessCheck[];
+  /** Set while shutting down, so load balancers stop sending before connections close. */
+  draining: boolean;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs every check; the result names each dependency's state but never error text. */
+export async function probe(readiness: Readiness): Promise<{ ready: boolean; checks: Record<string, string> }> {
+  const results = await Promise.all(
+    readiness.checks.map(async ({ name, check }) => {
+      try {
+        await withTimeout(check(), CHECK_TIMEOUT_MS);
+        return [name, 'ok'] as const;
+      } catch {
+        return [name, 'unavailable'] as const;
+      }
+    }),
+  );
+  const checks = Object.fromEntries(results);
+  return { ready: !readiness.draining && results.every(([, s]) => s === 'ok'), checks };
+}
+
+/** /healthz: the process is alive (no dependency checks, so Redis down never restarts pods). */
+export function healthRoutes(readiness: Readiness): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const { ready, checks } = await probe(readiness);
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ok' : readiness.draining ? 'draining' : 'unavailable',
+      checks,
+    });
+  });
+  return router;
+}
+
+export function metricsRoute(registry: Registry): Router {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+  return router;
+}

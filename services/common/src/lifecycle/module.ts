@@ -1,0 +1,46 @@
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import type { BaseConfig } from '../config/schema.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { Db } from '../db/client.js';
+import type { ReadinessCheck } from '../http/health.js';
+import type { Logger } from '../logger.js';
+import type { RedisHandle } from '../redis/client.js';
+
+export type ModuleName = 'audit' | 'gateway' | 'identity' | 'rbac';
+
+/** What every module is built from. Passed in, never imported: tests hand in their own. */
+export interface ModuleDeps {
+  config: BaseConfig;
+  logger: Logger;
+  db: Db;
+  redis: RedisHandle;
+  metrics: Registry;
+  keyring: Keyring;
+  clock: () => Date;
+}
+
+export interface ModuleInstance {
+  /** Mounted at the app root; registers the module's full route prefixes. */
+  router: Router;
+  /** Extra /readyz checks beyond the database and Redis. */
+  readiness?: ReadinessCheck[];
+  /** Background work (consumers, subscribers), started after the server listens. */
+  start?(): Promise<void>;
+  /** Stops background work; called in reverse start order on shutdown. */
+  stop?(): Promise<void>;
+  /** Idempotent demo data for all-in-one; returns lines to show the operator once. */
+  seedDemo?(): Promise<string[]>;
+}
+
+/**
+ * A service as a module: its name, the route prefixes it owns (the route map), its own
+ * config slice (checked only when the module runs), and how to build it.
+ */
+export interface AirlockModule<C = unknown> {
+  name: ModuleName;
+  routePrefixes: readonly string[];
+  configSchema?: z.ZodType<C>;
+  init(deps: ModuleDeps & { moduleConfig: C }): Promise<ModuleInstance> | ModuleInstance;
+}

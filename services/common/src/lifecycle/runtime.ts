@@ -1,0 +1,88 @@
+// Opens what every module needs: config, logger, database, Redis, metrics, key ring.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseConfig, ConfigError } from '../config/load.js';
+import { baseConfigSchema, type BaseConfig } from '../config/schema.js';
+import { parseKeyring, type Keyring } from '../crypto/keyring.js';
+import { openDb } from '../db/client.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createMetrics } from '../metrics.js';
+import { openRedis } from '../redis/client.js';
+import type { ModuleDeps } from './module.js';
+
+type Env = Record<string, string | undefined>;
+
+export function loadBaseConfig(env: Env): BaseConfig {
+  return parseConfig(baseConfigSchema, env);
+}
+
+/**
+ * The key ring from AIRLOCK_ENCRYPTION_KEY. Outside production a missing key is generated
+ * once into the data folder, so `npm start` needs no setup; production requires the key.
+ */
+export function loadKeyring(config: BaseConfig): Keyring {
+  let value = config.AIRLOCK_ENCRYPTION_KEY;
+  if (!value) {
+    if (config.NODE_ENV === 'production') throw new ConfigError('invalid config: AIRLOCK_ENCRYPTION_KEY: is required');
+    const file = path.join(config.AIRLOCK_DATA_DIR, 'encryption.key');
+    if (!existsSync(file)) {
+      mkdirSync(config.AIRLOCK_DATA_DIR, { recursive: true });
+      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+    }
+    value = readFileSync(file, 'utf8').trim();
+  }
+  try {
+    return parseKeyring(value);
+  } catch (e) {
+    throw new ConfigError(`invalid config: AIRLOCK_ENCRYPTION_KEY: ${(e as Error).message}`);
+  }
+}
+
+export interface Runtime extends ModuleDeps {
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: BaseConfig, service: string, logger?: Logger): Promise<Runtime> {
+  const log = logger ?? createLogger({ level: config.LOG_LEVEL, service });
+  const keyring = loadKeyring(config);
+  if (config.NODE_ENV !== 'production' && (!config.DATABASE_URL || !config.REDIS_URL)) {
+    log.warn(
+      { database: config.DATABASE_URL ? 'postgres' : 'pglite', redis: config.REDIS_URL ? 'redis' : 'memory' },
+      'embedded stand-ins in use: fine for a trial, not for production',
+    );
+  }
+  let redisDown = false;
+  const redis = openRedis({
+    url: config.REDIS_URL,
+    nodeEnv: config.NODE_ENV,
+    commandTimeoutMs: config.AIRLOCK_REDIS_COMMAND_TIMEOUT_MS,
+    onError: (e) => {
+      // One line per outage, not one per reconnect attempt.
+      if (!redisDown) log.warn({ err: e.message }, 'redis unavailable; retrying');
+      redisDown = true;
+    },
+  });
+  redis.client.on('ready', () => {
+    if (redisDown) log.info('redis connection restored');
+    redisDown = false;
+  });
+  const db = await openDb({
+    url: config.DATABASE_URL,
+    pgliteDir: path.join(config.AIRLOCK_DATA_DIR, 'pglite'),
+    poolSize: config.AIRLOCK_DB_POOL_SIZE,
+  });
+  return {
+    config,
+    logger: log,
+    db,
+    redis,
+    metrics: createMetrics(service),
+    keyring,
+    clock: () => new Date(),
+    async close() {
+      await redis.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { rbacModule } from './module.js';

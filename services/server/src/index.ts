@@ -1,0 +1,1 @@
+export { MODULES, TARGETS, isTarget, modulesFor, type Target } from './modules.js';
