@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '.data/**', '.tools/**', 'coverage/**'] },
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '.data/**', '.tools/**', 'coverage/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

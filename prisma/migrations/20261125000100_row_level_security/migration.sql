@@ -19,11 +19,13 @@ CREATE POLICY org_isolation ON "orgs"
   USING (airlock_is_system() OR "id" = airlock_current_org())
   WITH CHECK (airlock_is_system() OR "id" = airlock_current_org());
 
--- Platform-level upstreams (org_id NULL) are readable by every org, writable only by the platform.
+-- Platform-level upstreams (org_id NULL) are readable by every org (but not by an unscoped
+-- query), writable only by the platform.
 ALTER TABLE "upstreams" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "upstreams" FORCE ROW LEVEL SECURITY;
 CREATE POLICY org_isolation ON "upstreams"
-  USING (airlock_is_system() OR "org_id" = airlock_current_org() OR "org_id" IS NULL)
+  USING (airlock_is_system() OR "org_id" = airlock_current_org()
+         OR ("org_id" IS NULL AND airlock_current_org() IS NOT NULL))
   WITH CHECK (airlock_is_system() OR "org_id" = airlock_current_org());
 
 ALTER TABLE "memberships" ENABLE ROW LEVEL SECURITY;

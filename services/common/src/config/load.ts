@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** A bad or missing setting. The message is one line naming the variable. */
 export class ConfigError extends Error {

@@ -8,9 +8,12 @@ const bool = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 const seconds = z.coerce.number().min(0).max(3600);
 
@@ -52,7 +55,8 @@ export const baseConfigSchema = z
     if (c.NODE_ENV !== 'production') return;
     // Production never falls back to the embedded stand-ins: they are not durable or shared.
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'AIRLOCK_ENCRYPTION_KEY'] as const) {
-      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
+      if (!c[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
     }
   });
 

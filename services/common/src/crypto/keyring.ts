@@ -19,7 +19,10 @@ export interface Keyring {
 /** Parses "base64" or "id:base64,id:base64" (current first). Throws a one-line Error. */
 export function parseKeyring(value: string): Keyring {
   const masters = new Map<string, Buffer>();
-  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new Error('no key given');
   for (const entry of entries) {
     const sep = entry.indexOf(':');

@@ -84,7 +84,11 @@ export function pgliteSession(db: PGlite): SqlSession {
 /** Waits for Postgres to accept connections (up to waitSeconds), then migrates it. */
 export async function migratePostgres(
   url: string,
-  { waitSeconds = 60, migrationsDir = MIGRATIONS_DIR, onWait }: { waitSeconds?: number; migrationsDir?: string; onWait?: (e: Error) => void } = {},
+  {
+    waitSeconds = 60,
+    migrationsDir = MIGRATIONS_DIR,
+    onWait,
+  }: { waitSeconds?: number; migrationsDir?: string; onWait?: (e: Error) => void } = {},
 ): Promise<string[]> {
   const deadline = Date.now() + waitSeconds * 1000;
   for (;;) {

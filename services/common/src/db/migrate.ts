@@ -41,19 +41,23 @@ export class MigrationError extends Error {
 
 export async function listMigrations(dir = MIGRATIONS_DIR): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Applies pending migrations; returns the names applied. */
 export async function applyMigrations(db: SqlSession, dir = MIGRATIONS_DIR): Promise<string[]> {
-  await db.exec(MIGRATIONS_TABLE);
   await db.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
   try {
+    await db.exec(MIGRATIONS_TABLE);
     const rows = await db.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
       `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
     );
     const failed = rows.find((r) => r.finished_at === null);
-    if (failed) throw new MigrationError(`migration ${failed.migration_name} previously failed; resolve it first`);
+    if (failed)
+      throw new MigrationError(`migration ${failed.migration_name} previously failed; resolve it first`);
     const done = new Map(rows.map((r) => [r.migration_name, r.checksum]));
 
     const applied: string[] = [];
@@ -63,7 +67,8 @@ export async function applyMigrations(db: SqlSession, dir = MIGRATIONS_DIR): Pro
       const known = done.get(name);
       if (known !== undefined) {
         // An edited migration means databases differ in ways nobody can see: refuse.
-        if (known !== checksum) throw new MigrationError(`migration ${name} was modified after it was applied`);
+        if (known !== checksum)
+          throw new MigrationError(`migration ${name} was modified after it was applied`);
         continue;
       }
       await db.exec('BEGIN');

@@ -9,8 +9,11 @@ export interface ReadinessCheck {
 
 export interface Readiness {
   checks: ReadinessCheck[];
-  /** Set while shutting down, so load balancers stop sending before connections close. */
-  draining: boolean;
+  /**
+   * starting: modules still starting; draining: shutting down, so load balancers stop
+   * sending before connections close. Ready only while serving and every check passes.
+   */
+  phase: 'starting' | 'serving' | 'draining';
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -24,7 +27,9 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
 }
 
 /** Runs every check; the result names each dependency's state but never error text. */
-export async function probe(readiness: Readiness): Promise<{ ready: boolean; checks: Record<string, string> }> {
+export async function probe(
+  readiness: Readiness,
+): Promise<{ ready: boolean; checks: Record<string, string> }> {
   const results = await Promise.all(
     readiness.checks.map(async ({ name, check }) => {
       try {
@@ -36,7 +41,7 @@ export async function probe(readiness: Readiness): Promise<{ ready: boolean; che
     }),
   );
   const checks = Object.fromEntries(results);
-  return { ready: !readiness.draining && results.every(([, s]) => s === 'ok'), checks };
+  return { ready: readiness.phase === 'serving' && results.every(([, s]) => s === 'ok'), checks };
 }
 
 /** /healthz: the process is alive (no dependency checks, so Redis down never restarts pods). */
@@ -48,7 +53,7 @@ export function healthRoutes(readiness: Readiness): Router {
   router.get('/readyz', async (_req, res) => {
     const { ready, checks } = await probe(readiness);
     res.status(ready ? 200 : 503).json({
-      status: ready ? 'ok' : readiness.draining ? 'draining' : 'unavailable',
+      status: ready ? 'ok' : readiness.phase === 'serving' ? 'unavailable' : readiness.phase,
       checks,
     });
   });

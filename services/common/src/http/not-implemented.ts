@@ -6,7 +6,12 @@ export function notImplementedRouter(module: string, prefixes: readonly string[]
   const router = Router();
   for (const prefix of prefixes) {
     router.use(prefix, (req, _res, next) => {
-      next(new AirlockError('not_implemented', `${module}: ${req.method} ${req.originalUrl.split('?')[0]} is not implemented yet`));
+      next(
+        new AirlockError(
+          'not_implemented',
+          `${module}: ${req.method} ${req.originalUrl.split('?')[0]} is not implemented yet`,
+        ),
+      );
     });
   }
   return router;

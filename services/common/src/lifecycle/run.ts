@@ -72,7 +72,7 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
   const started: ModuleInstance[] = [];
   const servers: Server[] = [];
   const readiness: Readiness = {
-    draining: false,
+    phase: 'starting',
     checks: [
       { name: 'database', check: () => runtime.db.ping() },
       { name: 'redis', check: () => runtime.redis.ping() },
@@ -83,8 +83,9 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
   const shutdown = (reason = 'shutdown'): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
-      readiness.draining = true;
-      const delaySeconds = config.AIRLOCK_SHUTDOWN_DELAY_SECONDS ?? (config.NODE_ENV === 'production' ? 5 : 0);
+      readiness.phase = 'draining';
+      const delaySeconds =
+        config.AIRLOCK_SHUTDOWN_DELAY_SECONDS ?? (config.NODE_ENV === 'production' ? 5 : 0);
       if (delaySeconds > 0) await new Promise((r) => setTimeout(r, delaySeconds * 1000));
       await Promise.all(servers.map((s) => closeServer(s, config.AIRLOCK_SHUTDOWN_TIMEOUT_SECONDS * 1000)));
       for (const instance of [...started].reverse()) {
@@ -101,6 +102,11 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
       instances.push(await module.init({ ...runtime, moduleConfig: moduleConfigs[i] }));
     }
     for (const instance of instances) readiness.checks.push(...(instance.readiness ?? []));
+    if (options.seedDemo && config.NODE_ENV !== 'production') {
+      const lines: string[] = [];
+      for (const instance of instances) lines.push(...((await instance.seedDemo?.()) ?? []));
+      if (lines.length > 0) options.announce?.(lines);
+    }
 
     const internal = config.AIRLOCK_INTERNAL_PORT !== undefined;
     const app = createApp({
@@ -125,14 +131,16 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
       await instance.start?.();
       started.push(instance);
     }
-    if (options.seedDemo && config.NODE_ENV !== 'production') {
-      const lines: string[] = [];
-      for (const instance of instances) lines.push(...((await instance.seedDemo?.()) ?? []));
-      if (lines.length > 0) options.announce?.(lines);
-    }
+    readiness.phase = 'serving';
     const url = urlOf(servers[0]!, config.HOST);
     logger.info(
-      { url, internalUrl, modules: options.modules.map((m) => m.name), database: runtime.db.kind, redis: runtime.redis.kind },
+      {
+        url,
+        internalUrl,
+        modules: options.modules.map((m) => m.name),
+        database: runtime.db.kind,
+        redis: runtime.redis.kind,
+      },
       'listening',
     );
     return { app, runtime, url, internalUrl, readiness, shutdown };

@@ -24,7 +24,8 @@ export function loadBaseConfig(env: Env): BaseConfig {
 export function loadKeyring(config: BaseConfig): Keyring {
   let value = config.AIRLOCK_ENCRYPTION_KEY;
   if (!value) {
-    if (config.NODE_ENV === 'production') throw new ConfigError('invalid config: AIRLOCK_ENCRYPTION_KEY: is required');
+    if (config.NODE_ENV === 'production')
+      throw new ConfigError('invalid config: AIRLOCK_ENCRYPTION_KEY: is required');
     const file = path.join(config.AIRLOCK_DATA_DIR, 'encryption.key');
     if (!existsSync(file)) {
       mkdirSync(config.AIRLOCK_DATA_DIR, { recursive: true });

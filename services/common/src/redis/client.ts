@@ -24,7 +24,12 @@ export interface RedisHandle {
   close(): Promise<void>;
 }
 
-export function openRedis({ url, nodeEnv, commandTimeoutMs, onError = () => undefined }: RedisOptions): RedisHandle {
+export function openRedis({
+  url,
+  nodeEnv,
+  commandTimeoutMs,
+  onError = () => undefined,
+}: RedisOptions): RedisHandle {
   if (!url) {
     if (nodeEnv === 'production') throw new Error('REDIS_URL is required in production');
     const client = new RedisMock() as unknown as Redis;
@@ -61,10 +66,25 @@ export function openRedis({ url, nodeEnv, commandTimeoutMs, onError = () => unde
       return dup;
     },
     ping: async () => {
+      // Right after start-up (or a blip) the client is still connecting: give it up to one
+      // command timeout before calling Redis unavailable.
+      if (client.status !== 'ready') await onceReady(client, commandTimeoutMs);
       await client.ping();
     },
     close: async () => {
       client.disconnect();
     },
   };
+}
+
+function onceReady(client: Redis, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once('ready', done);
+  });
 }

@@ -6,7 +6,12 @@ export const PLATFORM_ADMIN_USERNAME = 'admin';
 const PLATFORM_ADMIN_EMAIL = 'admin@airlock.local';
 
 // OWASP's argon2id baseline (m=19 MiB, t=2, p=1).
-const ARGON2_OPTIONS = { algorithm: 2 /* argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const ARGON2_OPTIONS = {
+  algorithm: 2 /* argon2id */,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_OPTIONS);
@@ -17,7 +22,9 @@ export function hashPassword(password: string): Promise<string> {
  * when it was created now (to be shown once), otherwise undefined. Only the hash is stored.
  */
 export async function ensurePlatformAdmin(db: Db): Promise<string | undefined> {
-  const existing = await db.prisma.localCredential.findUnique({ where: { username: PLATFORM_ADMIN_USERNAME } });
+  const existing = await db.prisma.localCredential.findUnique({
+    where: { username: PLATFORM_ADMIN_USERNAME },
+  });
   if (existing) return undefined;
   const password = randomBytes(18).toString('base64url');
   const passwordHash = await hashPassword(password);

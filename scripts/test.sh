@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what is missing, starts throwaway
+# Postgres and Redis on free ports in a temp dir, migrates, runs lint, typecheck, jest and
+# the chart checks, and stops what it started (also on failure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+PG_BIN=${TEST_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)}
+if [ -z "$PG_BIN" ] || ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Postgres server and redis-server are needed: apt-get install postgresql redis-server" >&2
+    exit 1
+  fi
+  log "installing postgresql and redis-server (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends postgresql redis-server >/dev/null
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+export TEST_PG_BIN=$PG_BIN
+
+# npm ci when node_modules is missing or older than the lockfile.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+fi
+log "prisma generate"
+npm run --silent generate >/dev/null
+
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  [ -f "$tmp/redis.pid" ] && kill "$(cat "$tmp/redis.pid")" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+log "starting Postgres and Redis in $tmp"
+mkdir -p "$tmp/pg"
+[ "$(id -u)" -eq 0 ] && chown postgres "$tmp" "$tmp/pg"
+PGPORT=$(free_port)
+as_pg "$PG_BIN/initdb" -D "$tmp/pg" -U postgres -A trust --no-sync >/dev/null
+as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg" -l "$tmp/pg.log" \
+  -o "-p $PGPORT -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" -w start >/dev/null
+REDISPORT=$(free_port)
+redis-server --port "$REDISPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log" --dir "$tmp"
+
+# The app connects as an ordinary role that owns its tables: row-level security applies to
+# it (FORCE), as it must in production. Suites clone the migrated template database.
+admin="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
+psql -q -v ON_ERROR_STOP=1 "$admin" -c "CREATE ROLE airlock LOGIN" -c "CREATE DATABASE airlock_template OWNER airlock"
+log "migrating the template database"
+DATABASE_URL="postgresql://airlock@127.0.0.1:$PGPORT/airlock_template" LOG_LEVEL=warn npm run --silent migrate
+
+export TEST_DATABASE_ADMIN_URL=$admin
+export TEST_DATABASE_TEMPLATE=airlock_template
+export TEST_DATABASE_APP_ROLE=airlock
+export TEST_REDIS_URL="redis://127.0.0.1:$REDISPORT"
+
+log "lint"
+npm run --silent lint
+log "typecheck"
+npm run --silent typecheck
+if [ -x scripts/test-chart.sh ]; then
+  log "chart tools"
+  scripts/test-chart.sh --install-only
+fi
+log "jest"
+npm test -- "$@"

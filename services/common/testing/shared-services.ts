@@ -1,0 +1,85 @@
+// The Postgres and Redis that `make test` starts (scripts/test.sh). Each suite gets its own
+// database cloned from the migrated template, owned by a role that is not a superuser, so
+// row-level security applies to tests exactly as in production.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { openDb, type Db } from '../src/db/client.js';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(`${name} is not set: run the suite with \`make test\`, which starts Postgres and Redis`);
+  return value;
+}
+
+export const testEnv = {
+  get adminUrl() {
+    return required('TEST_DATABASE_ADMIN_URL');
+  },
+  get template() {
+    return required('TEST_DATABASE_TEMPLATE');
+  },
+  get appRole() {
+    return required('TEST_DATABASE_APP_ROLE');
+  },
+  get redisUrl() {
+    return required('TEST_REDIS_URL');
+  },
+};
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export interface TestDatabase {
+  /** Connects as the application role (RLS enforced). */
+  url: string;
+  /** Connects as the superuser (RLS bypassed): for assertions and fixtures only. */
+  adminUrl: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database for one suite. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: testEnv.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${testEnv.template}" OWNER "${testEnv.appRole}"`);
+  } finally {
+    await admin.end();
+  }
+  const appUrl = new URL(withDatabase(testEnv.adminUrl, name));
+  appUrl.username = testEnv.appRole;
+  return {
+    url: appUrl.toString(),
+    adminUrl: withDatabase(testEnv.adminUrl, name),
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: testEnv.adminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A fresh database opened through the app's own Db. */
+export async function openTestDb(): Promise<{ db: Db; database: TestDatabase; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const db = await openDb({ url: database.url, poolSize: 4 });
+  return {
+    db,
+    database,
+    async close() {
+      await db.close();
+      await database.drop();
+    },
+  };
+}
