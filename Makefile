@@ -1,8 +1,9 @@
-.PHONY: up up-services test lint typecheck build image bench clean
+# The README's two commands are `npm start` (or make up) and `make test`.
+.PHONY: up test lint typecheck build image bench clean
 
 # All four services in one process on :8080, embedded PGlite under .data/, in-memory Redis.
 up:
-	npm ci --no-audit --no-fund && npm start
+	npm start
 
 # The whole suite: installs Postgres/Redis/helm when missing, starts and stops them.
 test:
@@ -12,10 +13,10 @@ lint:
 	npm run lint
 
 typecheck:
-	npm run generate && npm run typecheck
+	bash scripts/ensure-deps.sh && npm run typecheck
 
 build:
-	npm run generate && npm run build
+	bash scripts/ensure-deps.sh && npm run build
 
 image:
 	docker build -f deploy/Dockerfile -t airlock:dev .

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
 
-PG_BIN=${TEST_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)}
-if [ -z "$PG_BIN" ] || ! command -v redis-server >/dev/null; then
+# The client package alone (psql) also creates /usr/lib/postgresql/N/bin: look for initdb.
+PG_BIN=${TEST_PG_BIN:-$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)")}
+if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Postgres server and redis-server are needed: apt-get install postgresql redis-server" >&2
     exit 1
@@ -17,17 +18,11 @@ if [ -z "$PG_BIN" ] || ! command -v redis-server >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends postgresql redis-server >/dev/null
-  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 fi
 export TEST_PG_BIN=$PG_BIN
 
-# npm ci when node_modules is missing or older than the lockfile.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund
-fi
-log "prisma generate"
-npm run --silent generate >/dev/null
+bash scripts/ensure-deps.sh
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 tmp=$(mktemp -d)

@@ -19,37 +19,80 @@ const seconds = z.coerce.number().min(0).max(3600);
 
 export const baseConfigSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    PORT: port.default(8080),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    /** Serves /metrics (and /healthz, /readyz) apart from public traffic. Unset: main port. */
-    AIRLOCK_INTERNAL_PORT: port.optional(),
-    AIRLOCK_PUBLIC_URL: z.url({ message: 'must be an absolute URL' }).default('http://localhost:8080'),
+    NODE_ENV: z
+      .enum(['development', 'test', 'production'])
+      .default('development')
+      .describe('production refuses the embedded stand-ins (PGlite, in-memory Redis, generated key)'),
+    PORT: port.default(8080).describe('public HTTP port'),
+    HOST: z.string().min(1).default('0.0.0.0').describe('address to listen on'),
+    AIRLOCK_INTERNAL_PORT: port
+      .optional()
+      .describe('serves /metrics (and /healthz, /readyz) apart from public traffic; unset: /metrics on PORT'),
+    AIRLOCK_PUBLIC_URL: z
+      .url({ message: 'must be an absolute URL' })
+      .default('http://localhost:8080')
+      .describe('the URL users reach Airlock at (SSO callbacks, links)'),
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-      .optional(),
-    /** Embedded PGlite and the dev encryption key live here when DATABASE_URL is unset. */
-    AIRLOCK_DATA_DIR: z.string().min(1).default('.data'),
-    AIRLOCK_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-    AIRLOCK_DB_WAIT_SECONDS: seconds.default(60),
+      .optional()
+      .describe('Postgres; unset: embedded PGlite in AIRLOCK_DATA_DIR (not in production)'),
+    AIRLOCK_DATA_DIR: z
+      .string()
+      .min(1)
+      .default('.data')
+      .describe('embedded PGlite and the generated development key live here'),
+    AIRLOCK_DB_POOL_SIZE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(200)
+      .default(10)
+      .describe('Postgres connections per process'),
+    AIRLOCK_DB_WAIT_SECONDS: seconds
+      .default(60)
+      .describe('how long `migrate` waits for Postgres to accept connections'),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-      .optional(),
-    AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60000).default(1000),
-    /** base64 of 32 bytes, or "id:base64,id:base64" with the current key first (rotation). */
-    AIRLOCK_ENCRYPTION_KEY: z.string().min(1).optional(),
-    AIRLOCK_CORS_ORIGINS: list.default([]),
-    AIRLOCK_TRUSTED_PROXIES: list.default([]),
+      .optional()
+      .describe('Redis (rediss:// for TLS); unset: in-memory stand-in (not in production)'),
+    AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(60000)
+      .default(1000)
+      .describe('bound on every Redis command, so an outage fails fast'),
+    AIRLOCK_ENCRYPTION_KEY: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('base64 of 32 bytes, or "id:base64,id:base64" with the current key first (rotation)'),
+    AIRLOCK_CORS_ORIGINS: list
+      .default([])
+      .describe('comma-separated origins allowed to call the API from a browser'),
+    AIRLOCK_TRUSTED_PROXIES: list
+      .default([])
+      .describe('comma-separated addresses/CIDRs whose X-Forwarded-For is believed'),
     AIRLOCK_BODY_LIMIT: z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 4mb')
-      .default('4mb'),
-    AIRLOCK_SHUTDOWN_DELAY_SECONDS: seconds.optional(),
-    AIRLOCK_SHUTDOWN_TIMEOUT_SECONDS: seconds.default(25),
-    AIRLOCK_AIRGAPPED: bool.default(false),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      .default('4mb')
+      .describe('largest request body accepted (413 above)'),
+    AIRLOCK_SHUTDOWN_DELAY_SECONDS: seconds
+      .optional()
+      .describe('on SIGTERM, report not-ready this long before closing (default 5 in production, else 0)'),
+    AIRLOCK_SHUTDOWN_TIMEOUT_SECONDS: seconds
+      .default(25)
+      .describe('on SIGTERM, in-flight requests get this long to finish'),
+    AIRLOCK_AIRGAPPED: bool
+      .default(false)
+      .describe('refuse every outbound connection not explicitly allowed'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('pino log level'),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
