@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
-  roots: ['<rootDir>/services', '<rootDir>/charts'],
+  roots: ['services', 'charts'].filter((d) => existsSync(d)).map((d) => `<rootDir>/${d}`),
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   injectGlobals: false,
