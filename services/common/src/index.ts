@@ -21,3 +21,8 @@ export * from './metrics.js';
 export * from './redis/client.js';
 export * from './generated/prisma/enums.js';
 export type { Prisma, PrismaClient } from './generated/prisma/client.js';
+
+export * from './access/index.js';
+export * from './auth/index.js';
+export * from './audit/index.js';
+export * from './policy/index.js';

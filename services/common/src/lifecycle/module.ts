@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { AuditPublisher } from '../audit/publisher.js';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import type { BaseConfig } from '../config/schema.js';
@@ -18,6 +19,8 @@ export interface ModuleDeps {
   redis: RedisHandle;
   metrics: Registry;
   keyring: Keyring;
+  /** One per process: every module's audit events go through it. */
+  audit: AuditPublisher;
   clock: () => Date;
 }
 

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createAuditPublisher } from '../audit/publisher.js';
 import { parseConfig, ConfigError } from '../config/load.js';
 import { baseConfigSchema, type BaseConfig } from '../config/schema.js';
 import { parseKeyring, type Keyring } from '../crypto/keyring.js';
@@ -73,15 +74,19 @@ export async function openRuntime(config: BaseConfig, service: string, logger?: 
     pgliteDir: path.join(config.AIRLOCK_DATA_DIR, 'pglite'),
     poolSize: config.AIRLOCK_DB_POOL_SIZE,
   });
+  const metrics = createMetrics(service);
+  const audit = createAuditPublisher({ redis: redis.client, logger: log, metrics });
   return {
     config,
     logger: log,
     db,
     redis,
-    metrics: createMetrics(service),
+    metrics,
     keyring,
+    audit,
     clock: () => new Date(),
     async close() {
+      await audit.stop();
       await redis.close();
       await db.close();
     },

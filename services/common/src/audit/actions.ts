@@ -1,0 +1,63 @@
+// The closed list of audit actions and, for each, the only keys its `details` may hold.
+// Metadata only: nothing here can carry prompt, completion or message text. Adding an action
+// means adding it here (sorted); the audit service rejects anything else at ingest too.
+import { z } from 'zod';
+
+const id = z.string().min(1).max(128);
+const count = z.number().int().min(0);
+const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const authMethod = z.enum(['saml', 'oidc', 'local', 'token', 'scim']);
+
+export const ACTION_DETAILS = {
+  'ai.request': z.strictObject({
+    model: z.string().max(256),
+    upstream: z.string().max(128).optional(),
+    endpoint: z.enum(['chat.completions', 'completions', 'embeddings', 'models']),
+    status: z.number().int(),
+    stream: z.boolean(),
+    promptTokens: count.optional(),
+    completionTokens: count.optional(),
+    usageEstimated: z.boolean().optional(),
+    latencyMs: z.number().min(0),
+    ttfbMs: z.number().min(0).optional(),
+    tokenId: id.optional(),
+    redactions: z.record(z.string().max(64), count).optional(),
+    errorCode: z.string().max(64).optional(),
+    cached: z.boolean().optional(),
+  }),
+  'audit.exported': z.strictObject({
+    format: z.enum(['ndjson', 'csv']),
+    filters: z.record(z.string(), z.string()).optional(),
+  }),
+  'auth.login': z.strictObject({ method: authMethod, connectionId: id.optional() }),
+  'auth.login_failed': z.strictObject({
+    method: authMethod,
+    reason: z.string().regex(/^[a-z0-9_]{1,64}$/),
+    connectionId: id.optional(),
+    username: z.string().max(256).optional(),
+  }),
+  'auth.logout': z.strictObject({}),
+  'auth.mfa_enrolled': z.strictObject({}),
+  'member.added': z.strictObject({ role }),
+  'member.removed': z.strictObject({ role }),
+  'member.role_changed': z.strictObject({ before: role, after: role }),
+  'org.created': z.strictObject({ slug: z.string().max(64) }),
+  'org.suspended': z.strictObject({}),
+  'org.updated': z.strictObject({ fields: z.array(z.string().max(64)).max(32) }),
+  'policy.rolled_back': z.strictObject({ version: count, toVersion: count }),
+  'policy.updated': z.strictObject({ version: count, previousVersion: count.optional() }),
+  'scim.user_created': z.strictObject({}),
+  'scim.user_deactivated': z.strictObject({}),
+  'scim.user_updated': z.strictObject({ fields: z.array(z.string().max(64)).max(32).optional() }),
+  'session.revoked': z.strictObject({ count: count.optional() }),
+  'sso.created': z.strictObject({ protocol: z.enum(['saml', 'oidc']) }),
+  'sso.deleted': z.strictObject({ protocol: z.enum(['saml', 'oidc']) }),
+  'sso.updated': z.strictObject({ protocol: z.enum(['saml', 'oidc']) }),
+  'token.created': z.strictObject({ expiresAt: z.iso.datetime().optional() }),
+  'token.revoked': z.strictObject({ count: count.optional() }),
+  'token.rotated': z.strictObject({ graceSeconds: count.optional() }),
+} as const;
+
+export type AuditAction = keyof typeof ACTION_DETAILS;
+export const AUDIT_ACTIONS = Object.keys(ACTION_DETAILS) as AuditAction[];
+export type AuditDetails<A extends AuditAction> = z.input<(typeof ACTION_DETAILS)[A]>;

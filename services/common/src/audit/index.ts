@@ -1,0 +1,3 @@
+export * from './actions.js';
+export * from './event.js';
+export * from './publisher.js';

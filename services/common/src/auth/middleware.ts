@@ -1,0 +1,64 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { AirlockError } from '../errors.js';
+import type { Principal } from './principal.js';
+import type { PrincipalResolver } from './resolver.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by authenticate(); routes read the org from here, never from the request. */
+    principal?: Principal;
+  }
+}
+
+/** The session cookie. With HTTPS the __Host- prefix pins it to this host and path /. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-airlock_session' : 'airlock_session';
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+export interface AuthenticateOptions {
+  resolver: PrincipalResolver;
+  /** Which credentials this route accepts. */
+  accept: readonly ('api_token' | 'session')[];
+  secureCookies: boolean;
+}
+
+/**
+ * Requires a valid credential: `Authorization: Bearer <token>` (api_token) or the session
+ * cookie (session). Anything else is 401 unauthenticated, with the same message whether the
+ * credential is unknown, revoked or expired, so a caller learns nothing from the difference.
+ */
+export function authenticate({ resolver, accept, secureCookies }: AuthenticateOptions): RequestHandler {
+  const cookieName = sessionCookieName(secureCookies);
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.get('authorization');
+    let principal: Principal | null = null;
+    if (header !== undefined) {
+      const match = /^Bearer ([A-Za-z0-9._~+/=-]{16,512})$/.exec(header);
+      if (match && accept.includes('api_token')) principal = await resolver.fromBearer(match[1]!);
+    } else if (accept.includes('session')) {
+      const value = readCookie(req, cookieName);
+      if (value && value.length <= 512) principal = await resolver.fromSession(value);
+    }
+    if (!principal) {
+      return next(new AirlockError('unauthenticated', 'missing, invalid, expired or revoked credentials'));
+    }
+    req.principal = principal;
+    next();
+  };
+}
+
+/** The authenticated principal; throws if a route forgot authenticate(). */
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new AirlockError('unauthenticated', 'authentication required');
+  return req.principal;
+}

@@ -1,0 +1,176 @@
+// Turns a bearer token or a session cookie into a Principal. Lookups are keyed on the SHA-256
+// of the full secret (never a prefix). Results are cached in process for at most
+// CACHE_TTL_MS, and every replica drops entries at once when identity or rbac publishes an
+// invalidation (revocation, role change, suspension). If that message is lost (Redis down),
+// the TTL still bounds how long a revoked credential can work: under 5 s.
+import type { Logger } from '../logger.js';
+import type { Db } from '../db/client.js';
+import type { Redis, RedisHandle } from '../redis/client.js';
+import { sha256Hex } from '../crypto/tokens.js';
+import type { Principal } from './principal.js';
+
+export const AUTH_INVALIDATION_CHANNEL = 'airlock:auth:invalidate';
+export const CACHE_TTL_MS = 4_000;
+const CACHE_MAX = 50_000;
+
+export type Invalidation =
+  | { type: 'credential'; hash: string }
+  | { type: 'user'; id: string }
+  | { type: 'org'; id: string }
+  | { type: 'all' };
+
+export interface PrincipalResolver {
+  /** The principal for an API token, or null when unknown, revoked, expired or suspended. */
+  fromBearer(token: string): Promise<Principal | null>;
+  /** The principal for a session cookie value, or null. */
+  fromSession(cookieValue: string): Promise<Principal | null>;
+  /** Drops cached principals here and, through Redis, on every replica. */
+  invalidate(what: Invalidation): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Entry {
+  principal: Principal | null;
+  expires: number;
+}
+
+export interface ResolverOptions {
+  db: Db;
+  redis: RedisHandle;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+export function createPrincipalResolver({
+  db,
+  redis,
+  logger,
+  clock = () => new Date(),
+}: ResolverOptions): PrincipalResolver {
+  const cache = new Map<string, Entry>();
+  let subscriber: Redis | undefined;
+
+  function drop(what: Invalidation): void {
+    if (what.type === 'all') return cache.clear();
+    if (what.type === 'credential') {
+      cache.delete(`t:${what.hash}`);
+      cache.delete(`s:${what.hash}`);
+      return;
+    }
+    for (const [key, entry] of cache) {
+      const p = entry.principal;
+      if (!p || (what.type === 'user' ? p.userId === what.id : p.orgId === what.id)) cache.delete(key);
+    }
+  }
+
+  async function cached(key: string, load: () => Promise<Principal | null>): Promise<Principal | null> {
+    const now = clock().getTime();
+    const hit = cache.get(key);
+    if (hit && hit.expires > now) {
+      if (hit.principal?.expiresAt && hit.principal.expiresAt.getTime() <= now) return null;
+      return hit.principal;
+    }
+    const principal = await load();
+    if (cache.size >= CACHE_MAX) cache.clear(); // crude bound; a full cache is rebuilt from the DB
+    cache.set(key, { principal, expires: now + CACHE_TTL_MS });
+    return principal;
+  }
+
+  async function loadToken(hash: string): Promise<Principal | null> {
+    const now = clock();
+    const token = await db.system.apiToken.findFirst({
+      where: {
+        revokedAt: null,
+        OR: [{ tokenHash: hash }, { previousHash: hash, previousValidUntil: { gt: now } }],
+        AND: [{ OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] }],
+      },
+      include: { user: true, org: true },
+    });
+    if (!token || token.user.status !== 'active' || token.org.status !== 'active') return null;
+    const membership = await db.system.membership.findUnique({
+      where: { orgId_userId: { orgId: token.orgId, userId: token.userId } },
+    });
+    if (!membership) return null;
+    return {
+      kind: 'api_token',
+      userId: token.userId,
+      email: token.user.email,
+      orgId: token.orgId,
+      role: membership.role,
+      isPlatformAdmin: false, // a token never carries platform rights
+      tokenId: token.id,
+      expiresAt: token.expiresAt,
+    };
+  }
+
+  async function loadSession(hash: string): Promise<Principal | null> {
+    const now = clock();
+    const session = await db.system.session.findUnique({
+      where: { tokenHash: hash },
+      include: { user: true, org: true },
+    });
+    if (!session || session.revokedAt || session.user.status !== 'active') return null;
+    if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now) return null;
+    if (session.org && session.org.status !== 'active') return null;
+    let role: Principal['role'] = null;
+    if (session.orgId) {
+      const membership = await db.system.membership.findUnique({
+        where: { orgId_userId: { orgId: session.orgId, userId: session.userId } },
+      });
+      if (!membership && !session.user.isPlatformAdmin) return null;
+      role = membership?.role ?? null;
+    }
+    const expiresAt =
+      session.idleExpiresAt < session.absoluteExpiresAt ? session.idleExpiresAt : session.absoluteExpiresAt;
+    return {
+      kind: 'session',
+      userId: session.userId,
+      email: session.user.email,
+      orgId: session.orgId,
+      role,
+      isPlatformAdmin: session.user.isPlatformAdmin,
+      sessionId: session.id,
+      expiresAt,
+    };
+  }
+
+  return {
+    fromBearer: (token) => {
+      const hash = sha256Hex(token);
+      return cached(`t:${hash}`, () => loadToken(hash));
+    },
+    fromSession: (value) => {
+      const hash = sha256Hex(value);
+      return cached(`s:${hash}`, () => loadSession(hash));
+    },
+    async invalidate(what) {
+      drop(what);
+      try {
+        await redis.client.publish(AUTH_INVALIDATION_CHANNEL, JSON.stringify(what));
+      } catch (e) {
+        // Other replicas still drop it within CACHE_TTL_MS.
+        logger.warn({ err: (e as Error).message, type: what.type }, 'auth invalidation not broadcast');
+      }
+    },
+    async start() {
+      subscriber = redis.duplicate();
+      subscriber.on('message', (_channel: string, message: string) => {
+        try {
+          drop(JSON.parse(message) as Invalidation);
+        } catch {
+          cache.clear();
+        }
+      });
+      // A reconnect may have missed messages: start clean.
+      subscriber.on('ready', () => cache.clear());
+      await subscriber.subscribe(AUTH_INVALIDATION_CHANNEL).catch((e: unknown) => {
+        logger.warn({ err: (e as Error).message }, 'auth invalidation subscription failed; relying on TTL');
+      });
+    },
+    async stop() {
+      subscriber?.disconnect();
+      subscriber = undefined;
+    },
+  };
+}

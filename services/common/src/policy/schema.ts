@@ -1,0 +1,148 @@
+// The org policy document admins set (rbac stores and versions it; every service reads it).
+// Field by field documentation: docs/policy.md. Unknown keys are refused, so a typo in a
+// policy is an error, not a silently ignored setting.
+import { z } from 'zod';
+
+const modelGlob = z
+  .string()
+  .regex(/^[A-Za-z0-9._:/@*-]{1,128}$/, 'must be a model name or glob like llama-3.*');
+const perMinute = z.number().int().min(0).max(1_000_000_000);
+
+export const limitSchema = z.strictObject({
+  requestsPerMinute: perMinute.optional(),
+  tokensPerMinute: perMinute.optional(),
+});
+
+export const quotaSchema = z.strictObject({
+  requests: z.number().int().min(0).optional(),
+  tokens: z.number().int().min(0).optional(),
+});
+
+export const upstreamSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
+  baseUrl: z.url(),
+  kind: z.enum(['onprem', 'cloud']),
+  provider: z.enum(['openai-compatible', 'vllm', 'ollama', 'tgi', 'llamacpp', 'openai']),
+  /** Write-only in the API; stored sealed (apiKeyEnc) and never returned. */
+  apiKey: z.string().min(1).max(4096).optional(),
+  apiKeyEnc: z.string().optional(),
+  timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  connectTimeoutMs: z.number().int().min(10).max(60_000).default(5_000),
+  /** Model globs this upstream serves. */
+  models: z.array(modelGlob).default(['*']),
+  /** Public name -> the upstream's own model name. */
+  aliases: z.record(z.string().max(128), z.string().max(128)).default({}),
+});
+
+export const redactionSchema = z.strictObject({
+  /** Redact before upstreams of this kind (sensitive privacy mode forces cloud on). */
+  cloud: z.boolean().default(true),
+  onprem: z.boolean().default(false),
+  detectors: z
+    .array(z.enum(['secrets', 'emails', 'phones', 'cards', 'iban', 'ssn']))
+    .default(['secrets', 'emails', 'phones', 'cards', 'iban', 'ssn']),
+  customPatterns: z
+    .array(
+      z.strictObject({ name: z.string().regex(/^[a-z0-9_]{1,32}$/), pattern: z.string().min(1).max(512) }),
+    )
+    .max(50)
+    .default([]),
+});
+
+const byRole = <T extends z.ZodType>(schema: T) =>
+  z.strictObject({
+    owner: schema.optional(),
+    admin: schema.optional(),
+    member: schema.optional(),
+    viewer: schema.optional(),
+  });
+
+export const policySchema = z.strictObject({
+  /** normal: on-prem and cloud; sensitive: cloud only with redaction; offline: on-prem only. */
+  privacyMode: z.enum(['normal', 'sensitive', 'offline']).default('normal'),
+  models: z
+    .strictObject({
+      /** Model globs each role may use. Viewers use no models. */
+      allow: byRole(z.array(modelGlob)).default({}),
+      default: z.string().max(128).optional(),
+    })
+    .default({ allow: {} }),
+  upstreams: z.array(upstreamSchema).max(64).default([]),
+  /** Names of platform-level upstreams this org may use. */
+  platformUpstreams: z.array(z.string().max(63)).default([]),
+  limits: z
+    .strictObject({
+      perRole: byRole(limitSchema).default({}),
+      perUser: limitSchema.optional(),
+      perOrg: limitSchema.optional(),
+      monthlyQuota: z
+        .strictObject({ perUser: quotaSchema.optional(), perOrg: quotaSchema.optional() })
+        .default({}),
+    })
+    .default({ perRole: {}, monthlyQuota: {} }),
+  redaction: redactionSchema.default({
+    cloud: true,
+    onprem: false,
+    detectors: ['secrets', 'emails', 'phones', 'cards', 'iban', 'ssn'],
+    customPatterns: [],
+  }),
+  responseCache: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      ttlSeconds: z.number().int().min(1).max(86_400).default(300),
+    })
+    .default({ enabled: false, ttlSeconds: 300 }),
+  admin: z
+    .strictObject({
+      /** CIDRs allowed to call the admin APIs; empty = anywhere. */
+      ipAllowlist: z.array(z.string().max(64)).max(100).default([]),
+    })
+    .default({ ipAllowlist: [] }),
+  sessions: z
+    .strictObject({
+      idleMinutes: z
+        .number()
+        .int()
+        .min(5)
+        .max(7 * 24 * 60)
+        .default(60),
+      absoluteHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 24)
+        .default(12),
+    })
+    .default({ idleMinutes: 60, absoluteHours: 12 }),
+  audit: z
+    .strictObject({ retentionDays: z.number().int().min(1).max(3650).default(90) })
+    .default({ retentionDays: 90 }),
+});
+
+export type PolicyInput = z.input<typeof policySchema>;
+export type Policy = z.output<typeof policySchema>;
+
+/** The policy of an org that never set one: nothing allowed, on-prem only defaults. */
+export const DEFAULT_POLICY: Policy = policySchema.parse({});
+
+export interface PolicyProblem {
+  path: string;
+  message: string;
+}
+
+/** Validates a document, listing every problem by JSON path ($.limits.perRole.member…). */
+export function validatePolicy(
+  value: unknown,
+): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
+  const result = policySchema.safeParse(value);
+  if (result.success) return { ok: true, policy: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.map((i) => ({
+      path: ['$', ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
+        .join('.')
+        .replace(/\.\[/g, '['),
+      message: i.message,
+    })),
+  };
+}
