@@ -1,0 +1,87 @@
+// Reads an org's current policy for every service. The current version is cached in process
+// and dropped on the pub/sub message rbac publishes after each change, so a replica applies a
+// change within milliseconds; CACHE_TTL_MS bounds staleness if a message is lost.
+import type { Db } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { Redis, RedisHandle } from '../redis/client.js';
+import { DEFAULT_POLICY, policySchema, type Policy } from './schema.js';
+
+export const POLICY_CHANNEL = 'airlock:policy:changed';
+const CACHE_TTL_MS = 30_000;
+
+export interface VersionedPolicy {
+  /** 0 when the org has never saved a policy (DEFAULT_POLICY applies). */
+  version: number;
+  policy: Policy;
+}
+
+export interface PolicyReader {
+  get(orgId: string): Promise<VersionedPolicy>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Tells every replica that an org's policy changed (rbac calls this after commit). */
+export async function publishPolicyChange(redis: Redis, orgId: string, version: number): Promise<void> {
+  await redis.publish(POLICY_CHANNEL, JSON.stringify({ orgId, version }));
+}
+
+export function createPolicyReader({
+  db,
+  redis,
+  logger,
+  clock = () => new Date(),
+}: {
+  db: Db;
+  redis: RedisHandle;
+  logger: Logger;
+  clock?: () => Date;
+}): PolicyReader {
+  const cache = new Map<string, { value: VersionedPolicy; expires: number }>();
+  const loading = new Map<string, Promise<VersionedPolicy>>();
+  let subscriber: Redis | undefined;
+
+  async function load(orgId: string): Promise<VersionedPolicy> {
+    const row = await db
+      .forOrg(orgId)
+      .orgPolicy.findFirst({ where: { orgId }, orderBy: { version: 'desc' } });
+    if (!row) return { version: 0, policy: DEFAULT_POLICY };
+    // Stored documents were validated on write; parsing again applies defaults added since.
+    return { version: row.version, policy: policySchema.parse(row.document) };
+  }
+
+  return {
+    async get(orgId) {
+      const hit = cache.get(orgId);
+      if (hit && hit.expires > clock().getTime()) return hit.value;
+      // One load per org at a time, however many requests arrive together.
+      let pending = loading.get(orgId);
+      if (!pending) {
+        pending = load(orgId).finally(() => loading.delete(orgId));
+        loading.set(orgId, pending);
+      }
+      const value = await pending;
+      cache.set(orgId, { value, expires: clock().getTime() + CACHE_TTL_MS });
+      return value;
+    },
+    async start() {
+      subscriber = redis.duplicate();
+      subscriber.on('message', (_channel: string, message: string) => {
+        try {
+          const { orgId } = JSON.parse(message) as { orgId: string };
+          cache.delete(orgId);
+        } catch {
+          cache.clear();
+        }
+      });
+      subscriber.on('ready', () => cache.clear());
+      await subscriber.subscribe(POLICY_CHANNEL).catch((e: unknown) => {
+        logger.warn({ err: (e as Error).message }, 'policy subscription failed; relying on TTL');
+      });
+    },
+    async stop() {
+      subscriber?.disconnect();
+      subscriber = undefined;
+    },
+  };
+}
