@@ -1,15 +1,58 @@
-import { notImplementedRouter, type AirlockModule } from '@airlock/common';
+import { Router } from 'express';
+import {
+  authenticate,
+  createPrincipalResolver,
+  notImplementedRouter,
+  type AirlockModule,
+  type ModuleDeps,
+} from '@airlock/common';
+import { identityConfigSchema, secureCookiesFor, type IdentityConfig } from './config.js';
+import type { IdentityContext } from './context.js';
+import { meRoutes } from './routes/me.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { ensurePlatformAdmin, PLATFORM_ADMIN_USERNAME } from './store/platform-admin.js';
 
+const ROUTE_PREFIXES = ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2'] as const;
+
+/** Builds the shared context: resolver, cookie mode, authentication middleware. */
+export function identityContext(deps: ModuleDeps & { moduleConfig: IdentityConfig }): IdentityContext {
+  const resolver = createPrincipalResolver({
+    db: deps.db,
+    redis: deps.redis,
+    logger: deps.logger,
+    clock: deps.clock,
+  });
+  const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
+  return {
+    ...deps,
+    settings: deps.moduleConfig,
+    resolver,
+    secureCookies,
+    anyCredential: authenticate({ resolver, accept: ['session', 'api_token'], secureCookies }),
+    sessionOnly: authenticate({ resolver, accept: ['session'], secureCookies }),
+  };
+}
+
 /** The identity service as a module: routes, config and lifecycle (see common/lifecycle/module.ts). */
-export const identityModule: AirlockModule = {
+export const identityModule: AirlockModule<IdentityConfig> = {
   name: 'identity',
-  routePrefixes: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2'],
-  init({ db }) {
+  routePrefixes: ROUTE_PREFIXES,
+  configSchema: identityConfigSchema,
+  init(deps) {
+    const ctx = identityContext(deps);
+    const router = Router();
+    router.use(meRoutes(ctx));
+    router.use(sessionRoutes(ctx));
+    router.use(tokenRoutes(ctx));
+    // Whatever is not built yet under our prefixes answers 501, never 404.
+    router.use(notImplementedRouter('identity', ROUTE_PREFIXES));
     return {
-      router: notImplementedRouter('identity', identityModule.routePrefixes),
+      router,
+      start: () => ctx.resolver.start(),
+      stop: () => ctx.resolver.stop(),
       async seedDemo() {
-        const password = await ensurePlatformAdmin(db);
+        const password = await ensurePlatformAdmin(deps.db);
         if (!password) return [];
         return [
           'Break-glass platform admin created. Shown once; store it now:',

@@ -12,6 +12,8 @@ import type { Principal } from './principal.js';
 export const AUTH_INVALIDATION_CHANNEL = 'airlock:auth:invalidate';
 export const CACHE_TTL_MS = 4_000;
 const CACHE_MAX = 50_000;
+/** Writes of last-seen / last-used times are batched to at most one per credential per minute. */
+export const TOUCH_INTERVAL_MS = 60_000;
 
 export type Invalidation =
   | { type: 'credential'; hash: string }
@@ -42,6 +44,25 @@ export interface ResolverOptions {
   clock?: () => Date;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A message from the channel is only trusted in one of the known shapes. */
+function isInvalidation(value: unknown): value is Invalidation {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  switch (v.type) {
+    case 'all':
+      return true;
+    case 'credential':
+      return typeof v.hash === 'string' && /^[0-9a-f]{64}$/.test(v.hash);
+    case 'user':
+    case 'org':
+      return typeof v.id === 'string' && UUID.test(v.id);
+    default:
+      return false;
+  }
+}
+
 export function createPrincipalResolver({
   db,
   redis,
@@ -52,7 +73,7 @@ export function createPrincipalResolver({
   let subscriber: Redis | undefined;
 
   function drop(what: Invalidation): void {
-    if (what.type === 'all') return cache.clear();
+    if (!isInvalidation(what) || what.type === 'all') return cache.clear();
     if (what.type === 'credential') {
       cache.delete(`t:${what.hash}`);
       cache.delete(`s:${what.hash}`);
@@ -67,8 +88,9 @@ export function createPrincipalResolver({
   async function cached(key: string, load: () => Promise<Principal | null>): Promise<Principal | null> {
     const now = clock().getTime();
     const hit = cache.get(key);
-    if (hit && hit.expires > now) {
-      if (hit.principal?.expiresAt && hit.principal.expiresAt.getTime() <= now) return null;
+    // A cached principal past its expiry is reloaded, not trusted: the idle expiry may have
+    // slid forward on another replica, or the credential may really be over.
+    if (hit && hit.expires > now && !(hit.principal?.expiresAt && hit.principal.expiresAt.getTime() <= now)) {
       return hit.principal;
     }
     const principal = await load();
@@ -92,6 +114,11 @@ export function createPrincipalResolver({
       where: { orgId_userId: { orgId: token.orgId, userId: token.userId } },
     });
     if (!membership) return null;
+    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
+      await db.system.apiToken
+        .update({ where: { id: token.id }, data: { lastUsedAt: now } })
+        .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'token last-used update failed'));
+    }
     return {
       kind: 'api_token',
       userId: token.userId,
@@ -121,8 +148,20 @@ export function createPrincipalResolver({
       if (!membership && !session.user.isPlatformAdmin) return null;
       role = membership?.role ?? null;
     }
-    const expiresAt =
-      session.idleExpiresAt < session.absoluteExpiresAt ? session.idleExpiresAt : session.absoluteExpiresAt;
+    let idleExpiresAt = session.idleExpiresAt;
+    if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+      // Slide the idle expiry by the window the session was created with, never past the
+      // absolute expiry. The window is not configuration here: identity chose it at sign-in.
+      const window = session.idleExpiresAt.getTime() - session.lastSeenAt.getTime();
+      idleExpiresAt = new Date(Math.min(now.getTime() + window, session.absoluteExpiresAt.getTime()));
+      await db.system.session
+        .updateMany({ where: { id: session.id, revokedAt: null }, data: { lastSeenAt: now, idleExpiresAt } })
+        .catch((e: unknown) => {
+          idleExpiresAt = session.idleExpiresAt;
+          logger.warn({ err: (e as Error).message }, 'session last-seen update failed');
+        });
+    }
+    const expiresAt = idleExpiresAt < session.absoluteExpiresAt ? idleExpiresAt : session.absoluteExpiresAt;
     return {
       kind: 'session',
       userId: session.userId,
@@ -156,11 +195,13 @@ export function createPrincipalResolver({
     async start() {
       subscriber = redis.duplicate();
       subscriber.on('message', (_channel: string, message: string) => {
+        let parsed: unknown;
         try {
-          drop(JSON.parse(message) as Invalidation);
+          parsed = JSON.parse(message);
         } catch {
-          cache.clear();
+          parsed = undefined;
         }
+        drop(parsed as Invalidation); // anything unrecognised clears the whole cache
       });
       // A reconnect may have missed messages: start clean.
       subscriber.on('ready', () => cache.clear());

@@ -1,0 +1,69 @@
+// The identity service's own settings (checked only when the identity module runs).
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const identityConfigSchema = z.object({
+  AIRLOCK_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(60)
+    .describe('a browser session ends after this long without a request'),
+  AIRLOCK_SESSION_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12)
+    .describe('a browser session ends this long after sign-in, however active'),
+  AIRLOCK_TOKEN_MAX_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(365)
+    .describe('longest lifetime an API token may be created with (days)'),
+  AIRLOCK_TOKEN_MAX_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(86_400)
+    .describe('longest window the old secret keeps working after an API token is rotated'),
+  AIRLOCK_SSO_LOGIN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(1800)
+    .default(600)
+    .describe('how long an SSO login may take between the redirect to the IdP and the callback'),
+  AIRLOCK_SSO_CLOCK_SKEW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(60)
+    .describe('clock difference tolerated when checking ID token and assertion validity times'),
+  AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
+    .default(false)
+    .describe('accept http:// OIDC issuers (development and tests only; refused in production)'),
+});
+
+export type IdentityConfig = z.output<typeof identityConfigSchema>;
+
+/** Defaults, for tests and callers that build the module by hand. */
+export function identityConfig(overrides: Partial<IdentityConfig> = {}): IdentityConfig {
+  return { ...identityConfigSchema.parse({}), ...overrides };
+}
+
+/**
+ * Cookies get Secure and the __Host- prefix whenever users reach Airlock over HTTPS; only a
+ * plain-http development URL (http://localhost:8080) sends them without.
+ */
+export function secureCookiesFor(publicUrl: string): boolean {
+  return new URL(publicUrl).protocol === 'https:';
+}

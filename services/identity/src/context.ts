@@ -1,0 +1,15 @@
+// Everything the identity routes share, built once in module.ts from the module deps.
+import type { RequestHandler } from 'express';
+import type { ModuleDeps, PrincipalResolver } from '@airlock/common';
+import type { IdentityConfig } from './config.js';
+
+export interface IdentityContext extends ModuleDeps {
+  settings: IdentityConfig;
+  resolver: PrincipalResolver;
+  /** True when AIRLOCK_PUBLIC_URL is https: Secure + __Host- cookies. */
+  secureCookies: boolean;
+  /** Session cookie or bearer token. */
+  anyCredential: RequestHandler;
+  /** Session cookie only (creating credentials from a credential is not allowed). */
+  sessionOnly: RequestHandler;
+}

@@ -1,0 +1,85 @@
+// Signing in and out: the session cookie and the rules around it.
+import type { Request, Response } from 'express';
+import { sessionCookieName } from '@airlock/common';
+import type { IdentityContext } from '../context.js';
+import { insertSession, revokeSessionByToken, revokeUserSessions } from '../store/sessions.js';
+import { sha256Hex } from '@airlock/common';
+
+/** The cookie value of the current request's session, if any. */
+export function sessionCookieOf(req: Request, secure: boolean): string | undefined {
+  const name = sessionCookieName(secure);
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      return value.length > 0 && value.length <= 512 ? value : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), Path=/ and
+ * Secure whenever the public URL is https, where the __Host- prefix also pins it to this
+ * exact host.
+ */
+export function setSessionCookie(res: Response, secure: boolean, token: string, expires: Date): void {
+  res.cookie(sessionCookieName(secure), token, {
+    httpOnly: true,
+    secure,
+    sameSite: 'lax',
+    path: '/',
+    expires,
+    encode: String, // the token is base64url already; keep it byte-for-byte
+  });
+}
+
+export function clearSessionCookie(res: Response, secure: boolean): void {
+  res.clearCookie(sessionCookieName(secure), { httpOnly: true, secure, sameSite: 'lax', path: '/' });
+}
+
+export interface SignIn {
+  userId: string;
+  orgId: string | null;
+}
+
+/**
+ * Starts a fresh session and sets its cookie. A session the browser already had is revoked
+ * first: a sign-in (and any privilege change that comes with it) never reuses an old cookie.
+ */
+export async function signIn(ctx: IdentityContext, req: Request, res: Response, who: SignIn) {
+  const previous = sessionCookieOf(req, ctx.secureCookies);
+  const now = ctx.clock();
+  if (previous) {
+    await revokeSessionByToken(ctx.db, previous, now);
+    await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(previous) });
+  }
+  const session = await insertSession(ctx.db, {
+    userId: who.userId,
+    orgId: who.orgId,
+    clientIp: req.ip ?? null,
+    userAgent: req.get('user-agent') ?? null,
+    idleMs: ctx.settings.AIRLOCK_SESSION_IDLE_MINUTES * 60_000,
+    absoluteMs: ctx.settings.AIRLOCK_SESSION_ABSOLUTE_HOURS * 3_600_000,
+    now,
+  });
+  setSessionCookie(res, ctx.secureCookies, session.token, session.absoluteExpiresAt);
+  return session;
+}
+
+/** Ends the request's session (if any); returns the revoked row. */
+export async function signOut(ctx: IdentityContext, req: Request, res: Response) {
+  const token = sessionCookieOf(req, ctx.secureCookies);
+  clearSessionCookie(res, ctx.secureCookies);
+  if (!token) return null;
+  const session = await revokeSessionByToken(ctx.db, token, ctx.clock());
+  await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(token) });
+  return session;
+}
+
+/** Revokes all of a user's sessions in one org (null: everywhere) and drops cached principals. */
+export async function revokeAllSessions(ctx: IdentityContext, userId: string, orgId: string | null) {
+  const count = await revokeUserSessions(ctx.db, userId, orgId, ctx.clock());
+  await ctx.resolver.invalidate({ type: 'user', id: userId });
+  return count;
+}

@@ -1,0 +1,51 @@
+// Sign-out and session revocation.
+//   POST   /auth/logout                  ends the caller's own session
+//   DELETE /auth/users/:userId/sessions  an admin ends every session of a member of their org
+import { Router } from 'express';
+import { principalOf } from '@airlock/common';
+import { may } from '../domain/access.js';
+import { z } from 'zod';
+import type { IdentityContext } from '../context.js';
+import { principalEvent, requestMeta } from '../domain/audit.js';
+import { revokeAllSessions, signOut } from '../domain/sessions.js';
+import { identityErrors } from '../errors.js';
+
+const userIdParam = z.uuid();
+
+export function sessionRoutes(ctx: IdentityContext): Router {
+  const router = Router();
+
+  router.post('/auth/logout', async (req, res) => {
+    const session = await signOut(ctx, req, res);
+    if (session) {
+      ctx.audit.publish({
+        action: 'auth.logout',
+        orgId: session.orgId,
+        actor: { type: 'user', id: session.userId, email: null },
+        outcome: 'success',
+        details: {},
+        target: { type: 'session', id: session.id },
+        ...requestMeta(req),
+      });
+    }
+    res.status(204).end();
+  });
+
+  router.delete('/auth/users/:userId/sessions', ctx.anyCredential, async (req, res) => {
+    const p = principalOf(req);
+    const parsed = userIdParam.safeParse(req.params.userId);
+    if (!parsed.success) throw identityErrors.invalid([{ path: ['userId'], message: 'must be a UUID' }]);
+    const userId = parsed.data;
+    // A platform admin without an org revokes everywhere; anyone else only inside their org.
+    const orgId = p.isPlatformAdmin && !p.orgId ? null : p.orgId;
+    if (orgId === null && !p.isPlatformAdmin) throw identityErrors.noOrg();
+    if (!may(p, 'delete', 'Session', { orgId: orgId ?? '', userId })) {
+      throw identityErrors.forbidden("revoke this user's sessions");
+    }
+    const count = await revokeAllSessions(ctx, userId, orgId);
+    ctx.audit.publish(principalEvent(req, p, 'session.revoked', { count }, { type: 'user', id: userId }));
+    res.json({ revoked: count });
+  });
+
+  return router;
+}

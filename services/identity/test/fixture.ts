@@ -1,0 +1,160 @@
+// Builds the identity module on a fresh test database and the shared test Redis, with a
+// clock the test moves, plus helpers to create orgs, users and sessions.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import {
+  createApp,
+  createAuditPublisher,
+  createLogger,
+  createMetrics,
+  openRedis,
+  parseKeyring,
+  type AuditEventInput,
+  type AuditPublisher,
+  type Logger,
+  type ModuleInstance,
+  type Role,
+} from '@airlock/common';
+import { openTestDb, testEnv } from '@airlock/common/testing';
+import type { Express } from 'express';
+import { baseConfigSchema } from '@airlock/common';
+import { identityConfig, type IdentityConfig } from '../src/config.js';
+import type { IdentityContext } from '../src/context.js';
+import { identityContext, identityModule } from '../src/module.js';
+import { insertSession } from '../src/store/sessions.js';
+
+export interface Fixture {
+  app: Express;
+  ctx: IdentityContext;
+  instance: ModuleInstance;
+  /** Moves the shared clock forward. */
+  advance(ms: number): void;
+  now(): Date;
+  /** Audit events published so far (also sent to the stream). */
+  events: AuditEventInput[];
+  logs(): string;
+  org(slug?: string, allowedEmailDomains?: string[]): Promise<{ id: string; slug: string }>;
+  user(orgId: string | null, role?: Role, extra?: { isPlatformAdmin?: boolean }): Promise<TestUser>;
+  close(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  orgId: string | null;
+  /** A fresh session cookie value for this user. */
+  session(): Promise<string>;
+}
+
+export function captureLogger(): { logger: Logger; text: () => string } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return {
+    logger: createLogger({ level: 'debug', service: 'identity-test', destination }),
+    text: () => chunks.join(''),
+  };
+}
+
+export async function startFixture(
+  options: { publicUrl?: string; settings?: Partial<IdentityConfig> } = {},
+): Promise<Fixture> {
+  const testDb = await openTestDb();
+  const { db } = testDb;
+  const redis = openRedis({ url: testEnv.redisUrl, nodeEnv: 'test', commandTimeoutMs: 2_000 });
+  const log = captureLogger();
+  const metrics = createMetrics('identity-test');
+  let offset = 0;
+  const clock = () => new Date(Date.now() + offset);
+  const events: AuditEventInput[] = [];
+  const real = createAuditPublisher({ redis: redis.client, logger: log.logger, metrics });
+  const audit: AuditPublisher = {
+    ...real,
+    publish(event) {
+      events.push(event as AuditEventInput);
+      return real.publish(event);
+    },
+  };
+  const config = baseConfigSchema.parse({
+    NODE_ENV: 'test',
+    AIRLOCK_PUBLIC_URL: options.publicUrl ?? 'http://localhost:8080',
+  });
+  const deps = {
+    config,
+    logger: log.logger,
+    db,
+    redis,
+    metrics,
+    keyring: parseKeyring(randomBytes(32).toString('base64')),
+    audit,
+    clock,
+    moduleConfig: identityConfig(options.settings),
+  };
+  const instance = await identityModule.init(deps);
+  await instance.start?.();
+  // A second context on the same deps, for domain-level calls in tests (its resolver only
+  // publishes; the module's own resolver is the one serving requests).
+  const ctx = identityContext(deps);
+  const app = createApp({
+    logger: log.logger,
+    metrics,
+    readiness: { phase: 'serving', checks: [] },
+    routers: [instance.router],
+    corsOrigins: [],
+    trustedProxies: [],
+    bodyLimit: '64kb',
+    serveMetrics: false,
+  });
+
+  return {
+    app,
+    ctx,
+    instance,
+    advance: (ms) => {
+      offset += ms;
+    },
+    now: clock,
+    events,
+    logs: log.text,
+    async org(slug = `org-${randomUUID().slice(0, 8)}`, allowedEmailDomains: string[] = []) {
+      const row = await db.system.org.create({ data: { slug, name: slug, allowedEmailDomains } });
+      return { id: row.id, slug: row.slug };
+    },
+    async user(orgId, role = 'member', extra = {}) {
+      const email = `u-${randomUUID().slice(0, 8)}@example.com`;
+      const user = await db.prisma.user.create({
+        data: { email, name: email, isPlatformAdmin: extra.isPlatformAdmin ?? false },
+      });
+      if (orgId) await db.system.membership.create({ data: { orgId, userId: user.id, role } });
+      return {
+        id: user.id,
+        email,
+        orgId,
+        session: async () =>
+          (
+            await insertSession(db, {
+              userId: user.id,
+              orgId,
+              idleMs: deps.moduleConfig.AIRLOCK_SESSION_IDLE_MINUTES * 60_000,
+              absoluteMs: deps.moduleConfig.AIRLOCK_SESSION_ABSOLUTE_HOURS * 3_600_000,
+              now: clock(),
+            })
+          ).token,
+      };
+    },
+    async close() {
+      await instance.stop?.();
+      await real.stop();
+      await redis.close();
+      await testDb.close();
+    },
+  };
+}
+
+/** The Cookie header for a session on a plain-http install. */
+export const cookie = (token: string, secure = false) =>
+  `${secure ? '__Host-airlock_session' : 'airlock_session'}=${token}`;
