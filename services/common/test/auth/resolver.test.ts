@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import express from 'express';
+import request from 'supertest';
+import { openTestDb, testEnv } from '../../testing/index.js';
+import type { Db } from '../../src/db/client.js';
+import { openRedis, type RedisHandle } from '../../src/redis/client.js';
+import { createLogger } from '../../src/logger.js';
+import { generateToken, sha256Hex } from '../../src/crypto/tokens.js';
+import {
+  AUTH_INVALIDATION_CHANNEL,
+  createPrincipalResolver,
+  type PrincipalResolver,
+} from '../../src/auth/resolver.js';
+import { authenticate, principalOf } from '../../src/auth/middleware.js';
+import { errorHandler } from '../../src/http/error-handler.js';
+
+const logger = createLogger({ level: 'silent', service: 'test' });
+
+describe('principal resolver', () => {
+  let db: Db;
+  let close: () => Promise<void>;
+  let redis: RedisHandle;
+  let resolver: PrincipalResolver;
+  let orgId: string;
+  let userId: string;
+  const frozen = new Date();
+
+  beforeAll(async () => {
+    ({ db, close } = await openTestDb());
+    redis = openRedis({ url: testEnv.redisUrl, nodeEnv: 'test', commandTimeoutMs: 2_000 });
+    // Frozen clock: cached entries never expire by TTL, so only invalidations drop them.
+    resolver = createPrincipalResolver({ db, redis, logger, clock: () => frozen });
+    await resolver.start();
+    orgId = (await db.system.org.create({ data: { slug: 'r-org', name: 'r' } })).id;
+    userId = (await db.prisma.user.create({ data: { email: 'r@example.com' } })).id;
+    await db.system.membership.create({ data: { orgId, userId, role: 'member' } });
+  });
+  afterAll(async () => {
+    await resolver.stop();
+    await redis.close();
+    await close();
+  });
+
+  async function token(): Promise<{ token: string; id: string }> {
+    const t = generateToken('al');
+    const row = await db.forOrg(orgId).apiToken.create({
+      data: { orgId, userId, name: 't', prefix: t.slice(0, 9), tokenHash: sha256Hex(t) },
+    });
+    return { token: t, id: row.id };
+  }
+
+  it('keys lookups on the full secret: a token sharing a prefix with a valid one is refused', async () => {
+    const { token: t } = await token();
+    expect(await resolver.fromBearer(t)).not.toBeNull();
+    const sibling = `${t.slice(0, 20)}${'A'.repeat(t.length - 20)}`;
+    expect(await resolver.fromBearer(sibling)).toBeNull();
+  });
+
+  it('clears its whole cache on a malformed invalidation message instead of ignoring it', async () => {
+    const { token: t, id } = await token();
+    expect((await resolver.fromBearer(t))?.tokenId).toBe(id);
+    await db.forOrg(orgId).apiToken.update({ where: { id }, data: { revokedAt: frozen } });
+    expect(await resolver.fromBearer(t)).not.toBeNull(); // still cached
+    await redis.client.publish(AUTH_INVALIDATION_CHANNEL, JSON.stringify({ type: 'user', id: 'not-a-uuid' }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await resolver.fromBearer(t)).toBeNull();
+  });
+
+  it('drops a user’s cached principals on a user invalidation from another replica', async () => {
+    const { token: t, id } = await token();
+    expect(await resolver.fromBearer(t)).not.toBeNull();
+    await db.forOrg(orgId).apiToken.update({ where: { id }, data: { revokedAt: frozen } });
+    await redis.client.publish(AUTH_INVALIDATION_CHANNEL, JSON.stringify({ type: 'user', id: userId }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await resolver.fromBearer(t)).toBeNull();
+  });
+
+  describe('authenticate middleware', () => {
+    function app(r: PrincipalResolver) {
+      const a = express();
+      a.get(
+        '/who',
+        authenticate({ resolver: r, accept: ['api_token'], secureCookies: false }),
+        (req, res) => {
+          res.json({ userId: principalOf(req).userId });
+        },
+      );
+      a.use(errorHandler(logger));
+      return a;
+    }
+
+    it('accepts a valid bearer token and refuses malformed Authorization headers with 401', async () => {
+      const { token: t } = await token();
+      expect((await request(app(resolver)).get('/who').set('Authorization', `Bearer ${t}`)).body.userId).toBe(
+        userId,
+      );
+      for (const header of [`Basic ${t}`, 'Bearer short', `Bearer ${t} extra`, `bearer${t}`]) {
+        const res = await request(app(resolver)).get('/who').set('Authorization', header);
+        expect(res.status).toBe(401);
+      }
+    });
+
+    it('refuses a session cookie on a route that accepts only tokens', async () => {
+      const res = await request(app(resolver))
+        .get('/who')
+        .set('Cookie', 'airlock_session=als_abcdefghijklmnopqrstu');
+      expect(res.status).toBe(401);
+    });
+
+    it('fails closed when the lookup itself fails (database down): 500, never a principal', async () => {
+      const broken: PrincipalResolver = {
+        ...resolver,
+        fromBearer: () => Promise.reject(new Error('connection refused')),
+      };
+      const res = await request(app(broken))
+        .get('/who')
+        .set('Authorization', `Bearer ${'x'.repeat(40)}`);
+      expect(res.status).toBe(500);
+      expect(res.body.userId).toBeUndefined();
+    });
+  });
+});
