@@ -1,9 +1,14 @@
 // Who may do what: one CASL ability definition per role, used by every service. Routes ask
 // `ability.can(action, subject(...))`; they never compare role names themselves.
+//
+// Always check against a subject instance (`subject('Member', {...})`), never a bare type
+// name: CASL answers `can('update', 'Member')` with "for some Member", which is true for an
+// admin even though most members are out of their reach.
 import {
   AbilityBuilder,
   createMongoAbility,
   subject as asSubject,
+  type ForcedSubject,
   type MongoAbility,
   type MongoQuery,
 } from '@casl/ability';
@@ -29,10 +34,18 @@ export type AppAbility = MongoAbility<[Action, SubjectName | Record<string, unkn
 /** Roles in order of power; a role may manage only roles strictly below it (owners: all). */
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
 
+/** Roles an admin may grant, change and remove. Owners manage every role. */
+const ADMIN_MANAGED_ROLES: readonly Role[] = ['member', 'viewer'];
+
 /** Model-name globs ("llama-3.*", "*") as anchored regex sources. */
 export function globToRegex(glob: string): string {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return `^${escaped}$`;
+}
+
+/** True when `name` matches one of the model globs. */
+export function matchesModelGlob(name: string, globs: readonly string[]): boolean {
+  return globs.some((glob) => new RegExp(globToRegex(glob)).test(name));
 }
 
 export interface AbilityContext {
@@ -40,11 +53,26 @@ export interface AbilityContext {
   allowedModels?: readonly string[];
 }
 
+/**
+ * The ability of one principal. Org rules apply only inside the principal's own org
+ * (every rule carries `orgId`), so a subject from another org is always refused.
+ *
+ * Platform admins (break-glass) run the platform, not the tenants: they manage orgs, read
+ * and export audit events, set up an org's SSO/SCIM and read its members and policy. They
+ * do not use models, change policy or roles, or hold tokens through platform rights; if a
+ * platform admin is also a member of an org, that membership's role adds its own rules.
+ */
 export function defineAbilityFor(principal: Principal, context: AbilityContext = {}): AppAbility {
   const { can, cannot, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
-  if (principal.isPlatformAdmin) can('manage', 'all');
   const { orgId, userId, role } = principal;
-  if (orgId && role) {
+  if (principal.isPlatformAdmin) {
+    can('manage', 'Org');
+    can(['read', 'export'], 'AuditEvent');
+    can('manage', ['SsoConnection', 'ScimToken']);
+    can('read', ['Member', 'Policy']);
+    if (userId) can(['read', 'delete'], 'Session', { userId });
+  }
+  if (orgId && role && (ROLES as readonly string[]).includes(role)) {
     const inOrg = { orgId };
     const own = { orgId, userId };
     can('read', 'Org', { id: orgId });
@@ -60,7 +88,7 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
     }
     if (role === 'admin' || role === 'owner') {
       can('read', 'Member', inOrg);
-      can(['create', 'update', 'delete'], 'Member', { orgId, role: { $in: ['member', 'viewer'] } });
+      can(['create', 'update', 'delete'], 'Member', { orgId, role: { $in: [...ADMIN_MANAGED_ROLES] } });
       can('manage', ['Policy', 'SsoConnection', 'ScimToken', 'ApiToken', 'Session'], inOrg);
       can(['read', 'export'], 'AuditEvent', inOrg);
       can('read', 'Usage', inOrg);
@@ -70,12 +98,21 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
       can('update', 'Org', { id: orgId });
     }
     // Nobody changes their own role or removes themselves through the member API.
-    cannot(['update', 'delete'], 'Member', { userId: userId ?? '' });
+    if (userId) cannot(['update', 'delete'], 'Member', { userId });
   }
   return build();
 }
 
-/** Tags a plain object as a CASL subject: subject('Member', { orgId, userId, role }). */
-export function subject<T extends Record<string, unknown>>(type: Exclude<SubjectName, 'all'>, object: T) {
-  return asSubject(type, { ...object });
+/** A plain object tagged with its subject type, as `ability.can` takes it. */
+export type TaggedSubject<N extends SubjectName, T> = T & ForcedSubject<N> & Record<string, unknown>;
+
+/**
+ * Tags a copy of a plain object as a CASL subject: subject('Member', { orgId, userId, role }).
+ * The copy keeps the caller's object untagged (CASL writes the tag onto the object).
+ */
+export function subject<N extends Exclude<SubjectName, 'all'>, T extends Record<string, unknown>>(
+  type: N,
+  object: T,
+): TaggedSubject<N, T> {
+  return asSubject(type, { ...object }) as TaggedSubject<N, T>;
 }

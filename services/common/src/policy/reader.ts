@@ -39,7 +39,19 @@ export function createPolicyReader({
 }): PolicyReader {
   const cache = new Map<string, { value: VersionedPolicy; expires: number }>();
   const loading = new Map<string, Promise<VersionedPolicy>>();
+  /** Bumped on every invalidation, so a load that started before it is not cached. */
+  const generations = new Map<string, number>();
   let subscriber: Redis | undefined;
+
+  function invalidate(orgId?: string): void {
+    if (orgId === undefined) {
+      for (const key of new Set([...cache.keys(), ...loading.keys(), ...generations.keys()])) invalidate(key);
+      return;
+    }
+    generations.set(orgId, (generations.get(orgId) ?? 0) + 1);
+    cache.delete(orgId);
+    loading.delete(orgId);
+  }
 
   async function load(orgId: string): Promise<VersionedPolicy> {
     const row = await db
@@ -57,24 +69,36 @@ export function createPolicyReader({
       // One load per org at a time, however many requests arrive together.
       let pending = loading.get(orgId);
       if (!pending) {
-        pending = load(orgId).finally(() => loading.delete(orgId));
-        loading.set(orgId, pending);
+        const generation = generations.get(orgId) ?? 0;
+        pending = load(orgId).then((value) => {
+          // A change announced while this load ran may not be in what it read: serve the
+          // value to the callers that waited, but do not cache it.
+          if ((generations.get(orgId) ?? 0) === generation) {
+            cache.set(orgId, { value, expires: clock().getTime() + CACHE_TTL_MS });
+          }
+          return value;
+        });
+        const settled = pending.finally(() => {
+          if (loading.get(orgId) === settled) loading.delete(orgId);
+        });
+        loading.set(orgId, settled);
+        pending = settled;
       }
-      const value = await pending;
-      cache.set(orgId, { value, expires: clock().getTime() + CACHE_TTL_MS });
-      return value;
+      return pending;
     },
     async start() {
       subscriber = redis.duplicate();
       subscriber.on('message', (_channel: string, message: string) => {
         try {
-          const { orgId } = JSON.parse(message) as { orgId: string };
-          cache.delete(orgId);
+          const { orgId } = JSON.parse(message) as { orgId: unknown };
+          if (typeof orgId !== 'string') throw new TypeError('no org id');
+          invalidate(orgId);
         } catch {
-          cache.clear();
+          invalidate();
         }
       });
-      subscriber.on('ready', () => cache.clear());
+      // A reconnect may have missed messages: start clean.
+      subscriber.on('ready', () => invalidate());
       await subscriber.subscribe(POLICY_CHANNEL).catch((e: unknown) => {
         logger.warn({ err: (e as Error).message }, 'policy subscription failed; relying on TTL');
       });

@@ -1,6 +1,7 @@
 // The org policy document admins set (rbac stores and versions it; every service reads it).
 // Field by field documentation: docs/policy.md. Unknown keys are refused, so a typo in a
 // policy is an error, not a silently ignored setting.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const modelGlob = z
@@ -18,9 +19,41 @@ export const quotaSchema = z.strictObject({
   tokens: z.number().int().min(0).optional(),
 });
 
+const upstreamName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes');
+
+/** http(s) only, and no credentials in the URL: keys go in apiKey, where they are sealed. */
+const upstreamUrl = z
+  .url()
+  .max(2048)
+  .refine((v) => /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// URL')
+  .refine((v) => {
+    const u = new URL(v);
+    return u.username === '' && u.password === '';
+  }, 'must not hold credentials; set apiKey instead');
+
+/** "10.0.0.0/8", "2001:db8::/32", or a single address. */
+export function isCidr(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  if (extra !== undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const upstreamSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
-  baseUrl: z.url(),
+  name: upstreamName,
+  baseUrl: upstreamUrl,
   kind: z.enum(['onprem', 'cloud']),
   provider: z.enum(['openai-compatible', 'vllm', 'ollama', 'tgi', 'llamacpp', 'openai']),
   /** Write-only in the API; stored sealed (apiKeyEnc) and never returned. */
@@ -43,7 +76,10 @@ export const redactionSchema = z.strictObject({
     .default(['secrets', 'emails', 'phones', 'cards', 'iban', 'ssn']),
   customPatterns: z
     .array(
-      z.strictObject({ name: z.string().regex(/^[a-z0-9_]{1,32}$/), pattern: z.string().min(1).max(512) }),
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9_]{1,32}$/, 'lower-case letters, digits and underscores'),
+        pattern: z.string().min(1).max(512).refine(compiles, 'must be a valid regular expression'),
+      }),
     )
     .max(50)
     .default([]),
@@ -64,12 +100,27 @@ export const policySchema = z.strictObject({
     .strictObject({
       /** Model globs each role may use. Viewers use no models. */
       allow: byRole(z.array(modelGlob)).default({}),
-      default: z.string().max(128).optional(),
+      /** Used when a request names no model; a model name, not a glob. */
+      default: z
+        .string()
+        .regex(/^[A-Za-z0-9._:/@-]{1,128}$/, 'must be a model name (no wildcards)')
+        .optional(),
     })
     .default({ allow: {} }),
-  upstreams: z.array(upstreamSchema).max(64).default([]),
+  upstreams: z
+    .array(upstreamSchema)
+    .max(64)
+    .default([])
+    .superRefine((upstreams, ctx) => {
+      const seen = new Set<string>();
+      for (const [i, u] of upstreams.entries()) {
+        if (seen.has(u.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'duplicate upstream name' });
+        seen.add(u.name);
+      }
+    }),
   /** Names of platform-level upstreams this org may use. */
-  platformUpstreams: z.array(z.string().max(63)).default([]),
+  platformUpstreams: z.array(upstreamName).max(64).default([]),
   limits: z
     .strictObject({
       perRole: byRole(limitSchema).default({}),
@@ -95,7 +146,10 @@ export const policySchema = z.strictObject({
   admin: z
     .strictObject({
       /** CIDRs allowed to call the admin APIs; empty = anywhere. */
-      ipAllowlist: z.array(z.string().max(64)).max(100).default([]),
+      ipAllowlist: z
+        .array(z.string().max(64).refine(isCidr, 'must be an IP address or CIDR like 10.0.0.0/8'))
+        .max(100)
+        .default([]),
     })
     .default({ ipAllowlist: [] }),
   sessions: z

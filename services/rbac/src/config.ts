@@ -1,0 +1,32 @@
+// The rbac service's own settings (checked only when the rbac module runs).
+import { z } from 'zod';
+
+export const rbacConfigSchema = z.object({
+  AIRLOCK_BOOTSTRAP_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (openssl rand -base64 32)')
+    .max(512)
+    .optional()
+    .describe(
+      'install-time platform admin credential for /api/v1/orgs (Authorization: Bearer <token>); unset: disabled',
+    ),
+  AIRLOCK_POLICY_VERSIONS_PAGE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(100)
+    .describe('most policy versions GET /api/v1/policy/versions returns per page'),
+});
+
+export type RbacConfig = z.output<typeof rbacConfigSchema>;
+
+/** Defaults, for tests and callers that build the module by hand. */
+export function rbacConfig(overrides: Partial<RbacConfig> = {}): RbacConfig {
+  return { ...rbacConfigSchema.parse({}), ...overrides };
+}
+
+/** Session cookies are Secure (and __Host-) whenever users reach Airlock over HTTPS. */
+export function secureCookiesFor(publicUrl: string): boolean {
+  return new URL(publicUrl).protocol === 'https:';
+}

@@ -1,0 +1,45 @@
+// The rbac service's errors. Codes come from common's ERROR_CODES (stable API); these helpers
+// keep the client-facing messages in one place and identical across routes.
+import { AirlockError, type PolicyProblem } from '@airlock/common';
+
+export const rbacErrors = {
+  forbidden: (what: string) => new AirlockError('forbidden', `you may not ${what}`),
+  platformOnly: () => new AirlockError('forbidden', 'this route needs the platform admin'),
+  noOrg: () =>
+    new AirlockError('forbidden', 'this credential is not bound to an organisation (platform admin session)'),
+  ipNotAllowed: () =>
+    new AirlockError('forbidden', "your address is not in this organisation's admin IP allowlist"),
+  selfChange: () => new AirlockError('forbidden', 'you may not change your own role or remove yourself'),
+  lastOwner: () =>
+    new AirlockError(
+      'conflict',
+      'the last owner cannot be demoted or removed; make someone else owner first',
+    ),
+  orgNotFound: () => new AirlockError('not_found', 'no such organisation'),
+  slugTaken: () => new AirlockError('conflict', 'an organisation with this slug already exists'),
+  userNotFound: () => new AirlockError('not_found', 'no such user'),
+  memberNotFound: () => new AirlockError('not_found', 'no such member in this organisation'),
+  alreadyMember: () => new AirlockError('conflict', 'this user is already a member of this organisation'),
+  emailDomainNotAllowed: () =>
+    new AirlockError('forbidden', "the user's email domain is not allowed in this organisation"),
+  versionNotFound: () => new AirlockError('not_found', 'no such policy version'),
+  versionConflict: (current: number) =>
+    new AirlockError(
+      'conflict',
+      `the policy changed since you read it (current version ${current}); reload and retry`,
+      {
+        details: { currentVersion: current },
+        headers: { ETag: `"${current}"` },
+      },
+    ),
+  ifMatchRequired: () =>
+    new AirlockError('bad_request', 'If-Match with the policy version you read (its ETag) is required', {
+      details: { header: 'If-Match' },
+    }),
+  ifMatchInvalid: () =>
+    new AirlockError('bad_request', 'If-Match must be one policy version as returned in ETag, e.g. "3"', {
+      details: { header: 'If-Match' },
+    }),
+  invalid: (problems: PolicyProblem[], message = 'request is invalid') =>
+    new AirlockError('validation_failed', message, { details: { problems } }),
+};

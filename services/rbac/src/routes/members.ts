@@ -1,0 +1,121 @@
+// /api/v1/members: an org's members and their roles. The org is always the principal's.
+import type { Role } from '@airlock/common';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import {
+  assertMayAdd,
+  assertMayChangeRole,
+  assertMayListMembers,
+  assertMayRemove,
+  emailDomainAllowed,
+  type Actor,
+} from '../domain/members.js';
+import { rbacErrors } from '../errors.js';
+import type { RbacContext } from './context.js';
+import { abilityOf, auditBase, orgPrincipalOf } from './guards.js';
+import { isUuid, parseBody } from './validation.js';
+
+const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+
+const addBody = z
+  .strictObject({ userId: z.uuid().optional(), email: z.email().max(320).optional(), role })
+  .refine((b) => (b.userId === undefined) !== (b.email === undefined), {
+    message: 'give exactly one of userId or email',
+    path: ['userId'],
+  });
+
+const changeBody = z.strictObject({ role });
+
+function actorOf(req: Request): Actor {
+  const p = orgPrincipalOf(req);
+  return { orgId: p.orgId, userId: p.userId, ability: abilityOf(req) };
+}
+
+/** A user id from the path; anything else cannot name a member of this org. */
+function targetId(req: Request): string {
+  const id = req.params.userId;
+  if (!isUuid(id)) throw rbacErrors.memberNotFound();
+  return id;
+}
+
+export function memberRoutes(ctx: RbacContext): Router {
+  const router = Router();
+
+  router.get('/api/v1/members', async (req, res) => {
+    const actor = actorOf(req);
+    assertMayListMembers(actor);
+    res.json({ data: await ctx.members.list(actor.orgId) });
+  });
+
+  router.get('/api/v1/members/:userId', async (req, res) => {
+    const actor = actorOf(req);
+    assertMayListMembers(actor);
+    const member = await ctx.members.get(actor.orgId, targetId(req));
+    if (!member) throw rbacErrors.memberNotFound();
+    res.json(member);
+  });
+
+  router.post('/api/v1/members', async (req, res) => {
+    const actor = actorOf(req);
+    const body = parseBody(addBody, req.body);
+    const user = body.userId ? await ctx.users.byId(body.userId) : await ctx.users.byEmail(body.email!);
+    // Checked before the user lookup's result is revealed, so a caller without the right
+    // learns nothing about which users exist.
+    assertMayAdd(actor, user?.id ?? body.userId ?? '00000000-0000-0000-0000-000000000000', body.role);
+    if (!user || user.status !== 'active') throw rbacErrors.userNotFound();
+    const org = await ctx.orgs.own(actor.orgId);
+    if (!org) throw rbacErrors.orgNotFound();
+    if (!emailDomainAllowed(user.email, org.allowedEmailDomains)) throw rbacErrors.emailDomainNotAllowed();
+    const member = await ctx.members.add(actor.orgId, user.id, body.role);
+    ctx.audit.publish({
+      ...auditBase(req, actor.orgId),
+      action: 'member.added',
+      outcome: 'success',
+      target: { type: 'user', id: user.id },
+      details: { role: body.role },
+    });
+    // A credential looked up before the membership existed may be cached as "no access".
+    await ctx.resolver.invalidate({ type: 'user', id: user.id });
+    res.status(201).json(member);
+  });
+
+  router.patch('/api/v1/members/:userId', async (req, res) => {
+    const actor = actorOf(req);
+    const userId = targetId(req);
+    const { role: newRole } = parseBody(changeBody, req.body);
+    const { before, member } = await ctx.members.changeRole(actor.orgId, userId, newRole, (target, owners) =>
+      assertMayChangeRole(actor, target, newRole, owners),
+    );
+    if (before !== newRole) {
+      ctx.audit.publish({
+        ...auditBase(req, actor.orgId),
+        action: 'member.role_changed',
+        outcome: 'success',
+        target: { type: 'user', id: userId },
+        details: { before, after: newRole },
+      });
+      // Every replica must see the new role now, not when its cache expires.
+      await ctx.resolver.invalidate({ type: 'user', id: userId });
+    }
+    res.json(member);
+  });
+
+  router.delete('/api/v1/members/:userId', async (req, res) => {
+    const actor = actorOf(req);
+    const userId = targetId(req);
+    const role: Role = await ctx.members.remove(actor.orgId, userId, (target, owners) =>
+      assertMayRemove(actor, target, owners),
+    );
+    ctx.audit.publish({
+      ...auditBase(req, actor.orgId),
+      action: 'member.removed',
+      outcome: 'success',
+      target: { type: 'user', id: userId },
+      details: { role },
+    });
+    await ctx.resolver.invalidate({ type: 'user', id: userId });
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,20 @@
+// Users are identity's table and global (no org): rbac only looks them up to add a member.
+import type { Db } from '@airlock/common';
+
+export interface UserRef {
+  id: string;
+  email: string;
+  status: 'active' | 'deactivated';
+}
+
+export function userStore(db: Db) {
+  const select = { id: true, email: true, status: true } as const;
+  return {
+    byId: (id: string): Promise<UserRef | null> => db.system.user.findUnique({ where: { id }, select }),
+    /** Emails are stored lower-cased. */
+    byEmail: (email: string): Promise<UserRef | null> =>
+      db.system.user.findUnique({ where: { email: email.trim().toLowerCase() }, select }),
+  };
+}
+
+export type UserStore = ReturnType<typeof userStore>;
