@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import {
+  createMember,
+  createOrg,
+  createUser,
+  startRbac,
+  type Member,
+  type RbacHarness,
+} from '../fixtures.js';
+
+describe('/api/v1/members', () => {
+  let h: RbacHarness;
+  let orgId: string;
+  let owner: Member;
+  let admin: Member;
+
+  beforeAll(async () => {
+    h = await startRbac();
+    orgId = (await createOrg(h.db, 'members-org', ['acme.example'])).id;
+    owner = await createMember(h.db, orgId, 'owner', 'owner@acme.example');
+    admin = await createMember(h.db, orgId, 'admin', 'admin@acme.example');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const roleOf = async (userId: string) =>
+    (await h.db.system.membership.findUnique({ where: { orgId_userId: { orgId, userId } } }))?.role ?? null;
+
+  it('lists the org’s members with their roles', async () => {
+    const res = await request(h.app).get('/api/v1/members').set('Cookie', admin.cookie);
+    expect(res.status).toBe(200);
+    expect((res.body.data as { email: string; role: string }[]).map((m) => [m.email, m.role])).toEqual([
+      ['owner@acme.example', 'owner'],
+      ['admin@acme.example', 'admin'],
+    ]);
+  });
+
+  it('adds an existing user by email and by id, audited with the role', async () => {
+    const byEmail = await createUser(h.db, { email: 'dev@acme.example' });
+    const res = await request(h.app)
+      .post('/api/v1/members')
+      .set('Cookie', admin.cookie)
+      .send({ email: 'DEV@acme.example', role: 'member' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ userId: byEmail.id, role: 'member' });
+
+    const byId = await createUser(h.db, { email: 'ro@acme.example' });
+    const res2 = await request(h.app)
+      .post('/api/v1/members')
+      .set('Authorization', admin.bearer)
+      .send({ userId: byId.id, role: 'viewer' });
+    expect(res2.status).toBe(201);
+    const added = (await h.auditEvents()).filter((e) => e.action === 'member.added');
+    expect(added.map((e) => [e.target?.id, e.details, e.actor.id, e.orgId])).toEqual([
+      [byEmail.id, { role: 'member' }, admin.userId, orgId],
+      [byId.id, { role: 'viewer' }, admin.userId, orgId],
+    ]);
+  });
+
+  it('refuses adding a user twice, an unknown user, or an email outside the allowed domains', async () => {
+    const twice = await request(h.app)
+      .post('/api/v1/members')
+      .set('Cookie', admin.cookie)
+      .send({ email: 'dev@acme.example', role: 'viewer' });
+    expect(twice.status).toBe(409);
+    const unknown = await request(h.app)
+      .post('/api/v1/members')
+      .set('Cookie', admin.cookie)
+      .send({ email: 'ghost@acme.example', role: 'viewer' });
+    expect(unknown.status).toBe(404);
+    const outsider = await createUser(h.db, { email: 'someone@elsewhere.example' });
+    const res = await request(h.app)
+      .post('/api/v1/members')
+      .set('Cookie', admin.cookie)
+      .send({ userId: outsider.id, role: 'viewer' });
+    expect(res.status).toBe(403);
+    expect(await roleOf(outsider.id)).toBeNull();
+  });
+
+  it('lets admins manage members and viewers but not admins or owners', async () => {
+    const u = await createUser(h.db, { email: 'x1@acme.example' });
+    expect(
+      (
+        await request(h.app)
+          .post('/api/v1/members')
+          .set('Cookie', admin.cookie)
+          .send({ userId: u.id, role: 'admin' })
+      ).status,
+    ).toBe(403);
+    expect(await roleOf(u.id)).toBeNull();
+    const other = await createMember(h.db, orgId, 'admin', 'admin2@acme.example');
+    expect(
+      (
+        await request(h.app)
+          .patch(`/api/v1/members/${other.userId}`)
+          .set('Cookie', admin.cookie)
+          .send({ role: 'member' })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await request(h.app).delete(`/api/v1/members/${other.userId}`).set('Cookie', admin.cookie)).status,
+    ).toBe(403);
+    const m = await createMember(h.db, orgId, 'member', 'm1@acme.example');
+    // Promoting to admin needs rights over the new role too.
+    expect(
+      (
+        await request(h.app)
+          .patch(`/api/v1/members/${m.userId}`)
+          .set('Cookie', admin.cookie)
+          .send({ role: 'admin' })
+      ).status,
+    ).toBe(403);
+    const down = await request(h.app)
+      .patch(`/api/v1/members/${m.userId}`)
+      .set('Cookie', admin.cookie)
+      .send({ role: 'viewer' });
+    expect(down.status).toBe(200);
+    expect(await roleOf(m.userId)).toBe('viewer');
+    expect(await roleOf(other.userId)).toBe('admin');
+  });
+
+  it('lets owners manage admins, audited with before and after roles', async () => {
+    const a = await createMember(h.db, orgId, 'admin', 'a3@acme.example');
+    const res = await request(h.app)
+      .patch(`/api/v1/members/${a.userId}`)
+      .set('Cookie', owner.cookie)
+      .send({ role: 'member' });
+    expect(res.status).toBe(200);
+    expect(res.body.role).toBe('member');
+    const changed = (await h.auditEvents()).filter(
+      (e) => e.action === 'member.role_changed' && e.target?.id === a.userId,
+    );
+    expect(changed.map((e) => [e.details, e.actor.id])).toEqual([
+      [{ before: 'admin', after: 'member' }, owner.userId],
+    ]);
+  });
+
+  it('applies a role change to the member’s live credentials at once', async () => {
+    const a = await createMember(h.db, orgId, 'admin', 'live@acme.example');
+    expect((await request(h.app).get('/api/v1/members').set('Authorization', a.bearer)).status).toBe(200);
+    await request(h.app)
+      .patch(`/api/v1/members/${a.userId}`)
+      .set('Cookie', owner.cookie)
+      .send({ role: 'viewer' })
+      .expect(200);
+    expect((await request(h.app).get('/api/v1/members').set('Authorization', a.bearer)).status).toBe(403);
+  });
+
+  it('refuses changing your own role or removing yourself', async () => {
+    expect(
+      (
+        await request(h.app)
+          .patch(`/api/v1/members/${owner.userId}`)
+          .set('Cookie', owner.cookie)
+          .send({ role: 'admin' })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await request(h.app).delete(`/api/v1/members/${admin.userId}`).set('Cookie', admin.cookie)).status,
+    ).toBe(403);
+    expect(await roleOf(owner.userId)).toBe('owner');
+    expect(await roleOf(admin.userId)).toBe('admin');
+  });
+
+  it('keeps the last owner: no demotion or removal, even by two owners racing', async () => {
+    const org2 = (await createOrg(h.db)).id;
+    const o1 = await createMember(h.db, org2, 'owner');
+    const o2 = await createMember(h.db, org2, 'owner');
+    // Each owner demotes the other at the same moment: exactly one may win.
+    const results = await Promise.all([
+      request(h.app).patch(`/api/v1/members/${o2.userId}`).set('Cookie', o1.cookie).send({ role: 'admin' }),
+      request(h.app).patch(`/api/v1/members/${o1.userId}`).set('Cookie', o2.cookie).send({ role: 'admin' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const owners = await h.db.system.membership.count({ where: { orgId: org2, role: 'owner' } });
+    expect(owners).toBe(1);
+    const [winner, loser] = results[0]!.status === 200 ? [o1, o2] : [o2, o1];
+    // The loser is now an admin and cannot touch the owner; the owner cannot leave alone.
+    expect(
+      (await request(h.app).delete(`/api/v1/members/${winner.userId}`).set('Cookie', loser.cookie)).status,
+    ).toBe(403);
+    const again = await request(h.app)
+      .patch(`/api/v1/members/${loser.userId}`)
+      .set('Cookie', winner.cookie)
+      .send({ role: 'owner' });
+    expect(again.status).toBe(200);
+    const removed = await request(h.app)
+      .delete(`/api/v1/members/${loser.userId}`)
+      .set('Cookie', winner.cookie);
+    expect(removed.status).toBe(204);
+    const removedEvent = (await h.auditEvents()).find(
+      (e) => e.action === 'member.removed' && e.target?.id === loser.userId,
+    );
+    expect(removedEvent?.details).toEqual({ role: 'owner' });
+  });
+
+  it('answers 404 for a user who is not a member of this org', async () => {
+    const elsewhere = await createOrg(h.db);
+    const stranger = await createMember(h.db, elsewhere.id, 'member');
+    for (const id of [stranger.userId, 'not-a-uuid']) {
+      expect(
+        (
+          await request(h.app)
+            .patch(`/api/v1/members/${id}`)
+            .set('Cookie', owner.cookie)
+            .send({ role: 'viewer' })
+        ).status,
+      ).toBe(404);
+      expect((await request(h.app).delete(`/api/v1/members/${id}`).set('Cookie', owner.cookie)).status).toBe(
+        404,
+      );
+      expect((await request(h.app).get(`/api/v1/members/${id}`).set('Cookie', owner.cookie)).status).toBe(
+        404,
+      );
+    }
+    expect(
+      (
+        await h.db.system.membership.findUnique({
+          where: { orgId_userId: { orgId: elsewhere.id, userId: stranger.userId } },
+        })
+      )?.role,
+    ).toBe('member');
+  });
+
+  it('refuses a bad body with every problem listed', async () => {
+    const res = await request(h.app)
+      .post('/api/v1/members')
+      .set('Cookie', owner.cookie)
+      .send({ role: 'god', extra: true });
+    expect(res.status).toBe(400);
+    expect((res.body.error.details.problems as { path: string }[]).map((p) => p.path).sort()).toEqual([
+      '$',
+      '$.role',
+    ]);
+  });
+});
