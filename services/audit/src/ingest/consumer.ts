@@ -1,0 +1,178 @@
+// Moves audit events from the stream into Postgres: read a batch, validate each event again,
+// store the valid ones in one transaction, dead-letter the invalid ones, and acknowledge only
+// after both are durable. A crash at any point leaves the batch pending; it is read again
+// (by this consumer after a restart, or claimed by another) and the insert skips what was
+// already stored.
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { AuditEvent, Db, Logger, ReadinessCheck } from '@airlock/common';
+import { appendEvents } from '../store/events.js';
+import type { DeadLetter, StreamMessage, StreamSource } from './stream-source.js';
+import { checkMessage } from './validate.js';
+
+export interface AuditConsumer {
+  start(): Promise<void>;
+  /** Finishes the batch in hand, then stops reading. */
+  stop(): Promise<void>;
+  readiness: ReadinessCheck;
+}
+
+export interface ConsumerOptions {
+  source: StreamSource;
+  db: Db;
+  logger: Logger;
+  metrics: Registry;
+  /** First pause after a failed batch; doubles up to maxRetryMs. */
+  retryMs?: number;
+  maxRetryMs?: number;
+  /** After this many failures of one batch with the database reachable, events are stored
+   * one by one so a single event the database refuses cannot stall the whole stream. */
+  isolateAfter?: number;
+  /** Not ready when no read succeeded for this long. */
+  staleMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
+  const { source, db, logger, metrics } = options;
+  const retryMs = options.retryMs ?? 500;
+  const maxRetryMs = options.maxRetryMs ?? 5_000;
+  const isolateAfter = options.isolateAfter ?? 3;
+  const staleMs = options.staleMs ?? 15_000;
+  const ingested = new Counter({
+    name: 'airlock_audit_events_ingested_total',
+    help: 'Audit events stored in Postgres',
+    registers: [metrics],
+  });
+  const duplicates = new Counter({
+    name: 'airlock_audit_events_redelivered_total',
+    help: 'Audit events delivered again after being stored (skipped)',
+    registers: [metrics],
+  });
+  const deadLettered = new Counter({
+    name: 'airlock_audit_events_dead_lettered_total',
+    help: 'Invalid audit events moved to the dead-letter stream instead of being stored',
+    registers: [metrics],
+  });
+  const failures = new Counter({
+    name: 'airlock_audit_ingest_failures_total',
+    help: 'Audit batches that failed and will be retried',
+    registers: [metrics],
+  });
+  const batchSeconds = new Histogram({
+    name: 'airlock_audit_ingest_batch_seconds',
+    help: 'Time to store and acknowledge one batch of audit events',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [metrics],
+  });
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let initialized = false;
+  let lastOkAt = 0;
+  let consecutiveFailures = 0;
+
+  async function store(messages: StreamMessage[]): Promise<void> {
+    const valid: { event: AuditEvent; streamId: string }[] = [];
+    const dead: DeadLetter[] = [];
+    for (const m of messages) {
+      if (m.event === null) continue; // trimmed or foreign entry: nothing to store
+      const checked = checkMessage(m.event);
+      if (checked.ok) valid.push({ event: checked.event, streamId: m.streamId });
+      else dead.push({ streamId: m.streamId, eventId: checked.eventId, problems: checked.problems });
+    }
+    if (valid.length > 0) {
+      if (consecutiveFailures >= isolateAfter) {
+        dead.push(...(await storeOneByOne(valid)));
+      } else {
+        const result = await appendEvents(
+          db,
+          valid.map((v) => v.event),
+        );
+        ingested.inc(result.inserted);
+        duplicates.inc(result.duplicates);
+      }
+    }
+    if (dead.length > 0) {
+      await source.deadLetter(dead);
+      deadLettered.inc(dead.length);
+      for (const d of dead) {
+        logger.warn(
+          { streamId: d.streamId, eventId: d.eventId, problems: d.problems },
+          'invalid audit event dead-lettered',
+        );
+      }
+    }
+    await source.ack(messages.map((m) => m.streamId));
+  }
+
+  /** Stores events singly; one the database refuses (while it is reachable) is dead-lettered. */
+  async function storeOneByOne(items: { event: AuditEvent; streamId: string }[]): Promise<DeadLetter[]> {
+    const dead: DeadLetter[] = [];
+    for (const { event, streamId } of items) {
+      try {
+        const result = await appendEvents(db, [event]);
+        ingested.inc(result.inserted);
+        duplicates.inc(result.duplicates);
+      } catch (e) {
+        await db.ping(); // an outage: give up on this batch and retry it later as a whole
+        logger.error({ err: (e as Error).message, eventId: event.id }, 'database refused an audit event');
+        dead.push({ streamId, eventId: event.id, problems: ['(event): refused by the database'] });
+      }
+    }
+    return dead;
+  }
+
+  async function run(): Promise<void> {
+    let delay = retryMs;
+    while (running) {
+      try {
+        if (!initialized) {
+          await source.init();
+          initialized = true;
+        }
+        const messages = await source.read();
+        lastOkAt = Date.now();
+        if (messages.length > 0) {
+          const end = batchSeconds.startTimer();
+          await store(messages);
+          end();
+          lastOkAt = Date.now();
+        }
+        consecutiveFailures = 0;
+        delay = retryMs;
+      } catch (e) {
+        if (!running) break;
+        failures.inc();
+        consecutiveFailures++;
+        source.rewind();
+        // The message of a driver error names the failure, never event contents (events are
+        // validated content-free before they get anywhere near the database).
+        logger.warn({ err: (e as Error).message, retryInMs: delay }, 'audit ingest failed; retrying');
+        await sleep(delay);
+        delay = Math.min(delay * 2, maxRetryMs);
+      }
+    }
+  }
+
+  return {
+    async start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      await loop;
+      loop = undefined;
+      await source.close();
+    },
+    readiness: {
+      name: 'audit-consumer',
+      async check() {
+        if (!running || !initialized) throw new Error('audit consumer not running');
+        if (Date.now() - lastOkAt > staleMs) throw new Error('audit consumer stalled');
+      },
+    },
+  };
+}

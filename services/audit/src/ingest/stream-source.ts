@@ -1,0 +1,196 @@
+// Where the consumer reads audit events from. With a real Redis: a consumer group on the
+// stream (at-least-once; pending messages of a dead consumer are claimed with XAUTOCLAIM).
+// With the in-memory stand-in (all-in-one, one process, nothing survives a restart anyway),
+// ioredis-mock has no consumer groups: the source tails the stream and deletes what is stored.
+import type { Redis, RedisHandle } from '@airlock/common';
+
+export const AUDIT_GROUP = 'airlock-audit';
+export const DEAD_LETTER_STREAM = 'airlock:audit:dead-letter';
+
+export interface StreamMessage {
+  /** The Redis stream entry id. */
+  streamId: string;
+  /** The `event` field, or null when the entry has none (or was trimmed while pending). */
+  event: string | null;
+}
+
+export interface DeadLetter {
+  streamId: string;
+  eventId: string | null;
+  /** Problem paths only (never values): safe to log and keep. */
+  problems: string[];
+}
+
+export interface StreamSource {
+  readonly kind: 'group' | 'tail';
+  /** Creates the consumer group (and the stream) if missing. */
+  init(): Promise<void>;
+  /** The next batch: claimed or own pending messages first, then new ones (blocks briefly). */
+  read(): Promise<StreamMessage[]>;
+  /** Marks messages done: only after what they carry is committed or dead-lettered. */
+  ack(streamIds: readonly string[]): Promise<void>;
+  deadLetter(letters: readonly DeadLetter[]): Promise<void>;
+  /** After a failed batch: start again from this consumer's pending messages. */
+  rewind(): void;
+  close(): Promise<void>;
+}
+
+export interface SourceOptions {
+  stream: string;
+  deadLetterStream?: string;
+  group?: string;
+  /** Unique per live process; a restarted process with the same name resumes its pending. */
+  consumer: string;
+  batchSize: number;
+  blockMs: number;
+  /** A message pending this long on another consumer is taken over (that consumer is dead). */
+  claimIdleMs: number;
+  /** How often to look for such messages. */
+  claimEveryMs: number;
+  now?: () => number;
+}
+
+function entriesOf(raw: unknown): StreamMessage[] {
+  return ((raw as [string, string[] | null][] | null) ?? []).map(([streamId, fields]) => {
+    let event: string | null = null;
+    for (let i = 0; fields && i + 1 < fields.length; i += 2)
+      if (fields[i] === 'event') event = fields[i + 1]!;
+    return { streamId, event };
+  });
+}
+
+async function addDeadLetters(redis: Redis, stream: string, letters: readonly DeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const l of letters) {
+    pipeline.xadd(
+      stream,
+      'MAXLEN',
+      '~',
+      '100000',
+      '*',
+      'streamId',
+      l.streamId,
+      'eventId',
+      l.eventId ?? '',
+      'problems',
+      JSON.stringify(l.problems),
+    );
+  }
+  const results = await pipeline.exec();
+  const failed = results?.find(([err]) => err);
+  if (!results || failed) throw failed?.[0] ?? new Error('dead-letter write failed');
+}
+
+export function createStreamSource(redis: RedisHandle, options: SourceOptions): StreamSource {
+  return redis.kind === 'memory' ? tailSource(redis.client, options) : groupSource(redis, options);
+}
+
+function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
+  const group = o.group ?? AUDIT_GROUP;
+  const now = o.now ?? Date.now;
+  // Its own connection: a blocking XREADGROUP must not hold up everyone else's commands.
+  const conn = handle.duplicate();
+  // BLOCK must end before the per-command timeout, or every idle read would count as a failure.
+  const commandTimeout = conn.options.commandTimeout ?? Number.POSITIVE_INFINITY;
+  const blockMs = Math.max(50, Math.min(o.blockMs, commandTimeout - 500));
+  let pendingFirst = true;
+  let claimCursor = '0-0';
+  let nextClaimAt = 0;
+
+  async function ensureGroup(): Promise<void> {
+    try {
+      await conn.xgroup('CREATE', o.stream, group, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
+    }
+  }
+
+  async function readGroup(id: '0' | '>'): Promise<StreamMessage[]> {
+    const args: (string | number)[] = ['GROUP', group, o.consumer, 'COUNT', o.batchSize];
+    if (id === '>') args.push('BLOCK', blockMs);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const reply = (await (conn as any).xreadgroup(...args, 'STREAMS', o.stream, id)) as
+        [string, unknown][] | null;
+      return entriesOf(reply?.[0]?.[1]);
+    } catch (e) {
+      // The stream (and its group) was deleted: recreate, then read again next time.
+      if (String((e as Error).message).includes('NOGROUP')) {
+        await ensureGroup();
+        return [];
+      }
+      throw e;
+    }
+  }
+
+  return {
+    kind: 'group',
+    init: ensureGroup,
+    async read() {
+      if (now() >= nextClaimAt) {
+        const reply = (await conn.xautoclaim(
+          o.stream,
+          group,
+          o.consumer,
+          o.claimIdleMs,
+          claimCursor,
+          'COUNT',
+          o.batchSize,
+        )) as [string, unknown, unknown?];
+        claimCursor = reply[0];
+        // A full sweep of the pending list ends with cursor 0-0: wait until the next one.
+        if (claimCursor === '0-0') nextClaimAt = now() + o.claimEveryMs;
+        const claimed = entriesOf(reply[1]);
+        if (claimed.length > 0) return claimed;
+      }
+      if (pendingFirst) {
+        const pending = await readGroup('0');
+        if (pending.length > 0) return pending;
+        pendingFirst = false;
+      }
+      return readGroup('>');
+    },
+    async ack(ids) {
+      if (ids.length > 0) await conn.xack(o.stream, group, ...ids);
+    },
+    deadLetter: (letters) => addDeadLetters(conn, o.deadLetterStream ?? DEAD_LETTER_STREAM, letters),
+    rewind() {
+      pendingFirst = true;
+    },
+    async close() {
+      conn.disconnect();
+    },
+  };
+}
+
+function tailSource(redis: Redis, o: SourceOptions): StreamSource {
+  let lastId = '0';
+  let confirmedId = '0';
+  return {
+    kind: 'tail',
+    async init() {},
+    async read() {
+      const reply = (await redis.xread('COUNT', o.batchSize, 'STREAMS', o.stream, lastId)) as
+        [string, unknown][] | null;
+      const messages = entriesOf(reply?.[0]?.[1]);
+      if (messages.length === 0) {
+        // The stand-in cannot block: poll.
+        await new Promise((r) => setTimeout(r, Math.min(o.blockMs, 200)));
+        return [];
+      }
+      lastId = messages[messages.length - 1]!.streamId;
+      return messages;
+    },
+    async ack(ids) {
+      if (ids.length === 0) return;
+      await redis.xdel(o.stream, ...ids);
+      confirmedId = ids[ids.length - 1]!;
+    },
+    deadLetter: (letters) => addDeadLetters(redis, o.deadLetterStream ?? DEAD_LETTER_STREAM, letters),
+    rewind() {
+      lastId = confirmedId;
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,53 @@
+// Checks a stream message again at ingest: the publisher validated it, but anything can write
+// to the stream. What is rejected is described by paths only, never by values, so no content
+// reaches a log line or the dead-letter stream.
+import { AuditEventError, parseAuditEvent, type AuditEvent } from '@airlock/common';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SAFE_SEGMENT = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export type Checked =
+  { ok: true; event: AuditEvent } | { ok: false; eventId: string | null; problems: string[] };
+
+/** A path from a validation message, with any segment that could carry text masked. */
+function safePath(problem: string): string {
+  const path = problem.slice(0, Math.max(0, problem.indexOf(': '))) || '(event)';
+  return path
+    .split('.')
+    .map((s) => (SAFE_SEGMENT.test(s) ? s : '<key>'))
+    .join('.');
+}
+
+/** Postgres text and jsonb refuse NUL; such an event could never commit, so it is refused here. */
+function findNul(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(event)' : undefined;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return [...path, '<key>'].join('.');
+      const found = findNul(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+export function checkMessage(raw: string): Checked {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, eventId: null, problems: ['(event): not JSON'] };
+  }
+  const id = (value as { id?: unknown } | null)?.id;
+  const eventId = typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : null;
+  try {
+    const event = parseAuditEvent(value);
+    const nul = findNul(event);
+    if (nul) return { ok: false, eventId, problems: [`${safePath(`${nul}: x`)}: NUL character`] };
+    return { ok: true, event };
+  } catch (e) {
+    if (!(e instanceof AuditEventError)) throw e;
+    const problems = [...new Set(e.problems.map(safePath))].slice(0, 20);
+    return { ok: false, eventId, problems };
+  }
+}
