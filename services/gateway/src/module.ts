@@ -1,10 +1,90 @@
-import { notImplementedRouter, type AirlockModule } from '@airlock/common';
+import {
+  ConfigError,
+  createPolicyReader,
+  createPrincipalResolver,
+  type AirlockModule,
+} from '@airlock/common';
+import { gatewayConfigSchema, type GatewayConfig } from './config.js';
+import { createGatewayMetrics } from './metrics.js';
+import type { GatewayContext } from './routes/context.js';
+import { gatewayRouter } from './routes/index.js';
+import { createFailedAuthGuard } from './store/failed-auth.js';
+import { createLimitStore } from './store/limits.js';
+import { UpstreamClient } from './upstreams/client.js';
+import { DestinationPolicy } from './upstreams/destinations.js';
 
 /** The gateway service as a module: routes, config and lifecycle (see common/lifecycle/module.ts). */
-export const gatewayModule: AirlockModule = {
+export const gatewayModule: AirlockModule<GatewayConfig> = {
   name: 'gateway',
   routePrefixes: ['/v1'],
-  init() {
-    return { router: notImplementedRouter('gateway', gatewayModule.routePrefixes) };
+  configSchema: gatewayConfigSchema,
+  init(deps) {
+    const config = deps.moduleConfig ?? gatewayConfigSchema.parse({});
+    // Air-gapped means no destination is implicit: refuse to start without the list.
+    if (deps.config.AIRLOCK_AIRGAPPED && config.AIRLOCK_ALLOWED_UPSTREAM_HOSTS.length === 0) {
+      throw new ConfigError(
+        'invalid gateway config: AIRLOCK_ALLOWED_UPSTREAM_HOSTS: is required when AIRLOCK_AIRGAPPED=true',
+      );
+    }
+    if (deps.config.NODE_ENV === 'production' && config.AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS) {
+      throw new ConfigError(
+        'invalid gateway config: AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: is refused when NODE_ENV=production',
+      );
+    }
+    const destinations = new DestinationPolicy({
+      allowlist: config.AIRLOCK_ALLOWED_UPSTREAM_HOSTS,
+      allowLoopback: config.AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS,
+    });
+    const upstreams = new UpstreamClient({
+      keyring: deps.keyring,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      destinations,
+      retries: config.AIRLOCK_GATEWAY_RETRIES,
+      backoffMs: config.AIRLOCK_GATEWAY_RETRY_BACKOFF_MS,
+      breakers: {
+        volumeThreshold: config.AIRLOCK_GATEWAY_BREAKER_VOLUME,
+        errorThresholdPercentage: config.AIRLOCK_GATEWAY_BREAKER_ERROR_PERCENT,
+        resetTimeoutMs: config.AIRLOCK_GATEWAY_BREAKER_RESET_MS,
+      },
+    });
+    const resolver = createPrincipalResolver({
+      db: deps.db,
+      redis: deps.redis,
+      logger: deps.logger,
+      clock: deps.clock,
+    });
+    const policies = createPolicyReader({
+      db: deps.db,
+      redis: deps.redis,
+      logger: deps.logger,
+      clock: deps.clock,
+    });
+    const ctx: GatewayContext = {
+      config,
+      logger: deps.logger,
+      redis: deps.redis.client,
+      audit: deps.audit,
+      resolver,
+      policies,
+      limits: createLimitStore(deps.redis.client),
+      failedAuth: createFailedAuthGuard(deps.redis.client, config.AIRLOCK_GATEWAY_FAILED_AUTH_PER_MINUTE),
+      upstreams,
+      metrics: createGatewayMetrics(deps.metrics),
+      clock: deps.clock,
+      secureCookies: new URL(deps.config.AIRLOCK_PUBLIC_URL).protocol === 'https:',
+    };
+    return {
+      router: gatewayRouter(ctx),
+      async start() {
+        await resolver.start();
+        await policies.start();
+      },
+      async stop() {
+        await policies.stop();
+        await resolver.stop();
+        await upstreams.close();
+      },
+    };
   },
 };

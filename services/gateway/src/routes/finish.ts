@@ -1,0 +1,89 @@
+// Once a model request is over (answered, failed or abandoned): settle the token
+// reservation on actual usage and append the audit event in ONE Redis pipeline, and record
+// metrics. The audit event is metadata only (never prompt or completion text).
+import { parseAuditEvent, type AuditEventInput } from '@airlock/common';
+import type { Request, Response } from 'express';
+import { uuidv7 } from '../domain/uuid7.js';
+import type { GatewayContext } from './context.js';
+import { stateOf } from './request-state.js';
+
+function outcomeOf(status: number): 'success' | 'failure' | 'denied' {
+  if (status < 400) return 'success';
+  return status === 401 || status === 403 || status === 429 ? 'denied' : 'failure';
+}
+
+export function finishOnClose(ctx: GatewayContext, res: Response, req: Request): void {
+  res.once('close', () => {
+    void finish(ctx, req, res).catch((e: unknown) =>
+      ctx.logger.error(
+        { err: (e as Error).message, requestId: req.id },
+        'gateway request finalisation failed',
+      ),
+    );
+  });
+}
+
+async function finish(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
+  const state = stateOf(res);
+  const latencyMs = performance.now() - state.startedAt;
+  // A caller who hung up before the answer is recorded as 499 (client closed request).
+  const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
+  const model = state.allowedModel ?? '-';
+  const upstream = state.upstream ?? '-';
+  ctx.metrics.requests.inc({ endpoint: state.endpoint, model, upstream, status: String(status) });
+  ctx.metrics.duration.observe({ endpoint: state.endpoint, model }, latencyMs / 1000);
+  if (state.usage) {
+    ctx.metrics.tokens.inc({ model, upstream, type: 'prompt' }, state.usage.promptTokens ?? 0);
+    ctx.metrics.tokens.inc({ model, upstream, type: 'completion' }, state.usage.completionTokens ?? 0);
+  }
+  const principal = state.principal;
+  if (!principal?.orgId) return; // no org: nothing to audit against (401s are counted above)
+  const redactions =
+    state.redactions && Object.keys(state.redactions).length > 0 ? state.redactions : undefined;
+  const input: AuditEventInput<'ai.request'> = {
+    action: 'ai.request',
+    orgId: principal.orgId,
+    actor: { type: 'user', id: principal.userId, email: principal.email },
+    outcome: outcomeOf(status),
+    target: { type: 'model', id: (state.model ?? '-').slice(0, 256) },
+    clientIp: req.ip ?? null,
+    userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
+    requestId: req.id,
+    details: {
+      model: (state.model ?? '-').slice(0, 256),
+      upstream: state.upstream,
+      endpoint: state.endpoint,
+      status,
+      stream: state.stream,
+      promptTokens: state.usage?.promptTokens,
+      completionTokens: state.usage?.completionTokens,
+      usageEstimated: state.usage ? state.usage.estimated : undefined,
+      latencyMs: Math.round(latencyMs * 1000) / 1000,
+      ttfbMs: state.ttfbMs === undefined ? undefined : Math.round(state.ttfbMs * 1000) / 1000,
+      tokenId: principal.tokenId,
+      redactions,
+      errorCode: state.errorCode,
+    },
+  };
+  const actual = state.usage ? (state.usage.promptTokens ?? 0) + (state.usage.completionTokens ?? 0) : 0;
+  // Nothing generated (refused, failed, abandoned before an answer): give the reservation back.
+  const settle = state.reserved ? ctx.limits.settleCommands(state.checks, state.reservedTokens, actual) : [];
+  const event = parseAuditEvent({
+    id: uuidv7(),
+    time: ctx.clock().toISOString(),
+    target: null,
+    clientIp: null,
+    userAgent: null,
+    requestId: null,
+    ...input,
+  });
+  const pipeline = ctx.redis.pipeline();
+  for (const [cmd, key, delta] of settle) pipeline.call(cmd, key, delta);
+  pipeline.xadd(...ctx.audit.streamArgs(event));
+  const results = await pipeline.exec().catch(() => null);
+  const auditResult = results?.[results.length - 1];
+  if (!auditResult || auditResult[0]) {
+    // Redis unavailable: the shared publisher spools the event and retries.
+    ctx.audit.publish(input);
+  }
+}

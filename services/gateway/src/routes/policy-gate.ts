@@ -1,0 +1,116 @@
+// The one policy decision point every model route passes: authenticated principal → org
+// policy → ability (model allowed for role) → privacy mode and destinations → rate limits
+// and quotas (Redis, fail closed). Redaction and routing follow in the proxy. Routes are
+// built only through modelRoute(), and a test checks that every /v1 route carries this gate.
+import { principalOf } from '@airlock/common';
+import type { RequestHandler } from 'express';
+import { decide, type Endpoint } from '../domain/decide.js';
+import { limitChecks, rateLimitHeaders, reservationFor, retryAfterSeconds } from '../domain/limits.js';
+import { gatewayErrors } from '../errors.js';
+import type { GatewayContext } from './context.js';
+import { finishOnClose } from './finish.js';
+import { initState } from './request-state.js';
+
+/** Marks the gate, so the route-enumeration test can find it in every route's stack. */
+export const POLICY_GATE = Symbol('airlock.policyGate');
+
+type Body = Record<string, unknown>;
+
+function textLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + textLength(v), 0);
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return (
+      textLength(o.content) +
+      textLength(o.text) +
+      textLength(o.arguments) +
+      textLength(o.tool_calls) +
+      textLength(o.function)
+    );
+  }
+  return 0;
+}
+
+/** Minimal shape checks; the upstream validates the rest of the OpenAI schema. */
+function validate(
+  endpoint: Endpoint,
+  body: Body,
+): { model: string; promptChars: number; maxTokens?: number } {
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw gatewayErrors.badRequest('the body must be a JSON object');
+  const model = body.model;
+  if (typeof model !== 'string' || model.length === 0 || model.length > 256)
+    throw gatewayErrors.badRequest('"model" must be a non-empty string');
+  if (body.stream !== undefined && typeof body.stream !== 'boolean')
+    throw gatewayErrors.badRequest('"stream" must be a boolean');
+  const field =
+    endpoint === 'chat.completions' ? 'messages' : endpoint === 'completions' ? 'prompt' : 'input';
+  const value = body[field];
+  if (endpoint === 'chat.completions' ? !Array.isArray(value) || value.length === 0 : value === undefined)
+    throw gatewayErrors.badRequest(`"${field}" is required`);
+  const max = body.max_completion_tokens ?? body.max_tokens;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1))
+    throw gatewayErrors.badRequest('"max_tokens" must be a positive integer');
+  return {
+    model,
+    promptChars: textLength(value) + textLength(body.suffix),
+    maxTokens: max as number | undefined,
+  };
+}
+
+export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
+  const gate: RequestHandler = async (req, res, next) => {
+    const state = initState(req, res, endpoint);
+    finishOnClose(ctx, res, req);
+    try {
+      const principal = principalOf(req);
+      state.principal = principal;
+      const { model, promptChars, maxTokens } = validate(endpoint, req.body as Body);
+      state.model = model;
+      state.promptChars = promptChars;
+      if (!principal.orgId) throw gatewayErrors.noOrg();
+      const { version, policy } = await ctx.policies.get(principal.orgId);
+      state.policy = policy;
+      state.decision = decide({
+        principal,
+        policy,
+        policyVersion: version,
+        model,
+        destinationAllowed: (t) => ctx.upstreams.destinationAllowed(t),
+      });
+      state.allowedModel = model;
+      const now = ctx.clock();
+      const tokens =
+        endpoint === 'embeddings'
+          ? reservationFor(promptChars, 0)
+          : reservationFor(promptChars, maxTokens ?? ctx.config.AIRLOCK_GATEWAY_DEFAULT_MAX_TOKENS);
+      state.checks = limitChecks(principal, policy, tokens, now);
+      state.reservedTokens = tokens;
+      let verdict;
+      try {
+        verdict = await ctx.limits.reserve(state.checks, now);
+      } catch (e) {
+        ctx.logger.error({ err: (e as Error).message, requestId: req.id }, 'rate limiter unavailable');
+        throw gatewayErrors.limiterUnavailable();
+      }
+      const headers = rateLimitHeaders(state.checks, verdict, now);
+      if (!verdict.allowed) {
+        const blocked = verdict.blocked!;
+        ctx.metrics.rateLimited.inc({ scope: blocked.scope, metric: blocked.metric });
+        const what = blocked.window === 'month' ? 'monthly quota' : 'rate limit';
+        throw gatewayErrors.rateLimited(`${blocked.scope} ${blocked.metric} ${what} exceeded`, {
+          ...headers,
+          'Retry-After': String(retryAfterSeconds(blocked, now)),
+        });
+      }
+      state.reserved = state.checks.length > 0;
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+  Object.defineProperty(gate, POLICY_GATE, { value: true });
+  return gate;
+}

@@ -1,0 +1,135 @@
+// After the policy gate: redact (when the chosen upstream needs it), route through the
+// fallback chain, and relay the answer. Streams are relayed chunk by chunk, unbuffered; a
+// caller hanging up aborts the upstream request; an upstream failing mid-stream becomes an
+// SSE error event (never a made-up finish_reason or [DONE]).
+import type { RequestHandler, Response } from 'express';
+import type { Endpoint } from '../domain/decide.js';
+import { redactBody } from '../domain/redaction/redact.js';
+import { StreamUsageMeter, estimateTokens, usageFrom } from '../domain/usage.js';
+import { gatewayErrors } from '../errors.js';
+import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
+import type { GatewayContext } from './context.js';
+import { stateOf, type RequestState } from './request-state.js';
+
+const STREAM_ERROR = JSON.stringify({
+  error: {
+    message: 'the upstream connection failed mid-stream; the answer is incomplete',
+    type: 'api_error',
+    code: 'upstream_error',
+  },
+});
+
+export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
+  return async (req, res, next) => {
+    const state = stateOf(res);
+    const decision = state.decision!;
+    const policy = state.policy!;
+    const original = req.body as Record<string, unknown>;
+    try {
+      // Redact once, before anything is sent: an error here refuses the request (fail closed).
+      let redacted: ReturnType<typeof redactBody> | undefined;
+      if (decision.candidates.some((c) => c.redact)) {
+        try {
+          redacted = redactBody(original, policy.redaction);
+        } catch (e) {
+          throw gatewayErrors.redactionFailed(e);
+        }
+      }
+      const redactFor = new Map<RouteTarget, boolean>(decision.candidates.map((c) => [c.target, c.redact]));
+      const bodyFor = (target: RouteTarget) => {
+        const source = redactFor.get(target) && redacted ? redacted.body : original;
+        return JSON.stringify({ ...source, model: target.upstreamModel });
+      };
+
+      const abort = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) abort.abort(new DOMException('client closed the request', 'AbortError'));
+      });
+      const upstream = await ctx.upstreams.send(
+        decision.candidates.map((c) => c.target),
+        endpoint,
+        bodyFor,
+        req.id,
+        abort.signal,
+        state.stream,
+      );
+      state.upstream = upstream.target.name;
+      if (redactFor.get(upstream.target) && redacted) state.redactions = redacted.counts;
+      ctx.metrics.upstreamLatency.observe({ upstream: upstream.target.name }, upstream.ttfbMs / 1000);
+      const contentType = String(upstream.headers['content-type'] ?? '');
+      if (state.stream && upstream.statusCode === 200 && contentType.includes('text/event-stream')) {
+        await relayStream(upstream, res, state);
+      } else {
+        await relayJson(upstream, res, state);
+      }
+    } catch (e) {
+      if (res.headersSent) return; // handled as a stream error
+      if (req.destroyed || (e as Error)?.name === 'AbortError') {
+        state.errorCode = 'client_closed';
+        return;
+      }
+      next(e);
+    }
+  };
+}
+
+async function relayJson(upstream: UpstreamResponse, res: Response, state: RequestState): Promise<void> {
+  let raw: Buffer;
+  try {
+    raw = Buffer.from(await upstream.body.arrayBuffer());
+  } finally {
+    upstream.release();
+  }
+  state.ttfbMs = performance.now() - state.startedAt;
+  if (upstream.statusCode < 300) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw gatewayErrors.upstreamFailed(upstream.target.name);
+    }
+    state.usage = usageFrom(parsed) ?? {
+      promptTokens: estimateTokens(state.promptChars),
+      completionTokens: 0,
+      estimated: true,
+    };
+  } else {
+    state.errorCode = `upstream_${upstream.statusCode}`;
+  }
+  res.status(upstream.statusCode);
+  res.setHeader('content-type', String(upstream.headers['content-type'] ?? 'application/json'));
+  res.end(raw);
+}
+
+async function relayStream(upstream: UpstreamResponse, res: Response, state: RequestState): Promise<void> {
+  const meter = new StreamUsageMeter();
+  res.status(200);
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache, no-store');
+  res.setHeader('x-accel-buffering', 'no');
+  res.flushHeaders();
+  let first = true;
+  try {
+    for await (const chunk of upstream.body) {
+      if (first) {
+        state.ttfbMs = performance.now() - state.startedAt;
+        first = false;
+      }
+      // No compression, no buffering: each upstream chunk is written as it arrives.
+      res.write(chunk);
+      meter.push(chunk as Buffer);
+    }
+    state.usage = meter.result(state.promptChars);
+    res.end();
+  } catch {
+    state.usage = meter.result(state.promptChars);
+    if (res.destroyed) {
+      state.errorCode = 'client_closed';
+      return;
+    }
+    state.errorCode = 'upstream_stream_failed';
+    res.end(`event: error\ndata: ${STREAM_ERROR}\n\n`);
+  } finally {
+    upstream.release();
+  }
+}

@@ -1,0 +1,281 @@
+// Calls upstreams: a keep-alive undici Pool per origin, the upstream's own key, timeouts
+// (connect, first byte, total), retries with backoff on connect errors and 429/502/503, a
+// circuit breaker per upstream, and the fallback chain. Only request headers built here go
+// out: the caller's Authorization, cookies and client headers never reach an upstream.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, type Dispatcher } from 'undici';
+import type { Registry } from 'prom-client';
+import { createSecretBox, type Keyring, type Logger } from '@airlock/common';
+import { gatewayErrors, GatewayError } from '../errors.js';
+import { BreakerRegistry, isBreakerOpen, type BreakerSettings } from './breakers.js';
+import { DestinationPolicy } from './destinations.js';
+import { PROVIDERS, type Operation, type ProviderName } from './index.js';
+
+/** One upstream a request may go to, as the routing decision resolved it. */
+export interface RouteTarget {
+  orgId: string;
+  name: string;
+  kind: 'onprem' | 'cloud';
+  provider: ProviderName;
+  baseUrl: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  apiKeyEnc?: string;
+  /** The model name this upstream knows the requested model by. */
+  upstreamModel: string;
+}
+
+export interface UpstreamResponse {
+  target: RouteTarget;
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  body: Dispatcher.ResponseData['body'];
+  ttfbMs: number;
+  /** Stops the total timeout (streams: once headers are in, the idle timeout governs). */
+  release(): void;
+}
+
+export interface UpstreamClientOptions {
+  keyring: Keyring;
+  logger: Logger;
+  metrics: Registry;
+  destinations: DestinationPolicy;
+  retries: number;
+  backoffMs: number;
+  breakers: BreakerSettings;
+}
+
+const RETRY_STATUS = new Set([429, 502, 503]);
+const FAIL_STATUS = new Set([429, 500, 502, 503, 504]);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+class UpstreamStatusError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly retryAfter?: string,
+  ) {
+    super(`upstream answered ${statusCode}`);
+  }
+}
+
+class TotalTimeoutError extends Error {
+  readonly code = 'AIRLOCK_TOTAL_TIMEOUT';
+}
+
+const codeOf = (e: unknown): string | undefined => {
+  const err = e as { code?: string; cause?: { code?: string } } | null;
+  return err?.code ?? err?.cause?.code;
+};
+
+const isTimeout = (e: unknown) =>
+  e instanceof TotalTimeoutError ||
+  ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'].includes(codeOf(e) ?? '');
+const isRefused = (e: unknown) => codeOf(e) === 'EAIRLOCKREFUSED';
+const isAbort = (e: unknown) => (e as Error | null)?.name === 'AbortError' || codeOf(e) === 'UND_ERR_ABORTED';
+
+export class UpstreamClient {
+  private readonly pools = new Map<string, Pool>();
+  private readonly keys = new Map<string, string>();
+  private readonly breakers: BreakerRegistry;
+  private readonly box;
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    this.box = createSecretBox(options.keyring);
+    this.breakers = new BreakerRegistry(
+      options.breakers,
+      // Neither a caller hanging up, nor the upstream's own rate limit, nor our refusal to
+      // dial says the upstream is broken.
+      (e) => isAbort(e) || isRefused(e) || (e instanceof UpstreamStatusError && e.statusCode === 429),
+      options.metrics,
+    );
+  }
+
+  breakerState(target: RouteTarget): 'closed' | 'half-open' | 'open' {
+    return this.breakerFor(target).state();
+  }
+
+  private breakerFor(target: RouteTarget) {
+    return this.breakers.get(`${target.orgId}|${target.name}|${target.baseUrl}`, target.name);
+  }
+
+  private pool(url: URL, connectTimeoutMs: number): Pool {
+    const key = `${url.origin}|${connectTimeoutMs}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new Pool(url.origin, {
+        connections: 256,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: connectTimeoutMs, lookup: this.options.destinations.lookupFor(url.hostname) },
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  private apiKey(target: RouteTarget): string | undefined {
+    if (!target.apiKeyEnc) return undefined;
+    let key = this.keys.get(target.apiKeyEnc);
+    if (key === undefined) {
+      // Bound to where it is stored, as rbac seals it (associated data).
+      key = this.box.decrypt(target.apiKeyEnc, `org_policies.upstream:${target.orgId}:${target.name}`);
+      this.keys.set(target.apiKeyEnc, key);
+    }
+    return key;
+  }
+
+  /** May this target be dialled at all? Checked before any connection is attempted. */
+  destinationAllowed(target: RouteTarget): boolean {
+    try {
+      return this.options.destinations.hostVerdict(new URL(target.baseUrl).hostname) !== 'refused';
+    } catch {
+      return false;
+    }
+  }
+
+  private async attempt(
+    target: RouteTarget,
+    operation: Operation,
+    body: string,
+    requestId: string,
+    signal: AbortSignal,
+    stream: boolean,
+  ): Promise<UpstreamResponse> {
+    const url = new URL(target.baseUrl);
+    const spec = PROVIDERS[target.provider];
+    const key = this.apiKey(target);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/json',
+      'user-agent': 'airlock-gateway',
+      'x-request-id': requestId,
+      ...(key ? spec.authHeaders(key) : {}),
+    };
+    const total = new AbortController();
+    const timer = setTimeout(() => total.abort(new TotalTimeoutError('total timeout')), target.timeoutMs);
+    const onAbort = () => total.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const release = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const started = performance.now();
+    try {
+      const res = await this.pool(url, target.connectTimeoutMs).request({
+        method: 'POST',
+        path: `${url.pathname.replace(/\/$/, '')}${spec.paths[operation]}`,
+        headers,
+        body,
+        // Carries both the total timeout and the caller hanging up (forwarded by onAbort).
+        signal: total.signal,
+        headersTimeout: target.timeoutMs,
+        bodyTimeout: target.timeoutMs,
+      });
+      if (FAIL_STATUS.has(res.statusCode)) {
+        const retryAfter = res.headers['retry-after'];
+        await res.body.dump().catch(() => undefined);
+        release();
+        throw new UpstreamStatusError(
+          res.statusCode,
+          typeof retryAfter === 'string' ? retryAfter : undefined,
+        );
+      }
+      // Streams may legitimately outlive the total timeout; the body idle timeout guards them.
+      if (stream) clearTimeout(timer);
+      return { target, ...res, ttfbMs: performance.now() - started, release };
+    } catch (e) {
+      release();
+      if (total.signal.aborted && total.signal.reason instanceof TotalTimeoutError) throw total.signal.reason;
+      throw e;
+    }
+  }
+
+  /**
+   * Sends to the first target that answers, in order. Client errors from an upstream (4xx
+   * except 429) are answers, not failures. Throws GatewayError when every target failed.
+   */
+  async send(
+    targets: readonly RouteTarget[],
+    operation: Operation,
+    bodyFor: (target: RouteTarget) => string,
+    requestId: string,
+    signal: AbortSignal,
+    stream: boolean,
+  ): Promise<UpstreamResponse> {
+    let last: GatewayError = gatewayErrors.unavailable('no upstream available');
+    for (const target of targets) {
+      if (!this.destinationAllowed(target)) {
+        last = gatewayErrors.unavailable(`upstream "${target.name}" is not an allowed destination`);
+        continue;
+      }
+      const breaker = this.breakerFor(target);
+      const body = bodyFor(target);
+      for (let n = 0; n <= this.options.retries; n++) {
+        if (signal.aborted) throw signal.reason;
+        try {
+          return await breaker.fire(() => this.attempt(target, operation, body, requestId, signal, stream));
+        } catch (e) {
+          if (isAbort(e) && signal.aborted) throw e;
+          const retryable = this.classify(e, target);
+          last = retryable.error;
+          this.options.logger.warn(
+            { upstream: target.name, requestId, reason: retryable.reason, attempt: n + 1 },
+            'upstream attempt failed',
+          );
+          if (!retryable.retry || n === this.options.retries) break;
+          await sleep(this.options.backoffMs * 2 ** n * (0.5 + Math.random() / 2), undefined, { signal });
+        }
+      }
+    }
+    throw last;
+  }
+
+  private classify(e: unknown, target: RouteTarget): { retry: boolean; error: GatewayError; reason: string } {
+    if (isBreakerOpen(e))
+      return {
+        retry: false,
+        error: gatewayErrors.unavailable(`upstream "${target.name}" is unavailable (circuit open)`),
+        reason: 'breaker_open',
+      };
+    if (e instanceof UpstreamStatusError) {
+      const error =
+        e.statusCode === 429
+          ? gatewayErrors.upstreamRateLimited(target.name, e.retryAfter)
+          : e.statusCode === 503
+            ? gatewayErrors.unavailable(`upstream "${target.name}" is unavailable`)
+            : e.statusCode === 504
+              ? gatewayErrors.timeout(target.name)
+              : gatewayErrors.upstreamFailed(target.name, e.statusCode);
+      return { retry: RETRY_STATUS.has(e.statusCode), error, reason: `status_${e.statusCode}` };
+    }
+    if (isTimeout(e)) return { retry: false, error: gatewayErrors.timeout(target.name), reason: 'timeout' };
+    if (isRefused(e))
+      return {
+        retry: false,
+        error: gatewayErrors.unavailable(`upstream "${target.name}" is not an allowed destination`),
+        reason: 'refused',
+      };
+    const code = codeOf(e);
+    if (code && CONNECT_ERRORS.has(code))
+      return {
+        retry: true,
+        error: gatewayErrors.unavailable(`upstream "${target.name}" is unreachable`),
+        reason: code,
+      };
+    if (e instanceof GatewayError) return { retry: false, error: e, reason: e.code };
+    return { retry: false, error: gatewayErrors.upstreamFailed(target.name), reason: code ?? 'error' };
+  }
+
+  async close(): Promise<void> {
+    this.breakers.shutdown();
+    await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
+    this.pools.clear();
+  }
+}

@@ -1,0 +1,7 @@
+// Hugging Face TGI's Messages API: baseUrl http://host:8080/v1.
+// Same wire format and credentials as openai-compatible; kept as its own kind so its
+// differences land here, not in branches elsewhere.
+import { openAiCompatible } from '../openai-compatible/index.js';
+import type { ProviderSpec } from '../types.js';
+
+export const tgiSpec: ProviderSpec = { ...openAiCompatible, name: 'tgi' };
