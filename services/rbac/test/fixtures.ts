@@ -14,6 +14,7 @@ import {
   sha256Hex,
   type AuditEvent,
   type Db,
+  type Keyring,
   type RedisHandle,
   type Role,
 } from '@airlock/common';
@@ -29,6 +30,7 @@ export interface RbacHarness {
   db: Db;
   redis: RedisHandle;
   rbac: Rbac;
+  keyring: Keyring;
   /** Audit events this harness published, oldest first. */
   auditEvents(): Promise<AuditEvent[]>;
   close(): Promise<void>;
@@ -43,13 +45,14 @@ export async function startRbac(
   const metrics = createMetrics('rbac-test');
   const stream = `airlock:test:audit:${randomUUID()}`;
   const audit = createAuditPublisher({ redis: redis.client, logger, metrics, stream });
+  const keyring = parseKeyring(randomBytes(32).toString('base64'));
   const rbac = createRbac({
     config: loadBaseConfig({ NODE_ENV: 'test' }),
     logger,
     db,
     redis,
     metrics,
-    keyring: parseKeyring(randomBytes(32).toString('base64')),
+    keyring,
     audit,
     clock: () => new Date(),
     moduleConfig: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.config }),
@@ -70,6 +73,7 @@ export async function startRbac(
     db,
     redis,
     rbac,
+    keyring,
     async auditEvents() {
       await audit.flush();
       const entries = await redis.client.xrange(stream, '-', '+');
