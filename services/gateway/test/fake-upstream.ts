@@ -106,7 +106,7 @@ export async function startFakeUpstream(
     raw.on('data', (c: Buffer) => parts.push(c));
     raw.on('end', () => {
       const text = Buffer.concat(parts).toString('utf8');
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
       } catch {

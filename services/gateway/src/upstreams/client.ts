@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { createSecretBox, type Keyring, type Logger } from '@airlock/common';
 import { gatewayErrors, GatewayError } from '../errors.js';
 import { BreakerRegistry, isBreakerOpen, type BreakerSettings } from './breakers.js';
-import { DestinationPolicy } from './destinations.js';
+import type { DestinationPolicy } from './destinations.js';
 import { PROVIDERS, type Operation, type ProviderName } from './index.js';
 
 /** One upstream a request may go to, as the routing decision resolved it. */
