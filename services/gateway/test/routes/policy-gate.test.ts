@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Router } from 'express';
 import { gatewayRouter, MODEL_ROUTES } from '../../src/routes/index.js';
 import { POLICY_GATE } from '../../src/routes/policy-gate.js';
 import type { GatewayContext } from '../../src/routes/context.js';
@@ -13,13 +12,15 @@ interface Layer {
 const ctx = { config: gatewayConfig(), secureCookies: false } as unknown as GatewayContext;
 
 describe('the gateway router', () => {
-  const router = gatewayRouter(ctx) as Router & { stack: Layer[] };
-  const routes = router.stack.filter((l) => l.route).map((l) => l.route!);
+  const router = gatewayRouter(ctx);
+  const routes = (router.stack as unknown as Layer[]).filter((l) => l.route).map((l) => l.route!);
 
   it('passes every route through the policy gate, so a new model route cannot skip it', () => {
     expect(routes.length).toBeGreaterThanOrEqual(4);
     for (const route of routes) {
-      const gated = route.stack.some((s) => (s.handle as Record<symbol, unknown>)[POLICY_GATE] === true);
+      const gated = route.stack.some(
+        (s) => (s.handle as unknown as Record<symbol, unknown>)[POLICY_GATE] === true,
+      );
       expect({ path: route.path, gated }).toEqual({ path: route.path, gated: true });
     }
   });
