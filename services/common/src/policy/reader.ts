@@ -17,6 +17,11 @@ export interface VersionedPolicy {
 
 export interface PolicyReader {
   get(orgId: string): Promise<VersionedPolicy>;
+  /**
+   * Drops this process's cached policy of an org now (the writer calls it, so its own next
+   * request cannot beat the pub/sub message). Optional so hand-made test readers need not.
+   */
+  invalidate?(orgId: string): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -85,6 +90,9 @@ export function createPolicyReader({
         pending = settled;
       }
       return pending;
+    },
+    invalidate(orgId) {
+      invalidate(orgId);
     },
     async start() {
       subscriber = redis.duplicate();

@@ -53,6 +53,7 @@ export function policyRoutes(ctx: RbacContext): Router {
   }
 
   async function announce(orgId: string, version: number): Promise<void> {
+    ctx.policyReader.invalidate?.(orgId);
     try {
       await publishPolicyChange(ctx.redis.client, orgId, version);
     } catch (e) {
