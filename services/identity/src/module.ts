@@ -8,6 +8,7 @@ import {
 } from '@airlock/common';
 import { identityConfigSchema, secureCookiesFor, type IdentityConfig } from './config.js';
 import type { IdentityContext } from './context.js';
+import { loginRoutes } from './routes/login.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -43,6 +44,7 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     const ctx = identityContext(deps);
     const router = Router();
     router.use(meRoutes(ctx));
+    router.use(loginRoutes(ctx));
     router.use(sessionRoutes(ctx));
     router.use(tokenRoutes(ctx));
     // Whatever is not built yet under our prefixes answers 501, never 404.

@@ -15,7 +15,8 @@ import {
   type ModuleInstance,
   type Role,
 } from '@airlock/common';
-import { openTestDb, testEnv } from '@airlock/common/testing';
+import { createServer, type Server } from 'node:http';
+import { freePort, openTestDb, testEnv } from '@airlock/common/testing';
 import type { Express } from 'express';
 import { baseConfigSchema } from '@airlock/common';
 import { identityConfig, type IdentityConfig } from '../src/config.js';
@@ -25,6 +26,8 @@ import { insertSession } from '../src/store/sessions.js';
 
 export interface Fixture {
   app: Express;
+  /** Set when started with listen: the app's own URL (= AIRLOCK_PUBLIC_URL). */
+  url: string;
   ctx: IdentityContext;
   instance: ModuleInstance;
   /** Moves the shared clock forward. */
@@ -61,8 +64,12 @@ export function captureLogger(): { logger: Logger; text: () => string } {
 }
 
 export async function startFixture(
-  options: { publicUrl?: string; settings?: Partial<IdentityConfig> } = {},
+  options: { publicUrl?: string; settings?: Partial<IdentityConfig>; listen?: boolean } = {},
 ): Promise<Fixture> {
+  const port = options.listen ? await freePort() : 0;
+  const publicUrl = options.listen
+    ? `http://127.0.0.1:${port}`
+    : (options.publicUrl ?? 'http://localhost:8080');
   const testDb = await openTestDb();
   const { db } = testDb;
   const redis = openRedis({ url: testEnv.redisUrl, nodeEnv: 'test', commandTimeoutMs: 2_000 });
@@ -81,7 +88,7 @@ export async function startFixture(
   };
   const config = baseConfigSchema.parse({
     NODE_ENV: 'test',
-    AIRLOCK_PUBLIC_URL: options.publicUrl ?? 'http://localhost:8080',
+    AIRLOCK_PUBLIC_URL: publicUrl,
   });
   const deps = {
     config,
@@ -110,8 +117,15 @@ export async function startFixture(
     serveMetrics: false,
   });
 
+  let server: Server | undefined;
+  if (options.listen) {
+    server = createServer(app);
+    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+  }
+
   return {
     app,
+    url: publicUrl,
     ctx,
     instance,
     advance: (ms) => {
@@ -147,6 +161,10 @@ export async function startFixture(
       };
     },
     async close() {
+      if (server) {
+        server.closeAllConnections();
+        await new Promise((r) => server!.close(r));
+      }
       await instance.stop?.();
       await real.stop();
       await redis.close();

@@ -1,33 +1,32 @@
 // Memberships belong to rbac. Identity writes them only here, for SSO/SCIM provisioning and
 // role mapping. TODO(rbac): replace with rbac's membership API once it exists, so role
-// changes are audited (member.role_changed) and invalidated in one place.
-import type { Db, Role } from '@airlock/common';
+// changes are recorded and invalidated in one place.
+import type { Role, Tx } from '@airlock/common';
 
-/** Creates or updates the user's membership in the org; returns the role before (or null). */
+/**
+ * Creates or updates the user's membership in the org, inside the caller's org-scoped
+ * transaction (db.inOrg). Returns the role before, or null when the user was not a member.
+ */
 export async function upsertMembership(
-  db: Db,
+  tx: Tx,
   orgId: string,
   userId: string,
   role: Role,
 ): Promise<Role | null> {
-  return db.inOrg(orgId, async (tx) => {
-    const before = await tx.membership.findUnique({ where: { orgId_userId: { orgId, userId } } });
-    if (before) {
-      if (before.role !== role) {
-        await tx.membership.update({ where: { orgId_userId: { orgId, userId } }, data: { role } });
-      }
-      return before.role;
-    }
+  const key = { orgId_userId: { orgId, userId } };
+  const before = await tx.membership.findUnique({ where: key });
+  if (!before) {
     await tx.membership.create({ data: { orgId, userId, role } });
     return null;
-  });
+  }
+  if (before.role !== role) await tx.membership.update({ where: key, data: { role } });
+  return before.role;
 }
 
-/** Removes the user from the org (SSO "no mapped group" or SCIM deactivation). */
-export async function removeMembership(db: Db, orgId: string, userId: string): Promise<Role | null> {
-  return db.inOrg(orgId, async (tx) => {
-    const before = await tx.membership.findUnique({ where: { orgId_userId: { orgId, userId } } });
-    if (before) await tx.membership.delete({ where: { orgId_userId: { orgId, userId } } });
-    return before?.role ?? null;
-  });
+/** Removes the user from the org (SSO "no mapped group", SCIM deactivation); returns the old role. */
+export async function removeMembership(tx: Tx, orgId: string, userId: string): Promise<Role | null> {
+  const key = { orgId_userId: { orgId, userId } };
+  const before = await tx.membership.findUnique({ where: key });
+  if (before) await tx.membership.delete({ where: key });
+  return before?.role ?? null;
 }

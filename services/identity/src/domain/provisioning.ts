@@ -1,0 +1,149 @@
+// Just-in-time provisioning after a verified SSO sign-in: find or create the user, record the
+// IdP identity and groups, and set the org membership from the group mapping. Used by OIDC
+// and SAML alike (and, for the membership part, by SCIM).
+import type { Role } from '@airlock/common';
+import type { IdentityContext } from '../context.js';
+import { actorOf } from './audit.js';
+import { loginFailures } from './login-failure.js';
+import { emailDomainAllowed, mapRole } from './role-mapping.js';
+import { removeMembership, upsertMembership } from '../store/memberships.js';
+import { revokeAllSessions } from './sessions.js';
+import { revokeAllTokens } from './tokens.js';
+import type { ConnectionRow } from '../store/sso-connections.js';
+
+export interface VerifiedIdentity {
+  subject: string;
+  email: string | null;
+  emailVerified?: boolean;
+  name: string | null;
+  groups: string[];
+}
+
+export interface ProvisionedUser {
+  userId: string;
+  email: string;
+  role: Role;
+  created: boolean;
+  roleBefore: Role | null;
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+
+export async function provisionSsoUser(
+  ctx: IdentityContext,
+  org: { id: string; allowedEmailDomains: string[] },
+  connection: ConnectionRow,
+  who: VerifiedIdentity,
+  requireMappedGroup: boolean,
+): Promise<ProvisionedUser> {
+  const email = who.email?.trim().toLowerCase() ?? '';
+  if (!EMAIL.test(email) || who.emailVerified === false) throw loginFailures.missingEmail();
+  if (!emailDomainAllowed(email, org.allowedEmailDomains)) throw loginFailures.emailDomain();
+  const role = mapRole(
+    who.groups,
+    connection.groupRoleMap as Record<string, Role>,
+    connection.defaultRole,
+    requireMappedGroup,
+  );
+  const now = ctx.clock();
+  const name = who.name?.slice(0, 200) ?? null;
+
+  const result = await ctx.db.inOrg(org.id, async (tx) => {
+    const identity = await tx.ssoIdentity.findUnique({
+      where: { connectionId_subject: { connectionId: connection.id, subject: who.subject } },
+    });
+    let user = identity
+      ? await tx.user.findUnique({ where: { id: identity.userId } })
+      : await tx.user.findUnique({ where: { email } });
+    // The break-glass account is never reachable through an org's IdP: an IdP asserting its
+    // email must not become a platform admin session.
+    if (user?.isPlatformAdmin) throw loginFailures.platformAccount();
+    if (user && user.status !== 'active') throw loginFailures.accountDisabled();
+    const created = !user;
+    if (!user) {
+      user = await tx.user.create({ data: { email, name, lastLoginAt: now } });
+    } else {
+      user = await tx.user.update({
+        where: { id: user.id },
+        data: { ...(name ? { name } : {}), lastLoginAt: now },
+      });
+    }
+    if (identity) {
+      await tx.ssoIdentity.update({
+        where: { id: identity.id },
+        data: { groups: who.groups, lastLoginAt: now },
+      });
+    } else {
+      await tx.ssoIdentity.create({
+        data: {
+          orgId: org.id,
+          connectionId: connection.id,
+          subject: who.subject,
+          userId: user.id,
+          groups: who.groups,
+          lastLoginAt: now,
+        },
+      });
+    }
+    if (role === null) {
+      const removed = await removeMembership(tx, org.id, user.id);
+      return { userId: user.id, role: null, roleBefore: removed, created };
+    }
+    const roleBefore = await upsertMembership(tx, org.id, user.id, role);
+    return { userId: user.id, role, roleBefore, created };
+  });
+
+  const actor = actorOf({
+    kind: 'session',
+    userId: result.userId,
+    email,
+    orgId: org.id,
+    role: result.role,
+    isPlatformAdmin: false,
+    expiresAt: null,
+  });
+  const target = { type: 'user', id: result.userId };
+  if (result.role === null) {
+    // No longer in any mapped group: access ends now, not at the next expiry.
+    await revokeAllSessions(ctx, result.userId, org.id);
+    await revokeAllTokens(ctx, result.userId, org.id);
+    if (result.roleBefore) {
+      ctx.audit.publish({
+        action: 'member.removed',
+        orgId: org.id,
+        actor,
+        outcome: 'success',
+        details: { role: result.roleBefore },
+        target,
+      });
+    }
+    throw loginFailures.noMappedGroup();
+  }
+  if (result.roleBefore === null) {
+    ctx.audit.publish({
+      action: 'member.added',
+      orgId: org.id,
+      actor,
+      outcome: 'success',
+      details: { role: result.role },
+      target,
+    });
+  } else if (result.roleBefore !== result.role) {
+    await ctx.resolver.invalidate({ type: 'user', id: result.userId });
+    ctx.audit.publish({
+      action: 'member.role_changed',
+      orgId: org.id,
+      actor,
+      outcome: 'success',
+      details: { before: result.roleBefore, after: result.role },
+      target,
+    });
+  }
+  return {
+    userId: result.userId,
+    email,
+    role: result.role,
+    created: result.created,
+    roleBefore: result.roleBefore,
+  };
+}

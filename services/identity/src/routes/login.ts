@@ -1,0 +1,222 @@
+// Browser sign-in through the org's IdP.
+//   GET /auth/login?org=<slug>[&connection=<id>][&returnTo=/path]  redirects to the IdP
+//   GET /auth/oidc/callback                                          the IdP's answer (OIDC)
+// Every failure renders the same plain error page and emits auth.login_failed.
+import type { Request, Response } from 'express';
+import { Router } from 'express';
+import * as oidc from 'openid-client';
+import { z } from 'zod';
+import type { IdentityContext } from '../context.js';
+import { requestMeta } from '../domain/audit.js';
+import { sendLoginError } from '../domain/error-page.js';
+import { LoginFailure, loginFailures } from '../domain/login-failure.js';
+import { createOidcClient, parseOidcConfig, type OidcClient } from '../domain/oidc.js';
+import { provisionSsoUser, type VerifiedIdentity } from '../domain/provisioning.js';
+import { signIn } from '../domain/sessions.js';
+import { loginConnection, type ConnectionRow } from '../store/sso-connections.js';
+import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
+import { sha256Hex } from '@airlock/common';
+
+const BINDING_COOKIE = 'airlock_sso_binding';
+const loginQuery = z.object({
+  org: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  connection: z.uuid().optional(),
+  returnTo: z.string().max(2048).optional(),
+});
+
+/** Only same-site paths: "/x" yes; "//evil.com", "/\\evil.com", "https://…" no. */
+export function safeReturnTo(value: string | undefined): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
+  return /^[\x21-\x7e]*$/.test(value) ? value : '/';
+}
+
+function bindingCookieName(secure: boolean) {
+  return secure ? `__Host-${BINDING_COOKIE}` : BINDING_COOKIE;
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export interface LoginDeps {
+  oidc?: OidcClient;
+}
+
+export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router {
+  const router = Router();
+  const oidcClient = deps.oidc ?? createOidcClient(ctx);
+
+  async function fail(
+    req: Request,
+    res: Response,
+    e: unknown,
+    context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' },
+  ) {
+    const failure =
+      e instanceof LoginFailure
+        ? e
+        : new LoginFailure(
+            'internal_error',
+            'Sign-in is unavailable right now. Please try again later.',
+            503,
+            {
+              cause: e,
+            },
+          );
+    ctx.logger.warn(
+      {
+        requestId: req.id,
+        reason: failure.reason,
+        orgId: context.orgId,
+        connectionId: context.connectionId,
+        // The cause's message only (openid-client/validation); never tokens or claims.
+        cause:
+          failure.cause instanceof Error
+            ? `${failure.cause.name}: ${failure.cause.message}`.slice(0, 300)
+            : undefined,
+      },
+      'sign-in failed',
+    );
+    ctx.audit.publish({
+      action: 'auth.login_failed',
+      orgId: context.orgId ?? null,
+      actor: { type: 'anonymous', id: null, email: null },
+      outcome: 'failure',
+      details: {
+        method: context.method,
+        reason: failure.reason,
+        ...(context.connectionId ? { connectionId: context.connectionId } : {}),
+      },
+      ...requestMeta(req),
+    });
+    res.clearCookie(bindingCookieName(ctx.secureCookies), {
+      path: '/',
+      httpOnly: true,
+      secure: ctx.secureCookies,
+      sameSite: 'lax',
+    });
+    sendLoginError(res, failure.status, failure.userMessage, req.id);
+  }
+
+  async function activeOrg(where: { slug: string } | { id: string }) {
+    const org = await ctx.db.system.org.findUnique({ where });
+    if (!org || org.status !== 'active') throw loginFailures.unknownOrg();
+    return org;
+  }
+
+  router.get('/auth/login', async (req, res) => {
+    const context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' } = { method: 'oidc' };
+    try {
+      const query = loginQuery.safeParse(req.query);
+      if (!query.success) throw loginFailures.unknownOrg();
+      const org = await activeOrg({ slug: query.data.org });
+      context.orgId = org.id;
+      const connection = await loginConnection(ctx.db, org.id, query.data.connection);
+      if (!connection) throw loginFailures.noConnection();
+      context.connectionId = connection.id;
+      context.method = connection.protocol;
+      if (connection.protocol !== 'oidc') {
+        throw new LoginFailure('not_implemented', 'SAML sign-in is not available yet.', 501);
+      }
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const codeVerifier = oidc.randomPKCECodeVerifier();
+      const binding = newBinding();
+      const url = await oidcClient.authorizationUrl(connection, {
+        state,
+        nonce,
+        codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      });
+      const login: LoginState = {
+        protocol: 'oidc',
+        orgId: org.id,
+        connectionId: connection.id,
+        binding: sha256Hex(binding),
+        returnTo: safeReturnTo(query.data.returnTo),
+        nonce,
+        codeVerifier,
+      };
+      await saveLoginState(ctx.redis, state, login, ctx.settings.AIRLOCK_SSO_LOGIN_TTL_SECONDS);
+      res.cookie(bindingCookieName(ctx.secureCookies), binding, {
+        httpOnly: true,
+        secure: ctx.secureCookies,
+        sameSite: 'lax', // sent on the IdP's top-level redirect back to us, not on cross-site POSTs
+        path: '/',
+        maxAge: ctx.settings.AIRLOCK_SSO_LOGIN_TTL_SECONDS * 1000,
+      });
+      res.redirect(303, url.toString());
+    } catch (e) {
+      await fail(req, res, e, context);
+    }
+  });
+
+  router.get('/auth/oidc/callback', async (req, res) => {
+    const context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' } = { method: 'oidc' };
+    try {
+      const state =
+        typeof req.query.state === 'string' && req.query.state.length <= 512 ? req.query.state : '';
+      const login = state ? await takeLoginState(ctx.redis, state) : null;
+      const binding = readCookie(req, bindingCookieName(ctx.secureCookies));
+      if (!login || login.protocol !== 'oidc' || !binding || sha256Hex(binding) !== login.binding) {
+        throw loginFailures.badState();
+      }
+      context.orgId = login.orgId;
+      context.connectionId = login.connectionId;
+      res.clearCookie(bindingCookieName(ctx.secureCookies), {
+        path: '/',
+        httpOnly: true,
+        secure: ctx.secureCookies,
+        sameSite: 'lax',
+      });
+      const org = await activeOrg({ id: login.orgId });
+      const connection = await loginConnection(ctx.db, org.id, login.connectionId);
+      if (!connection || connection.protocol !== 'oidc') throw loginFailures.noConnection();
+      const currentUrl = new URL(req.originalUrl, ctx.config.AIRLOCK_PUBLIC_URL);
+      const who = await oidcClient.complete(connection, currentUrl, {
+        state,
+        nonce: login.nonce!,
+        codeVerifier: login.codeVerifier!,
+      });
+      await finishLogin(
+        req,
+        res,
+        org,
+        connection,
+        who,
+        login.returnTo,
+        parseOidcConfig(connection).requireMappedGroup,
+      );
+    } catch (e) {
+      await fail(req, res, e, context);
+    }
+  });
+
+  /** Shared by OIDC and SAML once the IdP's answer is verified. */
+  async function finishLogin(
+    req: Request,
+    res: Response,
+    org: { id: string; allowedEmailDomains: string[] },
+    connection: ConnectionRow,
+    who: VerifiedIdentity,
+    returnTo: string,
+    requireMappedGroup: boolean,
+  ) {
+    const user = await provisionSsoUser(ctx, org, connection, who, requireMappedGroup);
+    await signIn(ctx, req, res, { userId: user.userId, orgId: org.id });
+    ctx.audit.publish({
+      action: 'auth.login',
+      orgId: org.id,
+      actor: { type: 'user', id: user.userId, email: user.email },
+      outcome: 'success',
+      details: { method: connection.protocol, connectionId: connection.id },
+      ...requestMeta(req),
+    });
+    res.redirect(303, returnTo);
+  }
+
+  return router;
+}

@@ -1,0 +1,143 @@
+// SSO connections, one or more per org. Secrets (OIDC client secret, SAML SP private key) are
+// sealed with the shared secret box, bound to the row id, and opened only for the call that
+// needs them; they never leave this file in a response.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db, Role, SecretBox, SsoProtocol } from '@airlock/common';
+
+const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+
+export const groupRoleMapSchema = z
+  .record(z.string().min(1).max(256), role)
+  .refine((m) => Object.keys(m).length <= 200, {
+    message: 'at most 200 group mappings',
+  });
+
+export const oidcConfigSchema = z.strictObject({
+  issuer: z.url().max(2048),
+  clientId: z.string().min(1).max(512),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/))
+    .max(20)
+    .default(['openid', 'email', 'profile']),
+  /** The ID token claim holding group names (Okta/Keycloak: groups; Entra: groups or roles). */
+  groupsClaim: z.string().min(1).max(128).default('groups'),
+  /** When true, a user in none of the mapped groups is refused and loses their membership. */
+  requireMappedGroup: z.boolean().default(false),
+});
+
+export type OidcConfig = z.output<typeof oidcConfigSchema>;
+
+export interface ConnectionRow {
+  id: string;
+  orgId: string;
+  protocol: SsoProtocol;
+  name: string;
+  enabled: boolean;
+  config: unknown;
+  secretEnc: string | null;
+  groupRoleMap: unknown;
+  defaultRole: Role;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The associated data a connection's secret is sealed with: a copied ciphertext won't open. */
+export const secretAad = (connectionId: string) => `sso_connections.secret_enc:${connectionId}`;
+
+export function openSecret(box: SecretBox, row: Pick<ConnectionRow, 'id' | 'secretEnc'>): string | null {
+  return row.secretEnc ? box.decrypt(row.secretEnc, secretAad(row.id)) : null;
+}
+
+export async function insertConnection(
+  db: Db,
+  box: SecretBox,
+  c: {
+    orgId: string;
+    protocol: SsoProtocol;
+    name: string;
+    enabled?: boolean;
+    config: object;
+    secret: string | null;
+    groupRoleMap: Record<string, Role>;
+    defaultRole: Role;
+  },
+): Promise<ConnectionRow> {
+  const id = randomUUID();
+  return db.forOrg(c.orgId).ssoConnection.create({
+    data: {
+      id,
+      orgId: c.orgId,
+      protocol: c.protocol,
+      name: c.name,
+      enabled: c.enabled ?? true,
+      config: c.config,
+      secretEnc: c.secret ? box.encrypt(c.secret, secretAad(id)) : null,
+      groupRoleMap: c.groupRoleMap,
+      defaultRole: c.defaultRole,
+    },
+  });
+}
+
+export async function updateConnection(
+  db: Db,
+  box: SecretBox,
+  orgId: string,
+  id: string,
+  patch: {
+    name?: string;
+    enabled?: boolean;
+    config?: object;
+    /** undefined: keep; null: clear; string: replace. */
+    secret?: string | null;
+    groupRoleMap?: Record<string, Role>;
+    defaultRole?: Role;
+  },
+): Promise<ConnectionRow> {
+  const { secret, ...rest } = patch;
+  return db.forOrg(orgId).ssoConnection.update({
+    where: { id },
+    data: {
+      ...rest,
+      ...(secret === undefined
+        ? {}
+        : { secretEnc: secret === null ? null : box.encrypt(secret, secretAad(id)) }),
+    },
+  });
+}
+
+export function findConnection(db: Db, orgId: string, id: string): Promise<ConnectionRow | null> {
+  return db.forOrg(orgId).ssoConnection.findFirst({ where: { id, orgId } });
+}
+
+export function listConnections(db: Db, orgId: string): Promise<ConnectionRow[]> {
+  return db.forOrg(orgId).ssoConnection.findMany({ where: { orgId }, orderBy: { createdAt: 'asc' } });
+}
+
+export async function deleteConnection(db: Db, orgId: string, id: string): Promise<void> {
+  await db.forOrg(orgId).ssoConnection.delete({ where: { id } });
+}
+
+/** The connection a login for this org uses: the one named, or the org's only enabled one. */
+export async function loginConnection(db: Db, orgId: string, id?: string): Promise<ConnectionRow | null> {
+  const rows = await db
+    .forOrg(orgId)
+    .ssoConnection.findMany({ where: { orgId, enabled: true, ...(id ? { id } : {}) }, take: 2 });
+  return rows.length === 1 ? rows[0]! : null;
+}
+
+/** The public view: never the secret, only whether one is set. */
+export function connectionView(row: ConnectionRow) {
+  return {
+    id: row.id,
+    protocol: row.protocol,
+    name: row.name,
+    enabled: row.enabled,
+    config: row.config,
+    hasSecret: row.secretEnc !== null,
+    groupRoleMap: row.groupRoleMap,
+    defaultRole: row.defaultRole,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
