@@ -65,9 +65,16 @@ export async function startGateway(
 }
 
 /** POST JSON with a bearer token. */
-export async function post(url: string, token: string, body: unknown, headers: Record<string, string> = {}) {
+export async function post(
+  url: string,
+  token: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+) {
   return fetch(url, {
     method: 'POST',
+    signal,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: JSON.stringify(body),
   });

@@ -25,6 +25,10 @@ export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
     const decision = state.decision!;
     const policy = state.policy!;
     const original = req.body as Record<string, unknown>;
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort(new DOMException('client closed the request', 'AbortError'));
+    });
     try {
       // Redact once, before anything is sent: an error here refuses the request (fail closed).
       let redacted: ReturnType<typeof redactBody> | undefined;
@@ -41,10 +45,6 @@ export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
         return JSON.stringify({ ...source, model: target.upstreamModel });
       };
 
-      const abort = new AbortController();
-      res.once('close', () => {
-        if (!res.writableFinished) abort.abort(new DOMException('client closed the request', 'AbortError'));
-      });
       const upstream = await ctx.upstreams.send(
         decision.candidates.map((c) => c.target),
         endpoint,
@@ -64,7 +64,7 @@ export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
       }
     } catch (e) {
       if (res.headersSent) return; // handled as a stream error
-      if (req.destroyed || (e as Error)?.name === 'AbortError') {
+      if (abort.signal.aborted) {
         state.errorCode = 'client_closed';
         return;
       }

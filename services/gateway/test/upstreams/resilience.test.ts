@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort, waitFor } from '@airlock/common/testing';
+import { createTenant, onprem } from '../fixtures.js';
+import { chunk, json, openAiBehaviour, startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
+import { post, startGateway, type GatewayHarness } from '../harness.js';
+
+const chat = (extra: Record<string, unknown> = {}) => ({
+  model: 'm',
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+});
+
+describe('upstream resilience', () => {
+  let gw: GatewayHarness;
+  const upstreams: FakeUpstream[] = [];
+  const upstream = async () => {
+    const u = await startFakeUpstream();
+    upstreams.push(u);
+    return u;
+  };
+
+  beforeAll(async () => {
+    gw = await startGateway({
+      env: {
+        AIRLOCK_GATEWAY_RETRIES: '2',
+        AIRLOCK_GATEWAY_BREAKER_VOLUME: '3',
+        AIRLOCK_GATEWAY_BREAKER_RESET_MS: '400',
+      },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([gw?.stop(), ...upstreams.map((u) => u.close())]);
+  });
+  const db = () => gw.server.runtime.db;
+  const tenant = (ups: ReturnType<typeof onprem>[]) =>
+    createTenant(db(), { models: { allow: { member: ['*'] } }, upstreams: ups });
+
+  it('retries a 503 with backoff and falls back to the next upstream in the chain', async () => {
+    const [down, up] = [await upstream(), await upstream()];
+    down.behave((_req, res) => json(res, 503, { error: { message: 'overloaded' } }));
+    const t = await tenant([onprem('first', down.baseUrl), onprem('second', up.baseUrl)]);
+    const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat());
+    expect(res.status).toBe(200);
+    expect(down.received).toHaveLength(3); // one try and two retries
+    expect(up.received).toHaveLength(1);
+  });
+
+  it('succeeds on a retry after a transient 502', async () => {
+    const flaky = await upstream();
+    let calls = 0;
+    flaky.behave((req, res, raw) => (++calls === 1 ? json(res, 502, {}) : openAiBehaviour(req, res, raw)));
+    const t = await tenant([onprem('flaky', flaky.baseUrl)]);
+    expect((await post(`${gw.url}/v1/chat/completions`, t.token, chat())).status).toBe(200);
+    expect(calls).toBe(2);
+  });
+
+  it('retries connect errors and answers 503 when nothing is listening', async () => {
+    const port = await freePort();
+    const t = await tenant([onprem('nowhere', `http://127.0.0.1:${port}/v1`)]);
+    const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat());
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('upstream_unavailable');
+    expect(gw.logs()).toContain('ECONNREFUSED');
+  });
+
+  it('opens the circuit breaker after repeated failures, then half-opens and closes again', async () => {
+    const broken = await upstream();
+    broken.behave((_req, res) => json(res, 500, { error: { message: 'boom' } }));
+    const t = await tenant([onprem('brittle', broken.baseUrl)]);
+    for (let i = 0; i < 3; i++) {
+      expect((await post(`${gw.url}/v1/chat/completions`, t.token, chat())).status).toBe(502);
+    }
+    const seen = broken.received.length;
+    const open = await post(`${gw.url}/v1/chat/completions`, t.token, chat());
+    expect(open.status).toBe(503);
+    expect(((await open.json()) as { error: { message: string } }).error.message).toContain('circuit open');
+    expect(broken.received.length).toBe(seen); // the open breaker did not call it
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/airlock_gateway_breaker_state\{upstream="brittle"[^}]*\} 2/);
+
+    broken.behave(openAiBehaviour);
+    await new Promise((r) => setTimeout(r, 450)); // reset timeout: half-open
+    const trial = await post(`${gw.url}/v1/chat/completions`, t.token, chat());
+    expect(trial.status).toBe(200);
+    const after = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(after).toMatch(/airlock_gateway_breaker_state\{upstream="brittle"[^}]*\} 0/);
+  });
+
+  it('answers 504 within the configured time when an upstream hangs', async () => {
+    const hanging = await upstream();
+    hanging.behave(() => undefined); // accepts, never answers
+    const t = await tenant([onprem('slow', hanging.baseUrl, { timeoutMs: 300 })]);
+    const started = Date.now();
+    const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat());
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('closes the upstream request when the client disconnects mid-stream', async () => {
+    const slow = await upstream();
+    slow.behave((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(chunk(String(req.body.model), 'first'))}\n\n`);
+      // …and then nothing: a long generation
+    });
+    const t = await tenant([onprem('slowstream', slow.baseUrl)]);
+    const controller = new AbortController();
+    const res = await post(
+      `${gw.url}/v1/chat/completions`,
+      t.token,
+      chat({ stream: true }),
+      {},
+      controller.signal,
+    );
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(Buffer.from(first.value!).toString()).toContain('first');
+    controller.abort();
+    await waitFor(() => slow.closedRequests === 1, 3_000);
+    expect(slow.closedRequests).toBe(1);
+  });
+
+  it('passes an upstream reset mid-stream on as an error event, never as a normal end', async () => {
+    const resetting = await upstream();
+    resetting.behave((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(chunk(String(req.body.model), 'partial'))}\n\n`);
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const t = await tenant([onprem('resetting', resetting.baseUrl)]);
+    const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat({ stream: true }));
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('partial');
+    expect(text).toContain('event: error');
+    expect(text).toContain('"code":"upstream_error"');
+    expect(text).not.toContain('[DONE]');
+    expect(text).not.toContain('"finish_reason":"stop"');
+  });
+});
