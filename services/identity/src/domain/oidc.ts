@@ -1,6 +1,6 @@
 // OpenID Connect sign-in with openid-client 6: discovery, authorization code + PKCE (S256),
 // state (one-time, in Redis, bound to the browser) and nonce, and full ID token validation
-// (signature against the IdP's JWKS with the discovered algorithms, never `none`; issuer,
+// (signature checked against the IdP's JWKS, never `none`; issuer,
 // audience, expiry with a small clock tolerance, nonce).
 import * as oidc from 'openid-client';
 import { createSecretBox, type SecretBox } from '@airlock/common';
@@ -74,6 +74,13 @@ export function createOidcClient(
           timeout: 10,
         },
       )
+      .then((c) => {
+        // The spec lets a client trust the token endpoint's TLS instead of the ID token's
+        // signature; we check the signature against the IdP's JWKS as well (defence in depth,
+        // and the only protection if TLS is terminated somewhere we do not control).
+        oidc.enableNonRepudiationChecks(c);
+        return c;
+      })
       .catch((e: unknown) => {
         cache.delete(key);
         throw loginFailures.idpError(e);
