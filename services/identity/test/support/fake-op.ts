@@ -2,7 +2,7 @@
 // exactly one way (nonce, issuer, expiry, `alg: none`, wrong key, audience). oidc-provider
 // cannot be made to misbehave, so attack cases run against this one.
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { freePort } from '@airlock/common/testing';
 
@@ -58,7 +58,7 @@ export async function startFakeOp(): Promise<FakeOp> {
       .sign(op.mode === 'wrong_key' ? other.privateKey : signing.privateKey);
   }
 
-  const json = (res: import('node:http').ServerResponse, status: number, body: object) => {
+  const json = (res: ServerResponse, status: number, body: object) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
 
