@@ -57,6 +57,8 @@ export function memberRoutes(ctx: RbacContext): Router {
 
   router.post('/api/v1/members', async (req, res) => {
     const actor = actorOf(req);
+    // Those who cannot see the member list learn nothing from a mutation's 404 either.
+    assertMayListMembers(actor);
     const body = parseBody(addBody, req.body);
     const user = body.userId ? await ctx.users.byId(body.userId) : await ctx.users.byEmail(body.email!);
     // Checked before the user lookup's result is revealed, so a caller without the right
@@ -81,6 +83,7 @@ export function memberRoutes(ctx: RbacContext): Router {
 
   router.patch('/api/v1/members/:userId', async (req, res) => {
     const actor = actorOf(req);
+    assertMayListMembers(actor);
     const userId = targetId(req);
     const { role: newRole } = parseBody(changeBody, req.body);
     const { before, member } = await ctx.members.changeRole(actor.orgId, userId, newRole, (target, owners) =>
@@ -102,6 +105,7 @@ export function memberRoutes(ctx: RbacContext): Router {
 
   router.delete('/api/v1/members/:userId', async (req, res) => {
     const actor = actorOf(req);
+    assertMayListMembers(actor);
     const userId = targetId(req);
     const role: Role = await ctx.members.remove(actor.orgId, userId, (target, owners) =>
       assertMayRemove(actor, target, owners),
