@@ -11,6 +11,7 @@ import type { IdentityContext } from './context.js';
 import { loginRoutes } from './routes/login.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { ssoConnectionRoutes } from './routes/sso-connections.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ensurePlatformAdmin, PLATFORM_ADMIN_USERNAME } from './store/platform-admin.js';
 
@@ -47,6 +48,7 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(loginRoutes(ctx));
     router.use(sessionRoutes(ctx));
     router.use(tokenRoutes(ctx));
+    router.use(ssoConnectionRoutes(ctx));
     // Whatever is not built yet under our prefixes answers 501, never 404.
     router.use(notImplementedRouter('identity', ROUTE_PREFIXES));
     return {

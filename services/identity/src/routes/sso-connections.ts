@@ -1,0 +1,176 @@
+// SSO connections of the caller's org (owners and admins).
+//   GET    /api/v1/sso/connections       list
+//   POST   /api/v1/sso/connections       create
+//   GET    /api/v1/sso/connections/:id   read
+//   PATCH  /api/v1/sso/connections/:id   update (clientSecret: null clears it; absent keeps it)
+//   DELETE /api/v1/sso/connections/:id   delete
+// Secrets go in, never out: responses say only whether one is set.
+import { Router, type Request } from 'express';
+import { AirlockError, createSecretBox, principalOf, type Principal } from '@airlock/common';
+import { z } from 'zod';
+import type { IdentityContext } from '../context.js';
+import { may } from '../domain/access.js';
+import { principalEvent } from '../domain/audit.js';
+import { checkIssuerUrl } from '../domain/outbound.js';
+import { identityErrors } from '../errors.js';
+import {
+  connectionView,
+  deleteConnection,
+  findConnection,
+  groupRoleMapSchema,
+  insertConnection,
+  listConnections,
+  oidcConfigSchema,
+  updateConnection,
+} from '../store/sso-connections.js';
+
+const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const name = z.string().trim().min(1).max(100);
+const secret = z.string().min(1).max(4096);
+
+const createBody = z.discriminatedUnion('protocol', [
+  z.strictObject({
+    protocol: z.literal('oidc'),
+    name,
+    enabled: z.boolean().optional(),
+    config: oidcConfigSchema,
+    clientSecret: secret.optional(),
+    groupRoleMap: groupRoleMapSchema.default({}),
+    defaultRole: role.default('member'),
+  }),
+]);
+
+const patchBody = z.strictObject({
+  name: name.optional(),
+  enabled: z.boolean().optional(),
+  config: oidcConfigSchema.optional(),
+  clientSecret: secret.nullable().optional(),
+  groupRoleMap: groupRoleMapSchema.optional(),
+  defaultRole: role.optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    throw identityErrors.invalid(result.error.issues.map((i) => ({ path: i.path, message: i.message })));
+  }
+  return result.data;
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'P2002';
+}
+
+export function ssoConnectionRoutes(ctx: IdentityContext): Router {
+  const router = Router();
+  const box = createSecretBox(ctx.keyring);
+
+  function orgFor(
+    req: Request,
+    action: 'create' | 'read' | 'update' | 'delete',
+  ): { p: Principal; orgId: string } {
+    const p = principalOf(req);
+    if (!p.orgId) throw identityErrors.noOrg();
+    if (!may(p, action, 'SsoConnection', { orgId: p.orgId }))
+      throw identityErrors.forbidden('manage SSO connections');
+    return { p, orgId: p.orgId };
+  }
+
+  async function load(orgId: string, id: unknown) {
+    const parsed = z.uuid().safeParse(id);
+    const row = parsed.success ? await findConnection(ctx.db, orgId, parsed.data) : null;
+    if (!row) throw identityErrors.connectionNotFound();
+    return row;
+  }
+
+  router.get('/api/v1/sso/connections', ctx.anyCredential, async (req, res) => {
+    const { orgId } = orgFor(req, 'read');
+    res.json({ data: (await listConnections(ctx.db, orgId)).map(connectionView) });
+  });
+
+  router.get('/api/v1/sso/connections/:id', ctx.anyCredential, async (req, res) => {
+    const { orgId } = orgFor(req, 'read');
+    res.json(connectionView(await load(orgId, req.params.id)));
+  });
+
+  router.post('/api/v1/sso/connections', ctx.anyCredential, async (req, res) => {
+    const { p, orgId } = orgFor(req, 'create');
+    const body = parse(createBody, req.body);
+    checkIssuerUrl(body.config.issuer, ctx);
+    try {
+      const row = await insertConnection(ctx.db, box, {
+        orgId,
+        protocol: body.protocol,
+        name: body.name,
+        enabled: body.enabled,
+        config: body.config,
+        secret: body.clientSecret ?? null,
+        groupRoleMap: body.groupRoleMap,
+        defaultRole: body.defaultRole,
+      });
+      ctx.audit.publish(
+        principalEvent(
+          req,
+          p,
+          'sso.created',
+          { protocol: row.protocol },
+          { type: 'sso_connection', id: row.id },
+        ),
+      );
+      res.status(201).json(connectionView(row));
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw new AirlockError('conflict', 'a connection with this name already exists');
+      throw e;
+    }
+  });
+
+  router.patch('/api/v1/sso/connections/:id', ctx.anyCredential, async (req, res) => {
+    const { p, orgId } = orgFor(req, 'update');
+    const row = await load(orgId, req.params.id);
+    const body = parse(patchBody, req.body);
+    if (body.config) checkIssuerUrl(body.config.issuer, ctx);
+    try {
+      const updated = await updateConnection(ctx.db, box, orgId, row.id, {
+        name: body.name,
+        enabled: body.enabled,
+        config: body.config,
+        secret: body.clientSecret,
+        groupRoleMap: body.groupRoleMap,
+        defaultRole: body.defaultRole,
+      });
+      ctx.audit.publish(
+        principalEvent(
+          req,
+          p,
+          'sso.updated',
+          { protocol: updated.protocol },
+          { type: 'sso_connection', id: row.id },
+        ),
+      );
+      res.json(connectionView(updated));
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw new AirlockError('conflict', 'a connection with this name already exists');
+      throw e;
+    }
+  });
+
+  router.delete('/api/v1/sso/connections/:id', ctx.anyCredential, async (req, res) => {
+    const { p, orgId } = orgFor(req, 'delete');
+    const row = await load(orgId, req.params.id);
+    await deleteConnection(ctx.db, orgId, row.id);
+    ctx.audit.publish(
+      principalEvent(
+        req,
+        p,
+        'sso.deleted',
+        { protocol: row.protocol },
+        { type: 'sso_connection', id: row.id },
+      ),
+    );
+    res.status(204).end();
+  });
+
+  return router;
+}

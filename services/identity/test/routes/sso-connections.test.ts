@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { createSecretBox, SecretBoxError } from '@airlock/common';
+import { cookie, startFixture, type Fixture } from '../fixture.js';
+import { openSecret } from '../../src/store/sso-connections.js';
+
+const SECRET = 'super-secret-client-secret-value-42';
+const oidcBody = (name = 'Okta') => ({
+  protocol: 'oidc',
+  name,
+  config: { issuer: 'https://acme.okta.example/oauth2/default', clientId: 'abc123', groupsClaim: 'groups' },
+  clientSecret: SECRET,
+  groupRoleMap: { 'Airlock Admins': 'admin' },
+});
+
+describe('SSO connections API', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  async function adminOf(orgId: string, role: 'owner' | 'admin' | 'member' = 'admin') {
+    return cookie(await (await f.user(orgId, role)).session());
+  }
+
+  it('creates, reads, updates and deletes a connection, never returning the secret', async () => {
+    const org = await f.org();
+    const admin = await adminOf(org.id);
+    const created = await request(f.app)
+      .post('/api/v1/sso/connections')
+      .set('Cookie', admin)
+      .send(oidcBody());
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      protocol: 'oidc',
+      name: 'Okta',
+      hasSecret: true,
+      defaultRole: 'member',
+    });
+    expect(JSON.stringify(created.body)).not.toContain(SECRET);
+    expect(created.body).not.toHaveProperty('secretEnc');
+    const id = created.body.id as string;
+
+    const list = await request(f.app).get('/api/v1/sso/connections').set('Cookie', admin);
+    expect(list.body.data.map((c: { id: string }) => c.id)).toEqual([id]);
+    expect(JSON.stringify(list.body)).not.toContain(SECRET);
+
+    const patched = await request(f.app)
+      .patch(`/api/v1/sso/connections/${id}`)
+      .set('Cookie', admin)
+      .send({ defaultRole: 'viewer', clientSecret: null });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ defaultRole: 'viewer', hasSecret: false });
+
+    expect((await request(f.app).delete(`/api/v1/sso/connections/${id}`).set('Cookie', admin)).status).toBe(
+      204,
+    );
+    expect((await request(f.app).get(`/api/v1/sso/connections/${id}`).set('Cookie', admin)).status).toBe(404);
+    for (const action of ['sso.created', 'sso.updated', 'sso.deleted']) {
+      expect(f.events.some((e) => e.action === action && e.target?.id === id)).toBe(true);
+    }
+  });
+
+  it('seals the client secret bound to its row: a ciphertext copied to another row does not open', async () => {
+    const org = await f.org();
+    const admin = await adminOf(org.id, 'owner');
+    const a = (await request(f.app).post('/api/v1/sso/connections').set('Cookie', admin).send(oidcBody('A')))
+      .body;
+    const b = (
+      await request(f.app)
+        .post('/api/v1/sso/connections')
+        .set('Cookie', admin)
+        .send({ ...oidcBody('B'), clientSecret: undefined })
+    ).body;
+    const rowA = await f.ctx.db.system.ssoConnection.findUnique({ where: { id: a.id } });
+    expect(rowA!.secretEnc).not.toContain(SECRET);
+    const box = createSecretBox(f.ctx.keyring);
+    expect(openSecret(box, rowA!)).toBe(SECRET);
+    expect(() => openSecret(box, { id: b.id, secretEnc: rowA!.secretEnc })).toThrow(SecretBoxError);
+  });
+
+  it('refuses members, and hides other orgs’ connections', async () => {
+    const a = await f.org();
+    const b = await f.org();
+    const member = await adminOf(a.id, 'member');
+    expect((await request(f.app).get('/api/v1/sso/connections').set('Cookie', member)).status).toBe(403);
+    expect(
+      (await request(f.app).post('/api/v1/sso/connections').set('Cookie', member).send(oidcBody())).status,
+    ).toBe(403);
+    const adminB = await adminOf(b.id);
+    const inB = (await request(f.app).post('/api/v1/sso/connections').set('Cookie', adminB).send(oidcBody()))
+      .body;
+    const adminA = await adminOf(a.id);
+    expect((await request(f.app).get(`/api/v1/sso/connections/${inB.id}`).set('Cookie', adminA)).status).toBe(
+      404,
+    );
+    expect(
+      (
+        await request(f.app)
+          .patch(`/api/v1/sso/connections/${inB.id}`)
+          .set('Cookie', adminA)
+          .send({ enabled: false })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await request(f.app).delete(`/api/v1/sso/connections/${inB.id}`).set('Cookie', adminA)).status,
+    ).toBe(404);
+    expect((await request(f.app).get('/api/v1/sso/connections').set('Cookie', adminA)).body.data).toEqual([]);
+  });
+
+  it('validates input: http or metadata issuers, unknown fields, bad roles, duplicate names', async () => {
+    const org = await f.org();
+    const admin = await adminOf(org.id);
+    const post = (body: object) =>
+      request(f.app).post('/api/v1/sso/connections').set('Cookie', admin).send(body);
+    const base = oidcBody();
+    expect((await post({ ...base, config: { ...base.config, issuer: 'http://idp.example' } })).status).toBe(
+      400,
+    );
+    expect(
+      (await post({ ...base, config: { ...base.config, issuer: 'https://169.254.169.254/' } })).status,
+    ).toBe(400);
+    expect((await post({ ...base, config: { ...base.config, extra: true } })).status).toBe(400);
+    expect((await post({ ...base, groupRoleMap: { x: 'superuser' } })).status).toBe(400);
+    expect((await post({ ...base, protocol: 'kerberos' })).status).toBe(400);
+    expect((await post(base)).status).toBe(201);
+    const dup = await post(base);
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.code).toBe('conflict');
+  });
+});
