@@ -47,7 +47,15 @@ export interface SourceOptions {
   claimIdleMs: number;
   /** How often to look for such messages. */
   claimEveryMs: number;
+  /** How often to delete acknowledged entries from the stream (default 5 s). */
+  trimEveryMs?: number;
   now?: () => number;
+}
+
+function pairs(list: (string | number)[]): [string, string | number][] {
+  const out: [string, string | number][] = [];
+  for (let i = 0; i + 1 < list.length; i += 2) out.push([String(list[i]), list[i + 1]!]);
+  return out;
 }
 
 function entriesOf(raw: unknown): StreamMessage[] {
@@ -97,6 +105,28 @@ function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
   let pendingFirst = true;
   let claimCursor = '0-0';
   let nextClaimAt = 0;
+  let nextTrimAt = 0;
+
+  /**
+   * Deletes entries every consumer has acknowledged: everything before the oldest pending
+   * entry, or, with nothing pending, up to the last one delivered. Without this the stream
+   * (metadata only, but still) would grow forever. Assumes this group is the stream's only
+   * reader, which it is: forwarding to a SIEM reads from Postgres, not from the stream.
+   */
+  async function trim(): Promise<void> {
+    const [count, minPending] = (await conn.xpending(o.stream, group)) as [number, string | null];
+    let minId: string | undefined;
+    if (count > 0 && minPending) {
+      minId = minPending;
+    } else {
+      const groups = (await conn.xinfo('GROUPS', o.stream)) as (string | number)[][];
+      const info = groups.map((g) => Object.fromEntries(pairs(g))).find((g) => g.name === group);
+      const last = typeof info?.['last-delivered-id'] === 'string' ? info['last-delivered-id'] : undefined;
+      const [ms, seq] = (last ?? '0-0').split('-');
+      if (last && last !== '0-0') minId = `${ms}-${Number(seq) + 1}`;
+    }
+    if (minId) await conn.xtrim(o.stream, 'MINID', minId);
+  }
 
   async function ensureGroup(): Promise<void> {
     try {
@@ -153,6 +183,10 @@ function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
     },
     async ack(ids) {
       if (ids.length > 0) await conn.xack(o.stream, group, ...ids);
+      if (now() >= nextTrimAt) {
+        nextTrimAt = now() + (o.trimEveryMs ?? 5_000);
+        await trim();
+      }
     },
     deadLetter: (letters) => addDeadLetters(conn, o.deadLetterStream ?? DEAD_LETTER_STREAM, letters),
     rewind() {

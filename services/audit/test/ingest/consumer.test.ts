@@ -71,7 +71,7 @@ describe('audit stream consumer', () => {
       stream,
     });
     const orgId = randomUUID();
-    const consumer = startConsumer({ stream });
+    const consumer = startConsumer({ stream, trimEveryMs: 0 });
     await consumer.start();
     const ids = Array.from(
       { length: 250 },
@@ -94,8 +94,10 @@ describe('audit stream consumer', () => {
     expect(rows.map((r) => r.id)).toEqual(ids);
     expect(await verifies(orgId)).toBe(true);
     await expect(consumer.readiness.check()).resolves.toBeUndefined();
+    // Acknowledged entries are trimmed from the stream.
+    await waitFor(async () => (await redis.client.xlen(stream)) === 0);
     await publisher.stop();
-  });
+  }, 30_000);
 
   it('dead-letters an invalid event without its content, stores the valid ones around it', async () => {
     const { stream, deadLetterStream } = streams();
