@@ -100,7 +100,7 @@ export const DETECTORS: readonly Detector[] = [
     type: 'secret_assignment',
     group: 'secrets',
     pattern:
-      /\b([A-Za-z0-9_.-]*(?:secret|token|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)[A-Za-z0-9_.-]*["']?\s*[:=]\s*["']?)([^\s"',;]{12,})/gi,
+      /\b([A-Za-z0-9_.-]*(?:secret|token|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)[A-Za-z0-9_.-]*["']?\s*[:=]\s*["']?)(?!\[REDACTED:)([^\s"',;]{12,})/gi,
     accept: (_m, g) => entropy(g[1] ?? '') >= 3.5,
     replace: (_m, placeholder, g) => `${g[0]}${placeholder}`,
   },

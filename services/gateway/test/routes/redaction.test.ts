@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTenant, cloud, onprem } from '../fixtures.js';
+import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
+import { post, startGateway, type GatewayHarness } from '../harness.js';
+
+const SECRET_PROMPT = 'email jane@corp.example, card 4111 1111 1111 1111, key AKIAIOSFODNN7EXAMPLE';
+
+describe('redaction before upstreams', () => {
+  let gw: GatewayHarness;
+  let cloudUp: FakeUpstream;
+  let onpremUp: FakeUpstream;
+
+  beforeAll(async () => {
+    [gw, cloudUp, onpremUp] = await Promise.all([startGateway(), startFakeUpstream(), startFakeUpstream()]);
+  });
+  afterAll(async () => {
+    await Promise.all([gw?.stop(), cloudUp?.close(), onpremUp?.close()]);
+  });
+  const db = () => gw.server.runtime.db;
+  const chat = (model: string) => ({ model, messages: [{ role: 'user', content: SECRET_PROMPT }] });
+
+  it('redacts what goes to a cloud upstream and leaves on-prem traffic as the policy says', async () => {
+    const t = await createTenant(db(), {
+      models: { allow: { member: ['*'] } },
+      upstreams: [
+        cloud('openai', cloudUp.baseUrl, { models: ['gpt-*'] }),
+        onprem('vllm', onpremUp.baseUrl, { models: ['llama-*'] }),
+      ],
+    });
+    expect((await post(`${gw.url}/v1/chat/completions`, t.token, chat('gpt-4o'))).status).toBe(200);
+    const sent = JSON.stringify(cloudUp.received.at(-1)!.body);
+    expect(sent).not.toContain('jane@corp.example');
+    expect(sent).not.toContain('4111 1111 1111 1111');
+    expect(sent).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(sent).toContain('[REDACTED:email]');
+    expect(sent).toContain('[REDACTED:card]');
+    expect(sent).toContain('[REDACTED:aws_access_key]');
+
+    expect((await post(`${gw.url}/v1/chat/completions`, t.token, chat('llama-3'))).status).toBe(200);
+    expect(JSON.stringify(onpremUp.received.at(-1)!.body)).toContain('jane@corp.example');
+  });
+
+  it('redacts on-prem traffic too when the policy asks for it', async () => {
+    const t = await createTenant(db(), {
+      models: { allow: { member: ['*'] } },
+      upstreams: [onprem('vllm', onpremUp.baseUrl)],
+      redaction: { onprem: true },
+    });
+    expect(
+      (await post(`${gw.url}/v1/embeddings`, t.token, { model: 'e', input: [SECRET_PROMPT] })).status,
+    ).toBe(200);
+    expect(JSON.stringify(onpremUp.received.at(-1)!.body)).not.toContain('jane@corp.example');
+  });
+
+  it('forces redaction for cloud upstreams in sensitive mode, even if the policy turned it off', async () => {
+    const t = await createTenant(db(), {
+      privacyMode: 'sensitive',
+      models: { allow: { member: ['*'] } },
+      upstreams: [cloud('openai', cloudUp.baseUrl)],
+      redaction: { cloud: false },
+    });
+    expect(
+      (await post(`${gw.url}/v1/completions`, t.token, { model: 'gpt', prompt: SECRET_PROMPT })).status,
+    ).toBe(200);
+    expect(JSON.stringify(cloudUp.received.at(-1)!.body)).not.toContain('jane@corp.example');
+  });
+
+  it('refuses the request, sending nothing, when a redaction pattern is broken', async () => {
+    const t = await createTenant(db(), { models: { allow: { member: ['*'] } }, upstreams: [] });
+    // Written around the policy API, which would refuse this pattern.
+    await db().system.orgPolicy.create({
+      data: {
+        orgId: t.orgId,
+        version: 2,
+        document: {
+          models: { allow: { member: ['*'] } },
+          upstreams: [cloud('openai', cloudUp.baseUrl)],
+          redaction: { customPatterns: [{ name: 'bad', pattern: '([' }] },
+        },
+      },
+    });
+    const before = cloudUp.received.length;
+    const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat('gpt-4o'));
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(cloudUp.received.length).toBe(before);
+  });
+});
