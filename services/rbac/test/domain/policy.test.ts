@@ -1,0 +1,142 @@
+import { describe, expect, it } from '@jest/globals';
+import { createUpstreamKeyBox, parseKeyring, validatePolicy, type Policy } from '@airlock/common';
+import { randomBytes } from 'node:crypto';
+import { effectivePolicy, parseIfMatch, preparePolicy, publicPolicy } from '../../src/domain/policy.js';
+
+const ORG = '11111111-1111-4111-8111-111111111111';
+const keys = createUpstreamKeyBox(parseKeyring(randomBytes(32).toString('base64')));
+
+function policy(doc: unknown): Policy {
+  const r = validatePolicy(doc);
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.policy;
+}
+
+const upstreams = [
+  { name: 'vllm', baseUrl: 'http://vllm:8000/v1', kind: 'onprem', provider: 'vllm' },
+  { name: 'openai', baseUrl: 'https://api.openai.com/v1', kind: 'cloud', provider: 'openai' },
+];
+
+describe('If-Match', () => {
+  it.each([
+    ['"3"', 3],
+    ['3', 3],
+    [' "12" ', 12],
+  ])('reads %s as version %i', (header, version) => {
+    expect(parseIfMatch(header)).toBe(version);
+  });
+
+  it.each([undefined, '', '*', 'W/"3"', '"3", "4"', '"-1"', '"3'])('refuses %j with 400', (header) => {
+    expect(() => parseIfMatch(header)).toThrow(expect.objectContaining({ status: 400 }));
+  });
+});
+
+describe('preparePolicy', () => {
+  it('seals a new key and never keeps the clear text', () => {
+    const r = preparePolicy({
+      orgId: ORG,
+      document: { upstreams: [{ ...upstreams[1], apiKey: 'sk-1' }] },
+      previous: null,
+      keys,
+      clientIp: '127.0.0.1',
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.policy.upstreams[0]!.apiKey).toBeUndefined();
+    expect(keys.open(ORG, 'openai', r.policy.upstreams[0]!.apiKeyEnc!)).toBe('sk-1');
+  });
+
+  it('carries a stored key over only to the upstream of the same name', () => {
+    const previous = policy({
+      upstreams: [{ ...upstreams[1], apiKeyEnc: keys.seal(ORG, 'openai', 'sk-1') }],
+    });
+    const r = preparePolicy({
+      orgId: ORG,
+      document: {
+        upstreams: [
+          { ...upstreams[1], apiKeySet: true },
+          { ...upstreams[0], name: 'renamed' },
+        ],
+      },
+      previous,
+      keys,
+      clientIp: undefined,
+    });
+    expect(r.ok && r.policy.upstreams.map((u) => Boolean(u.apiKeyEnc))).toEqual([true, false]);
+  });
+
+  it('refuses apiKeySet: false together with a new key, and a non-boolean apiKeySet', () => {
+    const r = preparePolicy({
+      orgId: ORG,
+      document: {
+        upstreams: [
+          { ...upstreams[1], apiKey: 'k', apiKeySet: false },
+          { ...upstreams[0], apiKeySet: 'yes' },
+        ],
+      },
+      previous: null,
+      keys,
+      clientIp: undefined,
+    });
+    expect(!r.ok && r.problems.map((p) => p.path)).toEqual([
+      '$.upstreams[0].apiKeySet',
+      '$.upstreams[1].apiKeySet',
+    ]);
+  });
+
+  it('shows keys only as apiKeySet', () => {
+    const shown = publicPolicy(
+      policy({ upstreams: [{ ...upstreams[1], apiKeyEnc: 'v1.1.abc' }, upstreams[0]] }),
+    );
+    expect(shown.upstreams.map((u) => [u.name, u.apiKeySet, 'apiKeyEnc' in u])).toEqual([
+      ['openai', true, false],
+      ['vllm', false, false],
+    ]);
+  });
+});
+
+describe('effectivePolicy', () => {
+  const base = {
+    models: { allow: { member: ['llama-*'], viewer: ['*'] }, default: 'llama-3' },
+    upstreams,
+    limits: {
+      perRole: { member: { requestsPerMinute: 10, tokensPerMinute: 50_000 } },
+      perUser: { requestsPerMinute: 20, tokensPerMinute: 5_000 },
+      perOrg: { requestsPerMinute: 1_000 },
+      monthlyQuota: { perUser: { tokens: 1_000_000 } },
+    },
+  };
+
+  it('leaves only on-prem upstreams in offline mode', () => {
+    const e = effectivePolicy(policy({ ...base, privacyMode: 'offline' }), 4, 'u', 'member');
+    expect(e.upstreams.map((u) => u.name)).toEqual(['vllm']);
+  });
+
+  it('forces redaction before cloud upstreams in sensitive mode, even if the policy turns it off', () => {
+    const e = effectivePolicy(
+      policy({ ...base, privacyMode: 'sensitive', redaction: { cloud: false } }),
+      4,
+      'u',
+      'member',
+    );
+    expect(e.upstreams.map((u) => [u.name, u.redacted])).toEqual([
+      ['vllm', false],
+      ['openai', true],
+    ]);
+  });
+
+  it('takes the stricter of the role and per-user limits, field by field', () => {
+    const e = effectivePolicy(policy(base), 4, 'u', 'member');
+    expect(e.limits).toEqual({
+      perUser: { requestsPerMinute: 10, tokensPerMinute: 5_000 },
+      perOrg: { requestsPerMinute: 1_000 },
+    });
+    expect(e.monthlyQuota).toEqual({ perUser: { tokens: 1_000_000 } });
+  });
+
+  it('gives viewers no models and no upstreams, whatever the policy says', () => {
+    const e = effectivePolicy(policy(base), 4, 'u', 'viewer');
+    expect(e.models.allow).toEqual([]);
+    expect(e.upstreams).toEqual([]);
+  });
+});
