@@ -53,7 +53,17 @@ export const openAiBehaviour: Behaviour = async (req, res) => {
   if (req.path.endsWith('/embeddings')) {
     return json(res, 200, {
       object: 'list',
-      data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+      data: [
+        {
+          object: 'embedding',
+          index: 0,
+          // the openai SDK asks for base64 (float32, little-endian) by default
+          embedding:
+            req.body.encoding_format === 'base64'
+              ? Buffer.from(new Float32Array([0.5, 0.25]).buffer).toString('base64')
+              : [0.5, 0.25],
+        },
+      ],
       model,
       usage: { prompt_tokens: 4, total_tokens: 4 },
     });
