@@ -1,3 +1,4 @@
+export * from './effective.js';
 export * from './reader.js';
 export * from './schema.js';
 export * from './secrets.js';

@@ -1,13 +1,7 @@
 // Policy documents as the API sees them. In: strip the read-only `apiKeySet` marker, refuse
 // a client-supplied ciphertext, validate everything and list every problem, then seal API
 // keys. Out: never a key, sealed or not; `apiKeySet` says whether one is stored.
-import {
-  validatePolicy,
-  type Policy,
-  type PolicyProblem,
-  type Role,
-  type UpstreamKeyBox,
-} from '@airlock/common';
+import { validatePolicy, type Policy, type PolicyProblem, type UpstreamKeyBox } from '@airlock/common';
 import { rbacErrors } from '../errors.js';
 import { ipAllowed } from './ip-allowlist.js';
 
@@ -115,78 +109,5 @@ export function publicPolicy(policy: Policy): PublicPolicy {
       ...rest,
       apiKeySet: Boolean(apiKeyEnc),
     })),
-  };
-}
-
-type Limit = { requestsPerMinute?: number; tokensPerMinute?: number };
-
-/** The stricter of two limits, field by field (undefined = no limit). */
-function stricter(a: Limit | undefined, b: Limit | undefined): Limit {
-  const pick = (x?: number, y?: number) => (x === undefined ? y : y === undefined ? x : Math.min(x, y));
-  const out: Limit = {};
-  const rpm = pick(a?.requestsPerMinute, b?.requestsPerMinute);
-  const tpm = pick(a?.tokensPerMinute, b?.tokensPerMinute);
-  if (rpm !== undefined) out.requestsPerMinute = rpm;
-  if (tpm !== undefined) out.tokensPerMinute = tpm;
-  return out;
-}
-
-export interface EffectivePolicy {
-  userId: string;
-  role: Role;
-  version: number;
-  privacyMode: Policy['privacyMode'];
-  models: { allow: string[]; default: string | null };
-  upstreams: { name: string; kind: 'onprem' | 'cloud'; redacted: boolean; models: string[] }[];
-  platformUpstreams: string[];
-  limits: { perUser: Limit; perOrg: Limit };
-  monthlyQuota: Policy['limits']['monthlyQuota'];
-  redaction: { detectors: string[]; customPatterns: string[] };
-}
-
-/**
- * What one member may do under a policy: the models of their role (viewers: none), the
- * upstreams the privacy mode leaves (offline: on-prem only; sensitive and normal: both,
- * with redaction forced on for cloud in sensitive mode), and their per-minute limits, which
- * are the stricter of the role's limit and the per-user limit.
- */
-export function effectivePolicy(
-  policy: Policy,
-  version: number,
-  userId: string,
-  role: Role,
-): EffectivePolicy {
-  const usesModels = role !== 'viewer';
-  const upstreams = policy.upstreams
-    .filter((u) => policy.privacyMode !== 'offline' || u.kind === 'onprem')
-    .map((u) => ({
-      name: u.name,
-      kind: u.kind,
-      redacted:
-        u.kind === 'cloud'
-          ? policy.privacyMode === 'sensitive' || policy.redaction.cloud
-          : policy.redaction.onprem,
-      models: u.models,
-    }));
-  return {
-    userId,
-    role,
-    version,
-    privacyMode: policy.privacyMode,
-    models: {
-      allow: usesModels ? [...(policy.models.allow[role] ?? [])] : [],
-      default: policy.models.default ?? null,
-    },
-    upstreams: usesModels ? upstreams : [],
-    platformUpstreams: usesModels ? policy.platformUpstreams : [],
-    limits: {
-      perUser: stricter(policy.limits.perRole[role], policy.limits.perUser),
-      perOrg: { ...policy.limits.perOrg },
-    },
-    monthlyQuota: policy.limits.monthlyQuota,
-    redaction: {
-      detectors: policy.redaction.detectors,
-      customPatterns: policy.redaction.customPatterns.map((p) => p.name),
-    },
   };
 }

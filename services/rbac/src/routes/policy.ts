@@ -1,10 +1,17 @@
 // /api/v1/policy: the org's versioned policy. Reads carry ETag = version; writes need
 // If-Match with the version read (lost updates become 409), and every accepted change is
 // announced on Redis so every replica's policy cache drops it at once.
-import { policySchema, publishPolicyChange, subject, type Policy, type Role } from '@airlock/common';
+import {
+  effectivePolicy,
+  policySchema,
+  publishPolicyChange,
+  subject,
+  type Policy,
+  type Role,
+} from '@airlock/common';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { effectivePolicy, etagOf, parseIfMatch, preparePolicy, publicPolicy } from '../domain/policy.js';
+import { etagOf, parseIfMatch, preparePolicy, publicPolicy } from '../domain/policy.js';
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
 import { abilityOf, auditBase, orgPrincipalOf } from './guards.js';

@@ -1,0 +1,77 @@
+// What one member of an org may do under a policy, computed in one place for every service:
+// rbac shows it (GET /api/v1/policy/effective) and the gateway enforces the same answer.
+import type { Role } from '../generated/prisma/enums.js';
+import type { Policy } from './schema.js';
+
+export type EffectiveLimit = { requestsPerMinute?: number; tokensPerMinute?: number };
+
+/** The stricter of two limits, field by field (undefined = no limit). */
+function stricter(a: EffectiveLimit | undefined, b: EffectiveLimit | undefined): EffectiveLimit {
+  const pick = (x?: number, y?: number) => (x === undefined ? y : y === undefined ? x : Math.min(x, y));
+  const out: EffectiveLimit = {};
+  const rpm = pick(a?.requestsPerMinute, b?.requestsPerMinute);
+  const tpm = pick(a?.tokensPerMinute, b?.tokensPerMinute);
+  if (rpm !== undefined) out.requestsPerMinute = rpm;
+  if (tpm !== undefined) out.tokensPerMinute = tpm;
+  return out;
+}
+
+export interface EffectivePolicy {
+  userId: string;
+  role: Role;
+  version: number;
+  privacyMode: Policy['privacyMode'];
+  models: { allow: string[]; default: string | null };
+  upstreams: { name: string; kind: 'onprem' | 'cloud'; redacted: boolean; models: string[] }[];
+  platformUpstreams: string[];
+  limits: { perUser: EffectiveLimit; perOrg: EffectiveLimit };
+  monthlyQuota: Policy['limits']['monthlyQuota'];
+  redaction: { detectors: string[]; customPatterns: string[] };
+}
+
+/**
+ * What one member may do under a policy: the models of their role (viewers: none), the
+ * upstreams the privacy mode leaves (offline: on-prem only; sensitive and normal: both,
+ * with redaction forced on for cloud in sensitive mode), and their per-minute limits, which
+ * are the stricter of the role's limit and the per-user limit.
+ */
+export function effectivePolicy(
+  policy: Policy,
+  version: number,
+  userId: string,
+  role: Role,
+): EffectivePolicy {
+  const usesModels = role !== 'viewer';
+  const upstreams = policy.upstreams
+    .filter((u) => policy.privacyMode !== 'offline' || u.kind === 'onprem')
+    .map((u) => ({
+      name: u.name,
+      kind: u.kind,
+      redacted:
+        u.kind === 'cloud'
+          ? policy.privacyMode === 'sensitive' || policy.redaction.cloud
+          : policy.redaction.onprem,
+      models: u.models,
+    }));
+  return {
+    userId,
+    role,
+    version,
+    privacyMode: policy.privacyMode,
+    models: {
+      allow: usesModels ? [...(policy.models.allow[role] ?? [])] : [],
+      default: policy.models.default ?? null,
+    },
+    upstreams: usesModels ? upstreams : [],
+    platformUpstreams: usesModels ? policy.platformUpstreams : [],
+    limits: {
+      perUser: stricter(policy.limits.perRole[role], policy.limits.perUser),
+      perOrg: { ...policy.limits.perOrg },
+    },
+    monthlyQuota: policy.limits.monthlyQuota,
+    redaction: {
+      detectors: policy.redaction.detectors,
+      customPatterns: policy.redaction.customPatterns.map((p) => p.name),
+    },
+  };
+}

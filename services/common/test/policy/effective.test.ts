@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { effectivePolicy } from '../../src/policy/effective.js';
+import { validatePolicy, type Policy } from '../../src/policy/schema.js';
+
+function policy(doc: unknown): Policy {
+  const r = validatePolicy(doc);
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.policy;
+}
+
+const upstreams = [
+  { name: 'vllm', baseUrl: 'http://vllm:8000/v1', kind: 'onprem', provider: 'vllm' },
+  { name: 'openai', baseUrl: 'https://api.openai.com/v1', kind: 'cloud', provider: 'openai' },
+];
+
+describe('effectivePolicy', () => {
+  const base = {
+    models: { allow: { member: ['llama-*'], viewer: ['*'] }, default: 'llama-3' },
+    upstreams,
+    limits: {
+      perRole: { member: { requestsPerMinute: 10, tokensPerMinute: 50_000 } },
+      perUser: { requestsPerMinute: 20, tokensPerMinute: 5_000 },
+      perOrg: { requestsPerMinute: 1_000 },
+      monthlyQuota: { perUser: { tokens: 1_000_000 } },
+    },
+  };
+
+  it('leaves only on-prem upstreams in offline mode', () => {
+    const e = effectivePolicy(policy({ ...base, privacyMode: 'offline' }), 4, 'u', 'member');
+    expect(e.upstreams.map((u) => u.name)).toEqual(['vllm']);
+  });
+
+  it('forces redaction before cloud upstreams in sensitive mode, even if the policy turns it off', () => {
+    const e = effectivePolicy(
+      policy({ ...base, privacyMode: 'sensitive', redaction: { cloud: false } }),
+      4,
+      'u',
+      'member',
+    );
+    expect(e.upstreams.map((u) => [u.name, u.redacted])).toEqual([
+      ['vllm', false],
+      ['openai', true],
+    ]);
+  });
+
+  it('takes the stricter of the role and per-user limits, field by field', () => {
+    const e = effectivePolicy(policy(base), 4, 'u', 'member');
+    expect(e.limits).toEqual({
+      perUser: { requestsPerMinute: 10, tokensPerMinute: 5_000 },
+      perOrg: { requestsPerMinute: 1_000 },
+    });
+    expect(e.monthlyQuota).toEqual({ perUser: { tokens: 1_000_000 } });
+  });
+
+  it('gives viewers no models and no upstreams, whatever the policy says', () => {
+    const e = effectivePolicy(policy(base), 4, 'u', 'viewer');
+    expect(e.models.allow).toEqual([]);
+    expect(e.upstreams).toEqual([]);
+  });
+});
