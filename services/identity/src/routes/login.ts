@@ -1,6 +1,8 @@
 // Browser sign-in through the org's IdP.
 //   GET /auth/login?org=<slug>[&connection=<id>][&returnTo=/path]  redirects to the IdP
 //   GET /auth/oidc/callback                                          the IdP's answer (OIDC)
+//   POST /auth/saml/:org/acs                                         the IdP's answer (SAML, HTTP-POST)
+//   GET /auth/saml/:org/metadata                                     SP metadata for the IdP admin
 // Every failure renders the same plain error page and emits auth.login_failed.
 import type { Request, Response } from 'express';
 import { Router } from 'express';
@@ -13,9 +15,11 @@ import { LoginFailure, loginFailures } from '../domain/login-failure.js';
 import { createOidcClient, parseOidcConfig, type OidcClient } from '../domain/oidc.js';
 import { provisionSsoUser, type VerifiedIdentity } from '../domain/provisioning.js';
 import { signIn } from '../domain/sessions.js';
-import { loginConnection, type ConnectionRow } from '../store/sso-connections.js';
+import { loginConnection, samlConnection, type ConnectionRow } from '../store/sso-connections.js';
+import { completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
 import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
 import { sha256Hex } from '@airlock/common';
+import { identityErrors } from '../errors.js';
 
 const BINDING_COOKIE = 'airlock_sso_binding';
 const loginQuery = z.object({
@@ -119,8 +123,21 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       if (!connection) throw loginFailures.noConnection();
       context.connectionId = connection.id;
       context.method = connection.protocol;
-      if (connection.protocol !== 'oidc') {
-        throw new LoginFailure('not_implemented', 'SAML sign-in is not available yet.', 501);
+      const returnTo = safeReturnTo(query.data.returnTo);
+      if (connection.protocol === 'saml') {
+        // RelayState is a random key to the return path; the AuthnRequest id (InResponseTo)
+        // is what binds the answer to this request. No browser cookie: the IdP's cross-site
+        // POST would not carry a SameSite=Lax one.
+        const relayState = newBinding();
+        const url = await samlFor(ctx, connection, org.slug).getAuthorizeUrlAsync(relayState, undefined, {});
+        await saveLoginState(
+          ctx.redis,
+          relayState,
+          { protocol: 'saml', orgId: org.id, connectionId: connection.id, binding: null, returnTo },
+          ctx.settings.AIRLOCK_SSO_LOGIN_TTL_SECONDS,
+        );
+        res.redirect(303, url);
+        return;
       }
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
@@ -136,7 +153,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
         orgId: org.id,
         connectionId: connection.id,
         binding: sha256Hex(binding),
-        returnTo: safeReturnTo(query.data.returnTo),
+        returnTo,
         nonce,
         codeVerifier,
       };
@@ -193,6 +210,49 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     } catch (e) {
       await fail(req, res, e, context);
     }
+  });
+
+  const slugParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
+
+  router.post('/auth/saml/:org/acs', async (req, res) => {
+    const context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' } = { method: 'saml' };
+    try {
+      const slug = slugParam.safeParse(req.params.org);
+      if (!slug.success) throw loginFailures.unknownOrg();
+      const org = await activeOrg({ slug: slug.data });
+      context.orgId = org.id;
+      const connection = await samlConnection(ctx.db, org.id);
+      if (!connection) throw loginFailures.noConnection();
+      context.connectionId = connection.id;
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const who = await completeSaml(ctx, connection, org.slug, body.SAMLResponse);
+      const relay =
+        typeof body.RelayState === 'string' && body.RelayState.length <= 128 ? body.RelayState : '';
+      const login = relay ? await takeLoginState(ctx.redis, relay) : null;
+      const returnTo =
+        login && login.protocol === 'saml' && login.connectionId === connection.id ? login.returnTo : '/';
+      await finishLogin(
+        req,
+        res,
+        org,
+        connection,
+        who,
+        returnTo,
+        parseSamlConfig(connection).requireMappedGroup,
+      );
+    } catch (e) {
+      await fail(req, res, e, context);
+    }
+  });
+
+  router.get('/auth/saml/:org/metadata', async (req, res) => {
+    const slug = slugParam.safeParse(req.params.org);
+    const org = slug.success ? await ctx.db.system.org.findUnique({ where: { slug: slug.data } }) : null;
+    const connection = org && org.status === 'active' ? await samlConnection(ctx.db, org.id) : null;
+    if (!org || !connection) throw identityErrors.connectionNotFound();
+    res
+      .type('application/samlmetadata+xml')
+      .send(samlFor(ctx, connection, org.slug).generateServiceProviderMetadata(null, null));
   });
 
   /** Shared by OIDC and SAML once the IdP's answer is verified. */

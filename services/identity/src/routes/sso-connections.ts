@@ -21,6 +21,7 @@ import {
   insertConnection,
   listConnections,
   oidcConfigSchema,
+  samlConfigSchema,
   updateConnection,
 } from '../store/sso-connections.js';
 
@@ -38,12 +39,21 @@ const createBody = z.discriminatedUnion('protocol', [
     groupRoleMap: groupRoleMapSchema.default({}),
     defaultRole: role.default('member'),
   }),
+  z.strictObject({
+    protocol: z.literal('saml'),
+    name,
+    enabled: z.boolean().optional(),
+    config: samlConfigSchema,
+    groupRoleMap: groupRoleMapSchema.default({}),
+    defaultRole: role.default('member'),
+  }),
 ]);
 
 const patchBody = z.strictObject({
   name: name.optional(),
   enabled: z.boolean().optional(),
-  config: oidcConfigSchema.optional(),
+  /** Checked against the connection's own protocol. */
+  config: z.record(z.string(), z.unknown()).optional(),
   clientSecret: secret.nullable().optional(),
   groupRoleMap: groupRoleMapSchema.optional(),
   defaultRole: role.optional(),
@@ -96,7 +106,7 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   router.post('/api/v1/sso/connections', ctx.anyCredential, async (req, res) => {
     const { p, orgId } = orgFor(req, 'create');
     const body = parse(createBody, req.body);
-    checkIssuerUrl(body.config.issuer, ctx);
+    if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
     try {
       const row = await insertConnection(ctx.db, box, {
         orgId,
@@ -104,7 +114,7 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
         name: body.name,
         enabled: body.enabled,
         config: body.config,
-        secret: body.clientSecret ?? null,
+        secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
         groupRoleMap: body.groupRoleMap,
         defaultRole: body.defaultRole,
       });
@@ -129,12 +139,26 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     const { p, orgId } = orgFor(req, 'update');
     const row = await load(orgId, req.params.id);
     const body = parse(patchBody, req.body);
-    if (body.config) checkIssuerUrl(body.config.issuer, ctx);
+    let config: object | undefined;
+    if (body.config) {
+      if (row.protocol === 'oidc') {
+        const oidc = parse(oidcConfigSchema, body.config);
+        checkIssuerUrl(oidc.issuer, ctx);
+        config = oidc;
+      } else {
+        config = parse(samlConfigSchema, body.config);
+      }
+    }
+    if (row.protocol === 'saml' && typeof body.clientSecret === 'string') {
+      throw identityErrors.invalid([
+        { path: ['clientSecret'], message: 'SAML connections have no client secret' },
+      ]);
+    }
     try {
       const updated = await updateConnection(ctx.db, box, orgId, row.id, {
         name: body.name,
         enabled: body.enabled,
-        config: body.config,
+        config,
         secret: body.clientSecret,
         groupRoleMap: body.groupRoleMap,
         defaultRole: body.defaultRole,

@@ -28,6 +28,34 @@ export const oidcConfigSchema = z.strictObject({
 
 export type OidcConfig = z.output<typeof oidcConfigSchema>;
 
+const pemOrBase64Cert = z
+  .string()
+  .max(16_384)
+  .transform((v) => v.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''))
+  .refine(
+    (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length >= 200,
+    'must be a PEM or base64 X.509 certificate',
+  );
+
+export const samlConfigSchema = z.strictObject({
+  /** The IdP's entityID; responses must name it as Issuer. */
+  idpEntityId: z.string().min(1).max(1024),
+  /** Where the AuthnRequest is sent (HTTP-Redirect binding). */
+  idpSsoUrl: z.url().max(2048),
+  /** The IdP's signing certificates (several during a rollover). */
+  idpCertificates: z.array(pemOrBase64Cert).min(1).max(5),
+  /** Attribute holding the email; absent: the NameID (emailAddress format). */
+  emailAttribute: z.string().min(1).max(256).optional(),
+  nameAttribute: z.string().min(1).max(256).optional(),
+  /** ADFS/Entra: http://schemas.microsoft.com/ws/2008/06/identity/claims/groups; Okta: groups. */
+  groupsAttribute: z.string().min(1).max(256).default('groups'),
+  /** Also require the outer Response to be signed (the assertion always must be). */
+  wantResponseSigned: z.boolean().default(false),
+  requireMappedGroup: z.boolean().default(false),
+});
+
+export type SamlConfig = z.output<typeof samlConfigSchema>;
+
 export interface ConnectionRow {
   id: string;
   orgId: string;
@@ -123,6 +151,14 @@ export async function loginConnection(db: Db, orgId: string, id?: string): Promi
   const rows = await db
     .forOrg(orgId)
     .ssoConnection.findMany({ where: { orgId, enabled: true, ...(id ? { id } : {}) }, take: 2 });
+  return rows.length === 1 ? rows[0]! : null;
+}
+
+/** The org's one enabled SAML connection (null when none or ambiguous). */
+export async function samlConnection(db: Db, orgId: string): Promise<ConnectionRow | null> {
+  const rows = await db
+    .forOrg(orgId)
+    .ssoConnection.findMany({ where: { orgId, enabled: true, protocol: 'saml' }, take: 2 });
   return rows.length === 1 ? rows[0]! : null;
 }
 

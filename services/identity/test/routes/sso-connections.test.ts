@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createSecretBox, SecretBoxError } from '@airlock/common';
 import { cookie, startFixture, type Fixture } from '../fixture.js';
 import { openSecret } from '../../src/store/sso-connections.js';
+import { IDP_CERT } from '../support/saml-idp.js';
 
 const SECRET = 'super-secret-client-secret-value-42';
 const oidcBody = (name = 'Okta') => ({
@@ -130,5 +131,33 @@ describe('SSO connections API', () => {
     const dup = await post(base);
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe('conflict');
+  });
+
+  it('creates a SAML connection from entity id, SSO URL and certificate, and validates them', async () => {
+    const org = await f.org();
+    const admin = await adminOf(org.id);
+    const body = {
+      protocol: 'saml',
+      name: 'ADFS',
+      config: {
+        idpEntityId: 'http://adfs.example/adfs/services/trust',
+        idpSsoUrl: 'https://adfs.example/adfs/ls/',
+        idpCertificates: [IDP_CERT],
+      },
+    };
+    const created = await request(f.app).post('/api/v1/sso/connections').set('Cookie', admin).send(body);
+    expect(created.status).toBe(201);
+    expect(created.body.config.groupsAttribute).toBe('groups');
+    expect(created.body.hasSecret).toBe(false);
+    const bad = await request(f.app)
+      .post('/api/v1/sso/connections')
+      .set('Cookie', admin)
+      .send({ ...body, name: 'bad', config: { ...body.config, idpCertificates: ['not a cert'] } });
+    expect(bad.status).toBe(400);
+    const patch = await request(f.app)
+      .patch(`/api/v1/sso/connections/${created.body.id}`)
+      .set('Cookie', admin)
+      .send({ config: { issuer: 'https://x.example', clientId: 'y' } });
+    expect(patch.status).toBe(400);
   });
 });
