@@ -1,8 +1,17 @@
 import { hostname } from 'node:os';
 import { Router } from 'express';
-import { AUDIT_STREAM, notImplementedRouter, type AirlockModule, type ModuleDeps } from '@airlock/common';
+import {
+  AUDIT_STREAM,
+  authenticate,
+  createPrincipalResolver,
+  notImplementedRouter,
+  type AirlockModule,
+  type ModuleDeps,
+} from '@airlock/common';
+import type { AuditContext } from './context.js';
 import { createAuditConsumer } from './ingest/consumer.js';
 import { createStreamSource } from './ingest/stream-source.js';
+import { auditEventRoutes } from './routes/audit-events.js';
 
 const ROUTE_PREFIXES = ['/api/v1/audit-events'] as const;
 
@@ -22,6 +31,20 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
     name: 'audit',
     routePrefixes: ROUTE_PREFIXES,
     init(deps: ModuleDeps) {
+      const resolver = createPrincipalResolver({
+        db: deps.db,
+        redis: deps.redis,
+        logger: deps.logger,
+        clock: deps.clock,
+      });
+      const secureCookies = new URL(deps.config.AIRLOCK_PUBLIC_URL).protocol === 'https:';
+      const ctx: AuditContext = {
+        db: deps.db,
+        audit: deps.audit,
+        logger: deps.logger,
+        clock: deps.clock,
+        anyCredential: authenticate({ resolver, accept: ['session', 'api_token'], secureCookies }),
+      };
       const source = createStreamSource(deps.redis, {
         stream: options.stream ?? AUDIT_STREAM,
         consumer: options.consumer ?? hostname(),
@@ -37,12 +60,20 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         metrics: deps.metrics,
       });
       const router = Router();
+      router.use(auditEventRoutes(ctx));
+      // Whatever is not built under our prefix answers 501, never 404.
       router.use(notImplementedRouter('audit', ROUTE_PREFIXES));
       return {
         router,
         readiness: [consumer.readiness],
-        start: () => consumer.start(),
-        stop: () => consumer.stop(),
+        async start() {
+          await resolver.start();
+          await consumer.start();
+        },
+        async stop() {
+          await consumer.stop();
+          await resolver.stop();
+        },
       };
     },
   };

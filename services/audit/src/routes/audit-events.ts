@@ -1,0 +1,107 @@
+// Reading the audit trail (org admins and owners only; viewers and members not).
+//   GET /api/v1/audit-events          filtered page, newest first, with a cursor for the next
+//   GET /api/v1/audit-events/export   every matching event, oldest first, NDJSON or CSV, streamed
+//   GET /api/v1/audit-events/verify   recomputes the org's hash chain, reports the first broken link
+import { once } from 'node:events';
+import { Router, type Request, type Response } from 'express';
+import { defineAbilityFor, principalOf, subject, type Principal } from '@airlock/common';
+import type { AuditContext } from '../context.js';
+import { csvLine } from '../domain/csv.js';
+import {
+  decodeCursor,
+  describeFilter,
+  encodeCursor,
+  exportQuerySchema,
+  listQuerySchema,
+  parseQuery,
+} from '../domain/filters.js';
+import { verifyChain } from '../domain/verify.js';
+import { CSV_COLUMNS, csvValues, viewOf } from '../domain/views.js';
+import { auditErrors } from '../errors.js';
+import { chainRows, chainStart } from '../store/events.js';
+import { eachEvent, findEvents } from '../store/query.js';
+
+/** The caller's org, once CASL agrees the caller may `action` its audit events. */
+function authorizedOrg(req: Request, action: 'read' | 'export'): { principal: Principal; orgId: string } {
+  const principal = principalOf(req);
+  if (!principal.orgId) throw auditErrors.noOrg();
+  const ability = defineAbilityFor(principal);
+  if (!ability.can(action, subject('AuditEvent', { orgId: principal.orgId }))) {
+    throw auditErrors.forbidden(`${action} audit events`);
+  }
+  return { principal, orgId: principal.orgId };
+}
+
+function actorOf(p: Principal) {
+  if (p.kind === 'api_token') return { type: 'token' as const, id: p.tokenId ?? null, email: p.email };
+  if (p.kind === 'scim') return { type: 'scim' as const, id: p.tokenId ?? null, email: null };
+  return { type: 'user' as const, id: p.userId, email: p.email };
+}
+
+/** Writes with backpressure; false once the client has gone. */
+async function write(res: Response, chunk: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  return !res.destroyed;
+}
+
+export function auditEventRoutes(ctx: AuditContext): Router {
+  const router = Router();
+  router.use('/api/v1/audit-events', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  router.get('/api/v1/audit-events', ctx.anyCredential, async (req, res) => {
+    const { orgId } = authorizedOrg(req, 'read');
+    const { limit, cursor, ...filter } = parseQuery(listQuerySchema, req.query);
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    const rows = await findEvents(ctx.db, orgId, filter, { after, limit: limit + 1, order: 'newest' });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    res.json({
+      data: page.map(viewOf),
+      nextCursor: rows.length > limit && last ? encodeCursor({ time: last.time, id: last.id }) : null,
+    });
+  });
+
+  router.get('/api/v1/audit-events/export', ctx.anyCredential, async (req, res) => {
+    const { principal, orgId } = authorizedOrg(req, 'export');
+    const { format, ...filter } = parseQuery(exportQuerySchema, req.query);
+    // Recorded before the first byte: an export that is cut short was still an export.
+    ctx.audit.publish({
+      action: 'audit.exported',
+      orgId,
+      actor: actorOf(principal),
+      outcome: 'success',
+      details: { format, filters: describeFilter(filter) },
+      target: { type: 'audit_events', id: orgId },
+      clientIp: req.ip ?? null,
+      userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
+      requestId: req.id ?? null,
+    });
+    const stamp = ctx.clock().toISOString().slice(0, 19).replaceAll(':', '-');
+    res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+    res.setHeader('Content-Disposition', `attachment; filename="audit-events-${stamp}.${format}"`);
+    try {
+      if (format === 'csv' && !(await write(res, csvLine(CSV_COLUMNS)))) return;
+      for await (const record of eachEvent(ctx.db, orgId, filter)) {
+        const view = viewOf(record);
+        const line = format === 'csv' ? csvLine(csvValues(view)) : `${JSON.stringify(view)}\n`;
+        if (!(await write(res, line))) return;
+      }
+      res.end();
+    } catch (e) {
+      // Headers are gone: the only honest signal left is a broken stream.
+      ctx.logger.error({ err: (e as Error).message }, 'audit export failed mid-stream');
+      res.destroy();
+    }
+  });
+
+  router.get('/api/v1/audit-events/verify', ctx.anyCredential, async (req, res) => {
+    const { orgId } = authorizedOrg(req, 'read');
+    res.json(await verifyChain(await chainStart(ctx.db, orgId), chainRows(ctx.db, orgId)));
+  });
+
+  return router;
+}
