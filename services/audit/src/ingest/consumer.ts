@@ -159,6 +159,15 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
     async start() {
       if (running) return;
       running = true;
+      // One attempt before reporting started, so /readyz is accurate from the first probe;
+      // if Redis is down the loop keeps trying and readiness says so meanwhile.
+      try {
+        await source.init();
+        initialized = true;
+        lastOkAt = Date.now();
+      } catch (e) {
+        logger.warn({ err: (e as Error).message }, 'audit consumer group not created yet; retrying');
+      }
       loop = run();
     },
     async stop() {
