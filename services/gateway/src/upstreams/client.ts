@@ -209,7 +209,8 @@ export class UpstreamClient {
     signal: AbortSignal,
     stream: boolean,
   ): Promise<UpstreamResponse> {
-    let last: GatewayError = gatewayErrors.unavailable('no upstream available');
+    // Built only on failure: an Error captures a stack, which the hot path should not pay for.
+    let last: GatewayError | undefined;
     for (const target of targets) {
       if (!this.destinationAllowed(target)) {
         last = gatewayErrors.unavailable(`upstream "${target.name}" is not an allowed destination`);
@@ -234,7 +235,7 @@ export class UpstreamClient {
         }
       }
     }
-    throw last;
+    throw last ?? gatewayErrors.unavailable('no upstream available');
   }
 
   private classify(e: unknown, target: RouteTarget): { retry: boolean; error: GatewayError; reason: string } {

@@ -1,0 +1,240 @@
+// `npm run bench`: the gateway against a raw undici proxy and the upstream itself, on this
+// machine. Starts its own Postgres and Redis (test kit), a 0 ms fake upstream, the raw proxy
+// and the gateway (auth + policy + rate limits + audit on), each in its own process, drives
+// each with autocannon at 16 and 64 connections, measures streaming time to first byte, and
+// prints a markdown table. Not a test: numbers depend on the machine.
+//   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300).
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+import { openDb, sha256Hex } from '@airlock/common';
+import { startPostgres, startRedis } from '@airlock/common/testing';
+
+const here = import.meta.dirname;
+const root = path.resolve(here, '../..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const TTFB_SAMPLES = Number(process.env.BENCH_TTFB_SAMPLES ?? 300);
+const LOADER = ['--import', 'tsx', '--conditions=@airlock/source'];
+const children: ChildProcess[] = [];
+
+function start(
+  file: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = fork(path.join(here, file), [], {
+    // BENCH_PROFILE=dir writes a CPU profile of each service process there.
+    execArgv: process.env.BENCH_PROFILE
+      ? [...LOADER, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : LOADER,
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ url: (m as { url: string }).url, child }));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+async function seed(databaseUrl: string, upstreamUrl: string): Promise<string> {
+  const db = await openDb({ url: databaseUrl, poolSize: 2 });
+  try {
+    const org = await db.system.org.create({
+      data: { slug: 'bench', name: 'bench', allowedEmailDomains: [] },
+    });
+    const user = await db.system.user.create({ data: { email: 'bench@example.test' } });
+    await db.system.membership.create({ data: { orgId: org.id, userId: user.id, role: 'member' } });
+    const token = `al_${randomBytes(24).toString('base64url')}`;
+    await db.system.apiToken.create({
+      data: {
+        orgId: org.id,
+        userId: user.id,
+        name: 'bench',
+        prefix: token.slice(0, 8),
+        tokenHash: sha256Hex(token),
+      },
+    });
+    await db.system.orgPolicy.create({
+      data: {
+        orgId: org.id,
+        version: 1,
+        document: {
+          models: { allow: { member: ['*'] } },
+          upstreams: [{ name: 'fake', baseUrl: `${upstreamUrl}/v1`, kind: 'onprem', provider: 'vllm' }],
+          // Limits on at every scope, high enough never to refuse: the cost is what is measured.
+          limits: {
+            perUser: { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 },
+            perOrg: { requestsPerMinute: 1_000_000_000 },
+          },
+        },
+      },
+    });
+    return token;
+  } finally {
+    await db.close();
+  }
+}
+
+const BODY = JSON.stringify({
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+  max_tokens: 16,
+});
+
+interface Row {
+  target: string;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(
+  target: string,
+  base: string,
+  token: string,
+  connections: number,
+  seconds: number,
+): Promise<Row> {
+  const result = await autocannon({
+    url: `${base}/v1/chat/completions`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: BODY,
+    connections,
+    duration: seconds,
+  });
+  return {
+    target,
+    connections,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+async function ttfb(base: string, token: string): Promise<{ p50: number; p99: number }> {
+  const url = new URL(base);
+  const pool = new Pool(url.origin, { connections: 1 });
+  const samples: number[] = [];
+  const body = JSON.stringify({ ...JSON.parse(BODY), stream: true, stream_options: { include_usage: true } });
+  for (let i = 0; i < TTFB_SAMPLES + 20; i++) {
+    const t0 = performance.now();
+    const res = await pool.request({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    });
+    let first = 0;
+    for await (const _chunk of res.body) if (!first) first = performance.now() - t0;
+    if (i >= 20) samples.push(first); // the first 20 warm up connections and caches
+  }
+  await pool.close();
+  samples.sort((a, b) => a - b);
+  return {
+    p50: samples[Math.floor(samples.length * 0.5)]!,
+    p99: samples[Math.floor(samples.length * 0.99)]!,
+  };
+}
+
+function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+const fmt = (n: number, d = 0) => n.toFixed(d);
+
+async function main(): Promise<void> {
+  process.stderr.write('starting Postgres, Redis, upstream, raw proxy and gateway…\n');
+  const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  try {
+    execFileSync(process.execPath, [...LOADER, path.join(root, 'scripts/migrate.ts')], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const upstream = await start('fake-upstream.ts');
+    const token = await seed(postgres.url, upstream.url);
+    const proxy = await start('raw-proxy.ts', { BENCH_UPSTREAM: upstream.url });
+    const gateway = await start('gateway-server.ts', {
+      NODE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true',
+      LOG_LEVEL: 'info',
+    });
+    const targets = [
+      { name: 'direct (upstream)', url: upstream.url },
+      { name: 'raw undici proxy', url: proxy.url },
+      { name: 'gateway', url: gateway.url },
+    ];
+    const rows: Row[] = [];
+    for (const connections of [16, 64]) {
+      for (const t of targets) {
+        process.stderr.write(`${t.name} at ${connections} connections…\n`);
+        await load(t.name, t.url, token, connections, 2); // warm-up
+        rows.push(await load(t.name, t.url, token, connections, SECONDS));
+      }
+    }
+    const streaming = [];
+    for (const t of targets) {
+      process.stderr.write(`${t.name}: streaming time to first byte…\n`);
+      streaming.push({ name: t.name, ...(await ttfb(t.url, token)) });
+    }
+    const memory = rssMb(gateway.child.pid!);
+
+    const out: string[] = [];
+    out.push(
+      `Machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}; ${SECONDS} s per run; autocannon in the driver process.\n`,
+    );
+    out.push(
+      '| target | connections | req/s | p50 ms | p99 ms | errors | req/s vs raw proxy | req/s vs direct |',
+    );
+    out.push('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      const raw = rows.find((x) => x.connections === r.connections && x.target === 'raw undici proxy')!;
+      const direct = rows.find((x) => x.connections === r.connections && x.target === 'direct (upstream)')!;
+      out.push(
+        `| ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${fmt((100 * r.rps) / raw.rps)} % | ${fmt((100 * r.rps) / direct.rps)} % |`,
+      );
+    }
+    out.push('');
+    for (const c of [16, 64]) {
+      const g = rows.find((x) => x.connections === c && x.target === 'gateway')!;
+      const d = rows.find((x) => x.connections === c && x.target === 'direct (upstream)')!;
+      out.push(
+        `Added latency over direct at ${c} connections: p50 +${fmt(g.p50 - d.p50, 1)} ms, p99 +${fmt(g.p99 - d.p99, 1)} ms.`,
+      );
+    }
+    out.push('');
+    out.push('| streaming, sequential | TTFB p50 ms | TTFB p99 ms |');
+    out.push('|---|---|---|');
+    for (const s of streaming) out.push(`| ${s.name} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} |`);
+    const d = streaming[0]!;
+    const g = streaming[2]!;
+    out.push('');
+    out.push(
+      `Streaming TTFB overhead of the gateway over direct: p50 +${fmt(g.p50 - d.p50, 2)} ms, p99 +${fmt(g.p99 - d.p99, 2)} ms.`,
+    );
+    out.push(`Gateway RSS after the runs: ${fmt(memory.rss)} MB (peak ${fmt(memory.peak)} MB).`);
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1_000)); // let them write profiles and close
+    await Promise.all([postgres.destroy(), redis.destroy()]);
+  }
+}
+
+await main();
+process.exit(0);
