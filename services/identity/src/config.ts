@@ -48,6 +48,27 @@ export const identityConfigSchema = z.object({
     .max(300)
     .default(60)
     .describe('clock difference tolerated when checking ID token and assertion validity times'),
+  AIRLOCK_LOCAL_LOGIN_MAX_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(5)
+    .describe('break-glass login: failed password/TOTP attempts before the account locks'),
+  AIRLOCK_LOCAL_LOGIN_LOCK_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15)
+    .describe('break-glass login: how long a locked account stays locked'),
+  AIRLOCK_LOCAL_LOGIN_IP_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(20)
+    .describe('break-glass login: attempts allowed per client IP per 15 minutes'),
   AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
     .default(false)
     .describe('accept http:// OIDC issuers (development and tests only; refused in production)'),

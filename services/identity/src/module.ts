@@ -8,6 +8,7 @@ import {
 } from '@airlock/common';
 import { identityConfigSchema, secureCookiesFor, type IdentityConfig } from './config.js';
 import type { IdentityContext } from './context.js';
+import { localLoginRoutes } from './routes/local-login.js';
 import { loginRoutes } from './routes/login.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -46,6 +47,7 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     const router = Router();
     router.use(meRoutes(ctx));
     router.use(loginRoutes(ctx));
+    router.use(localLoginRoutes(ctx));
     router.use(sessionRoutes(ctx));
     router.use(tokenRoutes(ctx));
     router.use(ssoConnectionRoutes(ctx));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { hash } from '@node-rs/argon2';
+import { hash, verify } from '@node-rs/argon2';
 import type { Db } from '@airlock/common';
 
 export const PLATFORM_ADMIN_USERNAME = 'admin';
@@ -15,6 +15,19 @@ const ARGON2_OPTIONS = {
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_OPTIONS);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Checks a password against a PHC hash. With no hash (unknown username) it still spends the
+ * same time on a dummy, so response time does not reveal which usernames exist.
+ */
+export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
+  dummyHash ??= hashPassword(randomBytes(18).toString('base64url'));
+  const target = passwordHash ?? (await dummyHash);
+  const ok = await verify(target, password).catch(() => false);
+  return ok && passwordHash !== null;
 }
 
 /**
