@@ -3,6 +3,7 @@ import { Router } from 'express';
 import {
   AUDIT_STREAM,
   authenticate,
+  createPolicyReader,
   createPrincipalResolver,
   notImplementedRouter,
   type AirlockModule,
@@ -11,6 +12,7 @@ import {
 import type { AuditContext } from './context.js';
 import { createAuditConsumer } from './ingest/consumer.js';
 import { createStreamSource } from './ingest/stream-source.js';
+import { createRetentionJob } from './retention/job.js';
 import { auditEventRoutes } from './routes/audit-events.js';
 
 const ROUTE_PREFIXES = ['/api/v1/audit-events'] as const;
@@ -24,6 +26,8 @@ export interface AuditModuleOptions {
   blockMs?: number;
   claimIdleMs?: number;
   claimEveryMs?: number;
+  retentionIntervalMs?: number;
+  retentionInitialDelayMs?: number;
 }
 
 export function createAuditModule(options: AuditModuleOptions = {}): AirlockModule {
@@ -59,6 +63,20 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         logger: deps.logger,
         metrics: deps.metrics,
       });
+      const policies = createPolicyReader({
+        db: deps.db,
+        redis: deps.redis,
+        logger: deps.logger,
+        clock: deps.clock,
+      });
+      const retention = createRetentionJob({
+        db: deps.db,
+        policies,
+        logger: deps.logger,
+        clock: deps.clock,
+        intervalMs: options.retentionIntervalMs,
+        initialDelayMs: options.retentionInitialDelayMs,
+      });
       const router = Router();
       router.use(auditEventRoutes(ctx));
       // Whatever is not built under our prefix answers 501, never 404.
@@ -68,10 +86,14 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         readiness: [consumer.readiness],
         async start() {
           await resolver.start();
+          await policies.start();
           await consumer.start();
+          retention.start();
         },
         async stop() {
+          await retention.stop();
           await consumer.stop();
+          await policies.stop();
           await resolver.stop();
         },
       };

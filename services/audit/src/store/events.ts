@@ -133,8 +133,8 @@ function toRow(r: ChainedRecord) {
   };
 }
 
-/** Reads an org's chain inside that org's RLS scope; the platform chain needs system scope. */
-function inChain<T>(db: Db, orgId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/** Works on an org's chain inside that org's RLS scope; the platform chain needs system scope. */
+export function inChain<T>(db: Db, orgId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return orgId === null ? db.asSystem(fn) : db.inOrg(orgId, fn);
 }
 
