@@ -42,6 +42,16 @@ const createOrgBody = z
     path: ['ownerEmail'],
   });
 
+const updateOrgBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    allowedEmailDomains: z.array(domain).max(50).optional(),
+  })
+  .refine((b) => b.name !== undefined || b.allowedEmailDomains !== undefined, {
+    message: 'nothing to change',
+    path: [],
+  });
+
 export function orgRoutes(ctx: RbacContext): Router {
   const router = Router();
   const platform = requirePlatformAdmin(ctx);
@@ -53,6 +63,25 @@ export function orgRoutes(ctx: RbacContext): Router {
       throw rbacErrors.forbidden('read this organisation');
     const org = await ctx.orgs.own(p.orgId);
     if (!org) throw rbacErrors.orgNotFound();
+    res.json(org);
+  });
+
+  // Owners rename their org and set its allowed email domains; slug and status are the
+  // platform's. Existing members outside new domains stay (removing them is explicit).
+  router.patch('/api/v1/orgs/current', requireAuthenticated(ctx), requireOrgAccess(ctx), async (req, res) => {
+    const p = orgPrincipalOf(req);
+    if (!abilityOf(req).can('update', subject('Org', { id: p.orgId })))
+      throw rbacErrors.forbidden('change this organisation');
+    const body = parseBody(updateOrgBody, req.body);
+    const org = await ctx.orgs.updateOwn(p.orgId, body);
+    if (!org) throw rbacErrors.orgNotFound();
+    ctx.audit.publish({
+      ...auditBase(req, p.orgId),
+      action: 'org.updated',
+      outcome: 'success',
+      target: { type: 'org', id: p.orgId },
+      details: { fields: Object.keys(body).sort() },
+    });
     res.json(org);
   });
 

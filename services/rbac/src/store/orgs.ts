@@ -53,6 +53,15 @@ export function orgStore(db: Db) {
       return db.forOrg(orgId).org.findUnique({ where: { id: orgId } });
     },
 
+    /** Updates the org's own row inside its scope; returns null when it is gone. */
+    async updateOwn(
+      orgId: string,
+      data: { name?: string; allowedEmailDomains?: string[] },
+    ): Promise<OrgRecord | null> {
+      const res = await db.forOrg(orgId).org.updateMany({ where: { id: orgId }, data });
+      return res.count === 1 ? db.forOrg(orgId).org.findUnique({ where: { id: orgId } }) : null;
+    },
+
     /** Returns the status before the change, or null when there is no such org. */
     async setStatus(id: string, status: OrgStatus): Promise<OrgStatus | null> {
       return db.asSystem(async (tx) => {

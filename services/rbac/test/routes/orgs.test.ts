@@ -107,6 +107,30 @@ describe('/api/v1/orgs', () => {
     expect((await request(h.app).get('/api/v1/orgs/current').set('Cookie', admin.cookie)).status).toBe(403);
   });
 
+  it('lets an owner rename their org and set its email domains, audited with the fields changed', async () => {
+    const org = await createOrg(h.db);
+    const owner = await createMember(h.db, org.id, 'owner');
+    const res = await request(h.app)
+      .patch('/api/v1/orgs/current')
+      .set('Cookie', owner.cookie)
+      .send({ name: 'New Name', allowedEmailDomains: ['new.example'] });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      id: org.id,
+      name: 'New Name',
+      allowedEmailDomains: ['new.example'],
+      slug: org.slug,
+    });
+    const event = (await h.auditEvents()).find((e) => e.orgId === org.id && e.action === 'org.updated');
+    expect(event?.details).toEqual({ fields: ['allowedEmailDomains', 'name'] });
+    const bad = await request(h.app)
+      .patch('/api/v1/orgs/current')
+      .set('Cookie', owner.cookie)
+      .send({ slug: 'hijack' });
+    expect(bad.status).toBe(400);
+    expect((await h.db.system.org.findUnique({ where: { id: org.id } }))?.slug).toBe(org.slug);
+  });
+
   it('stops the sessions and tokens of a suspended org at once, and lets them work again on activation', async () => {
     const org = await createOrg(h.db);
     const member = await createMember(h.db, org.id, 'admin');
