@@ -10,6 +10,7 @@ import type { GatewayContext } from './routes/context.js';
 import { gatewayRouter } from './routes/index.js';
 import { createFailedAuthGuard } from './store/failed-auth.js';
 import { createLimitStore } from './store/limits.js';
+import { singleFlight } from './store/single-flight-resolver.js';
 import { UpstreamClient } from './upstreams/client.js';
 import { DestinationPolicy } from './upstreams/destinations.js';
 
@@ -48,18 +49,23 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
         resetTimeoutMs: config.AIRLOCK_GATEWAY_BREAKER_RESET_MS,
       },
     });
-    const resolver = createPrincipalResolver({
-      db: deps.db,
-      redis: deps.redis,
-      logger: deps.logger,
-      clock: deps.clock,
-    });
+    const resolver = singleFlight(
+      createPrincipalResolver({
+        db: deps.db,
+        redis: deps.redis,
+        logger: deps.logger,
+        clock: deps.clock,
+      }),
+    );
     const policies = createPolicyReader({
       db: deps.db,
       redis: deps.redis,
       logger: deps.logger,
       clock: deps.clock,
     });
+    const limits = createLimitStore(deps.redis.client, (e) =>
+      deps.logger.warn({ err: e.message }, 'token settlements dropped: Redis unavailable'),
+    );
     const ctx: GatewayContext = {
       config,
       logger: deps.logger,
@@ -67,7 +73,7 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
       audit: deps.audit,
       resolver,
       policies,
-      limits: createLimitStore(deps.redis.client),
+      limits,
       failedAuth: createFailedAuthGuard(deps.redis.client, config.AIRLOCK_GATEWAY_FAILED_AUTH_PER_MINUTE),
       upstreams,
       metrics: createGatewayMetrics(deps.metrics),
@@ -84,6 +90,7 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
         await policies.stop();
         await resolver.stop();
         await upstreams.close();
+        await limits.flush();
       },
     };
   },

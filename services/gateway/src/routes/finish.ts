@@ -1,9 +1,8 @@
 // Once a model request is over (answered, failed or abandoned): settle the token
-// reservation on actual usage and append the audit event in ONE Redis pipeline, and record
-// metrics. The audit event is metadata only (never prompt or completion text).
-import { parseAuditEvent, type AuditEventInput } from '@airlock/common';
+// reservation on actual usage, publish the audit event and record metrics. Both Redis writes
+// are batched across requests, so the only per-request round trip is the limit check. The audit event is metadata only (never prompt or completion text).
+import type { AuditEventInput } from '@airlock/common';
 import type { Request, Response } from 'express';
-import { uuidv7 } from '../domain/uuid7.js';
 import type { GatewayContext } from './context.js';
 import { stateOf } from './request-state.js';
 
@@ -14,16 +13,19 @@ function outcomeOf(status: number): 'success' | 'failure' | 'denied' {
 
 export function finishOnClose(ctx: GatewayContext, res: Response, req: Request): void {
   res.once('close', () => {
-    void finish(ctx, req, res).catch((e: unknown) =>
+    try {
+      finish(ctx, req, res);
+    } catch (e) {
+      // An invalid audit event is a bug; it must not take the process down.
       ctx.logger.error(
         { err: (e as Error).message, requestId: req.id },
         'gateway request finalisation failed',
-      ),
-    );
+      );
+    }
   });
 }
 
-async function finish(ctx: GatewayContext, req: Request, res: Response): Promise<void> {
+function finish(ctx: GatewayContext, req: Request, res: Response): void {
   const state = stateOf(res);
   const latencyMs = performance.now() - state.startedAt;
   // A caller who hung up before the answer is recorded as 499 (client closed request).
@@ -66,24 +68,8 @@ async function finish(ctx: GatewayContext, req: Request, res: Response): Promise
     },
   };
   const actual = state.usage ? (state.usage.promptTokens ?? 0) + (state.usage.completionTokens ?? 0) : 0;
-  // Nothing generated (refused, failed, abandoned before an answer): give the reservation back.
-  const settle = state.reserved ? ctx.limits.settleCommands(state.checks, state.reservedTokens, actual) : [];
-  const event = parseAuditEvent({
-    id: uuidv7(),
-    time: ctx.clock().toISOString(),
-    target: null,
-    clientIp: null,
-    userAgent: null,
-    requestId: null,
-    ...input,
-  });
-  const pipeline = ctx.redis.pipeline();
-  for (const [cmd, key, delta] of settle) pipeline.call(cmd, key, delta);
-  pipeline.xadd(...ctx.audit.streamArgs(event));
-  const results = await pipeline.exec().catch(() => null);
-  const auditResult = results?.[results.length - 1];
-  if (!auditResult || auditResult[0]) {
-    // Redis unavailable: the shared publisher spools the event and retries.
-    ctx.audit.publish(input);
-  }
+  // Nothing generated (refused, failed, abandoned before an answer): the reservation is given back.
+  if (state.reserved) ctx.limits.settle(state.checks, state.reservedTokens, actual);
+  // The shared publisher batches events into pipelined XADDs and spools them while Redis is down.
+  ctx.audit.publish(input);
 }

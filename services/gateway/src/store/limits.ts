@@ -36,11 +36,31 @@ type WithReserve = Redis & {
 
 export interface LimitStore {
   reserve(checks: readonly LimitCheck[], now: Date): Promise<LimitVerdict>;
-  /** Commands that settle the token reservation on actual usage, for a caller's pipeline. */
-  settleCommands(checks: readonly LimitCheck[], reserved: number, actual: number): [string, string, number][];
+  /**
+   * Settles a token reservation on actual usage. Deltas are coalesced per key and written in
+   * one pipeline every SETTLE_INTERVAL_MS, so settling costs no round trip per request.
+   * If Redis is down the deltas are dropped: reservations then stay charged, which errs
+   * on the strict side (a request rarely uses its whole max_tokens).
+   */
+  settle(checks: readonly LimitCheck[], reserved: number, actual: number): void;
+  /** Writes pending settlements now (shutdown, tests). */
+  flush(): Promise<void>;
 }
 
-export function createLimitStore(redis: Redis): LimitStore {
+export const SETTLE_INTERVAL_MS = 20;
+
+export function createLimitStore(redis: Redis, onError: (e: Error) => void = () => undefined): LimitStore {
+  const pending = new Map<string, number>();
+  let timer: NodeJS.Timeout | undefined;
+  async function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending.size === 0) return;
+    const pipeline = redis.pipeline();
+    for (const [key, delta] of pending) if (delta !== 0) pipeline.incrby(key, delta);
+    pending.clear();
+    await pipeline.exec().catch((e: unknown) => onError(e as Error));
+  }
   const client = redis as WithReserve;
   if (typeof client.airlockReserve !== 'function') {
     client.defineCommand('airlockReserve', { lua: RESERVE });
@@ -53,10 +73,16 @@ export function createLimitStore(redis: Redis): LimitStore {
       const [ok, index, ...used] = await client.airlockReserve(keys.length, ...keys, ...args);
       return ok === 1 ? { allowed: true, used } : { allowed: false, used, blocked: checks[(index ?? 1) - 1] };
     },
-    settleCommands(checks, reserved, actual) {
+    settle(checks, reserved, actual) {
       const delta = actual - reserved;
-      if (delta === 0) return [];
-      return checks.filter((c) => c.metric === 'tokens').map((c) => ['incrby', c.key, delta]);
+      if (delta === 0) return;
+      for (const c of checks)
+        if (c.metric === 'tokens') pending.set(c.key, (pending.get(c.key) ?? 0) + delta);
+      if (!timer && pending.size > 0) {
+        timer = setTimeout(() => void flush(), SETTLE_INTERVAL_MS);
+        timer.unref();
+      }
     },
+    flush,
   };
 }
