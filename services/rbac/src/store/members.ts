@@ -16,18 +16,52 @@ export interface MemberRecord {
 
 type Target = { userId: string; role: Role };
 
+async function lockOwners(tx: Tx, orgId: string): Promise<number> {
+  const owners = await tx.$queryRaw<{ user_id: string }[]>`
+    SELECT user_id FROM memberships WHERE org_id = ${orgId}::uuid AND role = 'owner' ORDER BY user_id FOR UPDATE`;
+  return owners.length;
+}
+
 async function lockOwnersAndTarget(
   tx: Tx,
   orgId: string,
   userId: string,
 ): Promise<{ owners: number; target: Target }> {
-  const owners = await tx.$queryRaw<{ user_id: string }[]>`
-    SELECT user_id FROM memberships WHERE org_id = ${orgId}::uuid AND role = 'owner' ORDER BY user_id FOR UPDATE`;
+  const owners = await lockOwners(tx, orgId);
   const rows = await tx.$queryRaw<{ role: Role }[]>`
     SELECT role FROM memberships WHERE org_id = ${orgId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
   const role = rows[0]?.role;
   if (!role) throw rbacErrors.memberNotFound();
-  return { owners: owners.length, target: { userId, role } };
+  return { owners, target: { userId, role } };
+}
+
+/**
+ * For provisioning outside the member API (identity's SSO role mapping and SCIM): sets, or
+ * with `role` null removes, a membership inside the caller's org-scoped transaction, under
+ * the same owner lock as the API, and refuses (rbacErrors.lastOwner, 409) to demote or
+ * remove the org's last owner. Returns the role before (null: was not a member). The caller
+ * audits member.* and calls resolver.invalidate({type: 'user', id}) after commit.
+ */
+export async function provisionMembership(
+  tx: Tx,
+  orgId: string,
+  userId: string,
+  role: Role | null,
+): Promise<Role | null> {
+  const owners = await lockOwners(tx, orgId);
+  const rows = await tx.$queryRaw<{ role: Role }[]>`
+    SELECT role FROM memberships WHERE org_id = ${orgId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
+  const before = rows[0]?.role ?? null;
+  if (before === 'owner' && role !== 'owner' && owners <= 1) throw rbacErrors.lastOwner();
+  const key = { orgId_userId: { orgId, userId } };
+  if (role === null) {
+    if (before) await tx.membership.delete({ where: key });
+  } else if (before === null) {
+    await tx.membership.create({ data: { orgId, userId, role } });
+  } else if (before !== role) {
+    await tx.membership.update({ where: key, data: { role } });
+  }
+  return before;
 }
 
 const include = { user: { select: { email: true, name: true } } } as const;
