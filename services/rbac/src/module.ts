@@ -15,7 +15,11 @@ export const rbacModule: AirlockModule<RbacConfig> = {
       start: () => rbac.start(),
       stop: () => rbac.stop(),
       async seedDemo() {
-        return (await ensureDemoOrg(deps.db)) ? [`Demo org created: ${DEMO_ORG_SLUG}`] : [];
+        return (await ensureDemoOrg(deps.db))
+          ? [
+              `Demo org created: ${DEMO_ORG_SLUG} (policy: offline, models from a local Ollama at 127.0.0.1:11434)`,
+            ]
+          : [];
       },
     };
   },
