@@ -151,6 +151,7 @@ function rssMb(pid: number): { rss: number; peak: number } {
 }
 
 const fmt = (n: number, d = 0) => n.toFixed(d);
+const signed = (n: number, d = 0) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(d)}`;
 
 async function main(): Promise<void> {
   process.stderr.write('starting Postgres, Redis, upstream, raw proxy and gateway…\n');
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
       const g = rows.find((x) => x.connections === c && x.target === 'gateway')!;
       const d = rows.find((x) => x.connections === c && x.target === 'direct (upstream)')!;
       out.push(
-        `Added latency over direct at ${c} connections: p50 +${fmt(g.p50 - d.p50, 1)} ms, p99 +${fmt(g.p99 - d.p99, 1)} ms.`,
+        `Added latency over direct at ${c} connections: p50 ${signed(g.p50 - d.p50, 1)} ms, p99 ${signed(g.p99 - d.p99, 1)} ms.`,
       );
     }
     out.push('');
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
     const g = streaming[2]!;
     out.push('');
     out.push(
-      `Streaming TTFB overhead of the gateway over direct: p50 +${fmt(g.p50 - d.p50, 2)} ms, p99 +${fmt(g.p99 - d.p99, 2)} ms.`,
+      `Streaming TTFB overhead of the gateway over direct: p50 ${signed(g.p50 - d.p50, 2)} ms, p99 ${signed(g.p99 - d.p99, 2)} ms.`,
     );
     out.push(`Gateway RSS after the runs: ${fmt(memory.rss)} MB (peak ${fmt(memory.peak)} MB).`);
     process.stdout.write(`${out.join('\n')}\n`);
