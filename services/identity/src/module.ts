@@ -11,6 +11,8 @@ import type { IdentityContext } from './context.js';
 import { localLoginRoutes } from './routes/local-login.js';
 import { loginRoutes } from './routes/login.js';
 import { meRoutes } from './routes/me.js';
+import { scimRoutes } from './routes/scim.js';
+import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { ssoConnectionRoutes } from './routes/sso-connections.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -51,6 +53,8 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(sessionRoutes(ctx));
     router.use(tokenRoutes(ctx));
     router.use(ssoConnectionRoutes(ctx));
+    router.use(scimTokenRoutes(ctx));
+    router.use(scimRoutes(ctx));
     // Whatever is not built yet under our prefixes answers 501, never 404.
     router.use(notImplementedRouter('identity', ROUTE_PREFIXES));
     return {

@@ -135,7 +135,7 @@ describe('sessions and /api/v1/me', () => {
   });
 
   it('answers 501 for identity routes that are not built yet, not 404', async () => {
-    const res = await request(f.app).get('/scim/v2/probe');
+    const res = await request(f.app).get('/api/v1/sso/probe');
     expect(res.status).toBe(501);
     expect(res.body.error.code).toBe('not_implemented');
   });
