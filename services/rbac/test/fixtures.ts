@@ -2,6 +2,7 @@
 // way identity will: users, memberships, sessions and API tokens written straight to the
 // tables, with only the SHA-256 of each secret stored.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import {
   createApp,
   createAuditPublisher,
@@ -31,6 +32,8 @@ export interface RbacHarness {
   redis: RedisHandle;
   rbac: Rbac;
   keyring: Keyring;
+  /** Every log line written so far (debug and up), to prove secrets never reach them. */
+  logs(): string;
   /** Audit events this harness published, oldest first. */
   auditEvents(): Promise<AuditEvent[]>;
   close(): Promise<void>;
@@ -46,7 +49,14 @@ export async function startRbac(
     commandTimeoutMs: 2_000,
     onError: () => undefined, // tests that stop Redis expect reconnect errors
   });
-  const logger = createLogger({ level: 'silent', service: 'rbac-test' });
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger({ level: 'debug', service: 'rbac-test', destination });
   const metrics = createMetrics('rbac-test');
   const stream = `airlock:test:audit:${randomUUID()}`;
   const audit = createAuditPublisher({ redis: redis.client, logger, metrics, stream });
@@ -79,6 +89,7 @@ export async function startRbac(
     redis,
     rbac,
     keyring,
+    logs: () => chunks.join(''),
     async auditEvents() {
       await audit.flush();
       const entries = await redis.client.xrange(stream, '-', '+');

@@ -265,6 +265,14 @@ describe('/api/v1/policy', () => {
       expect(() => box.open(orgId, 'vllm', stored.upstreams[0]!.apiKeyEnc!)).toThrow();
       expect(() => box.open(admin.userId, 'openai', stored.upstreams[0]!.apiKeyEnc!)).toThrow();
 
+      // A refused document holding a key does not leak it either.
+      const refused = await put(admin, { policy: { ...policy, privacyMode: 'bogus' } }, `"${version}"`);
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).not.toContain(SECRET);
+      expect(h.logs()).toContain('"path":"/api/v1/policy"'); // the log is really captured
+      expect(h.logs()).not.toContain(SECRET);
+      expect(JSON.stringify(await h.auditEvents())).not.toContain(SECRET);
+
       for (const path of ['/api/v1/policy', `/api/v1/policy/versions/${version}`]) {
         const read = await request(h.app).get(path).set('Cookie', admin.cookie);
         expect(JSON.stringify(read.body)).not.toMatch(/apiKeyEnc|sk-test/);
