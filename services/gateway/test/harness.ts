@@ -50,6 +50,9 @@ export async function startGateway(
       AIRLOCK_GATEWAY_RETRY_BACKOFF_MS: '5',
       ...options.env,
     },
+  }).catch(async (e: unknown) => {
+    if (!options.database) await database.drop();
+    throw e;
   });
   return {
     server,

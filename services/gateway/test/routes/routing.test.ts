@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sha256Hex } from '@airlock/common';
 import { cloud, createTenant, onprem, revokeToken, sealUpstreamKey } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
@@ -187,6 +189,30 @@ describe('routing model requests to upstreams', () => {
     await new Promise((r) => setTimeout(r, 200));
     const revoked = await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('m'));
     expect(revoked.status).toBe(401);
+  });
+
+  it('accepts the admin console session cookie as well as API tokens', async () => {
+    const t = await createTenant(db(), {
+      models: { allow: { member: ['*'] } },
+      upstreams: [onprem('vllm', vllm.baseUrl)],
+    });
+    const cookie = randomBytes(32).toString('base64url');
+    const soon = new Date(Date.now() + 3_600_000);
+    await db().system.session.create({
+      data: {
+        tokenHash: sha256Hex(cookie),
+        userId: t.userId,
+        orgId: t.orgId,
+        idleExpiresAt: soon,
+        absoluteExpiresAt: soon,
+      },
+    });
+    const res = await fetch(`${gw.url}/v1/models`, { headers: { cookie: `airlock_session=${cookie}` } });
+    expect(res.status).toBe(200);
+    const wrong = await fetch(`${gw.url}/v1/models`, {
+      headers: { cookie: 'airlock_session=not-a-session-value' },
+    });
+    expect(wrong.status).toBe(401);
   });
 
   it('refuses a body without a model or messages with 400', async () => {
