@@ -42,6 +42,39 @@ export function isCidr(value: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/**
+ * Refuses nested quantifiers such as (a+)+ or (\w*)*, the shape behind catastrophic
+ * backtracking: the gateway runs these patterns over every prompt, so one bad pattern
+ * could stall it. A conservative check (it may refuse some safe patterns), not a proof.
+ */
+export function hasNestedQuantifier(pattern: string): boolean {
+  const groups: boolean[] = []; // per open group: does it contain a quantifier?
+  let lastClosedHadQuantifier = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    const afterGroup = lastClosedHadQuantifier;
+    lastClosedHadQuantifier = false;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      // Skip a character class, escapes included.
+      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+      continue;
+    }
+    if (c === '(') groups.push(false);
+    else if (c === ')') lastClosedHadQuantifier = groups.pop() ?? false;
+    else if (c === '*' || c === '+' || c === '{') {
+      if (afterGroup) return true;
+      if (groups.length > 0) groups[groups.length - 1] = true;
+    }
+    // A quantified group counts as a quantifier inside its parent group.
+    if (c === ')' && lastClosedHadQuantifier && groups.length > 0) groups[groups.length - 1] = true;
+  }
+  return false;
+}
+
 function compiles(pattern: string): boolean {
   try {
     new RegExp(pattern, 'u');
@@ -78,7 +111,15 @@ export const redactionSchema = z.strictObject({
     .array(
       z.strictObject({
         name: z.string().regex(/^[a-z0-9_]{1,32}$/, 'lower-case letters, digits and underscores'),
-        pattern: z.string().min(1).max(512).refine(compiles, 'must be a valid regular expression'),
+        pattern: z
+          .string()
+          .min(1)
+          .max(512)
+          .refine(compiles, 'must be a valid regular expression')
+          .refine(
+            (p) => !hasNestedQuantifier(p),
+            'must not nest quantifiers like (a+)+ (catastrophic backtracking)',
+          ),
       }),
     )
     .max(50)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_POLICY, isCidr, validatePolicy } from '../../src/policy/schema.js';
+import { DEFAULT_POLICY, hasNestedQuantifier, isCidr, validatePolicy } from '../../src/policy/schema.js';
 
 describe('policy schema', () => {
   it('gives an org without a policy safe defaults: no models, redaction for cloud, 90 days of audit', () => {
@@ -67,5 +67,31 @@ describe('policy schema', () => {
     ['10.0.0.0/', false],
   ])('isCidr(%s) is %s', (value, expected) => {
     expect(isCidr(value)).toBe(expected);
+  });
+});
+
+describe('hasNestedQuantifier', () => {
+  it.each([
+    ['(a+)+', true],
+    ['(\\w*)*', true],
+    ['(?:a+)+$', true],
+    ['((ab)+)*', true],
+    ['(a+){2,}', true],
+    ['\\bEMP-\\d{6}\\b', false],
+    ['PROJECT-[0-9]{4}', false],
+    ['(ab)+', false],
+    ['\\d+(\\.\\d+)?', false],
+    ['[(a+)]+', false],
+    ['\\(a+\\)+', false],
+  ])('%s: %s', (pattern, expected) => {
+    expect(hasNestedQuantifier(pattern)).toBe(expected);
+  });
+
+  it('makes the schema refuse such a custom pattern', () => {
+    const result = validatePolicy({ redaction: { customPatterns: [{ name: 'slow', pattern: '(a+)+$' }] } });
+    expect(result).toMatchObject({
+      ok: false,
+      problems: [{ path: '$.redaction.customPatterns[0].pattern' }],
+    });
   });
 });
