@@ -17,6 +17,8 @@ export interface VerifiedIdentity {
   emailVerified?: boolean;
   name: string | null;
   groups: string[];
+  /** SAML: the AuthnRequest ID the verified response answered. */
+  inResponseTo?: string;
 }
 
 export interface ProvisionedUser {

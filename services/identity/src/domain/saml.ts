@@ -6,6 +6,7 @@
 // before parsing, Issuer, SubjectConfirmationData Recipient and Response Destination checks,
 // and a one-time replay cache of assertion ids in Redis.
 import { SAML, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/passport-saml';
+import { inflateRawSync } from 'node:zlib';
 import type { IdentityContext } from '../context.js';
 import { loginFailures, LoginFailure } from './login-failure.js';
 import { normaliseGroups } from './role-mapping.js';
@@ -25,6 +26,15 @@ export function acsUrl(publicUrl: string, orgSlug: string): string {
 
 export function parseSamlConfig(connection: ConnectionRow): SamlConfig {
   return samlConfigSchema.parse(connection.config);
+}
+
+/** The ID of the AuthnRequest carried by an HTTP-Redirect binding URL we just built. */
+export function authnRequestIdOf(redirectUrl: string): string {
+  const request = new URL(redirectUrl).searchParams.get('SAMLRequest') ?? '';
+  const xml = inflateRawSync(Buffer.from(request, 'base64')).toString('utf8');
+  const id = /\sID="([^"]{1,128})"/.exec(xml)?.[1];
+  if (!id) throw new Error('AuthnRequest without an ID');
+  return id;
 }
 
 /** AuthnRequest ids in Redis, so the answer can arrive at any replica, and only once. */
@@ -126,6 +136,7 @@ async function verifyExtras(
     email: typeof emailValue === 'string' ? emailValue : null,
     name: typeof nameValue === 'string' ? nameValue : null,
     groups: normaliseGroups(attr(settings.groupsAttribute)),
+    inResponseTo: typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined,
   };
 }
 

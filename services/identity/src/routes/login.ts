@@ -16,12 +16,14 @@ import { createOidcClient, parseOidcConfig, type OidcClient } from '../domain/oi
 import { provisionSsoUser, type VerifiedIdentity } from '../domain/provisioning.js';
 import { signIn } from '../domain/sessions.js';
 import { loginConnection, samlConnection, type ConnectionRow } from '../store/sso-connections.js';
-import { completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
+import { authnRequestIdOf, completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
 import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
 import { sha256Hex } from '@airlock/common';
 import { identityErrors } from '../errors.js';
 
 const BINDING_COOKIE = 'airlock_sso_binding';
+/** Only set on https (SameSite=None requires Secure), hence always __Host-. */
+const SAML_BINDING_COOKIE = '__Host-airlock_saml_binding';
 const loginQuery = z.object({
   org: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
   connection: z.uuid().optional(),
@@ -125,17 +127,35 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       context.method = connection.protocol;
       const returnTo = safeReturnTo(query.data.returnTo);
       if (connection.protocol === 'saml') {
-        // RelayState is a random key to the return path; the AuthnRequest id (InResponseTo)
-        // is what binds the answer to this request. No browser cookie: the IdP's cross-site
-        // POST would not carry a SameSite=Lax one.
+        // RelayState keys the sign-in state, which names the AuthnRequest (InResponseTo) it
+        // must answer. On https the browser is bound too, by a SameSite=None cookie (the
+        // IdP's cross-site POST would not carry a Lax one): a response for someone else's
+        // sign-in posted into this browser (login CSRF) is refused.
         const relayState = newBinding();
+        const binding = newBinding();
         const url = await samlFor(ctx, connection, org.slug).getAuthorizeUrlAsync(relayState, undefined, {});
         await saveLoginState(
           ctx.redis,
           relayState,
-          { protocol: 'saml', orgId: org.id, connectionId: connection.id, binding: null, returnTo },
+          {
+            protocol: 'saml',
+            orgId: org.id,
+            connectionId: connection.id,
+            binding: ctx.secureCookies ? sha256Hex(binding) : null,
+            returnTo,
+            samlRequestId: authnRequestIdOf(url),
+          },
           ctx.settings.AIRLOCK_SSO_LOGIN_TTL_SECONDS,
         );
+        if (ctx.secureCookies) {
+          res.cookie(SAML_BINDING_COOKIE, binding, {
+            httpOnly: true,
+            secure: true,
+            sameSite: 'none',
+            path: '/',
+            maxAge: ctx.settings.AIRLOCK_SSO_LOGIN_TTL_SECONDS * 1000,
+          });
+        }
         res.redirect(303, url);
         return;
       }
@@ -229,8 +249,20 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       const relay =
         typeof body.RelayState === 'string' && body.RelayState.length <= 128 ? body.RelayState : '';
       const login = relay ? await takeLoginState(ctx.redis, relay) : null;
-      const returnTo =
-        login && login.protocol === 'saml' && login.connectionId === connection.id ? login.returnTo : '/';
+      const cookie = readCookie(req, SAML_BINDING_COOKIE);
+      if (
+        !login ||
+        login.protocol !== 'saml' ||
+        login.connectionId !== connection.id ||
+        !who.inResponseTo ||
+        login.samlRequestId !== who.inResponseTo ||
+        (login.binding !== null && (!cookie || sha256Hex(cookie) !== login.binding))
+      ) {
+        throw loginFailures.badState();
+      }
+      if (cookie)
+        res.clearCookie(SAML_BINDING_COOKIE, { path: '/', httpOnly: true, secure: true, sameSite: 'none' });
+      const returnTo = login.returnTo;
       await finishLogin(
         req,
         res,

@@ -10,11 +10,13 @@ export interface LoginState {
   protocol: 'oidc' | 'saml';
   orgId: string;
   connectionId: string;
-  /** sha256 of the browser-binding cookie value (null for SAML: its POST carries no Lax cookie). */
+  /** sha256 of the browser-binding cookie value (null: not bound, SAML over plain http). */
   binding: string | null;
   returnTo: string;
   nonce?: string;
   codeVerifier?: string;
+  /** SAML: the AuthnRequest ID the Response must answer (InResponseTo). */
+  samlRequestId?: string;
 }
 
 export function newBinding(): string {

@@ -185,10 +185,87 @@ describe('SAML sign-in (HTTP-POST binding, xml-crypto signed responses)', () => 
     expectRefused(await attempt({ issuer: 'https://evil-idp.example' }));
   });
 
+  it('refuses a response posted with the RelayState of another sign-in', async () => {
+    const a = await start();
+    const b = await start();
+    const xml = responseXml({
+      inResponseTo: a.requestId,
+      acs,
+      audience,
+      nameId: 'x@samlcorp.example',
+      email: 'x@samlcorp.example',
+    });
+    expectRefused(await post(b64(xml), b.relayState), 'state_mismatch');
+  });
+
   it('refuses XML with a DOCTYPE or entity declarations', async () => {
     const res = await attempt({}, (xml) =>
       xml.replace('<samlp:Response', '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><samlp:Response'),
     );
     expectRefused(res);
+  });
+});
+
+describe('SAML sign-in on https binds the response to the browser that started it', () => {
+  let f: Fixture;
+
+  beforeAll(async () => {
+    f = await startFixture({ publicUrl: 'https://airlock.example.com' });
+    const org = await f.org(SLUG);
+    await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
+      orgId: org.id,
+      protocol: 'saml',
+      name: 'Test SAML IdP',
+      config: {
+        idpEntityId: IDP_ENTITY_ID,
+        idpSsoUrl: IDP_SSO_URL,
+        idpCertificates: [IDP_CERT],
+        emailAttribute: 'email',
+      },
+      secret: null,
+      groupRoleMap: {},
+      defaultRole: 'member',
+    });
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  async function signedResponse() {
+    const res = await request(f.app).get(`/auth/login?org=${SLUG}`);
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/__Host-airlock_saml_binding=[^;]+;.*Secure/);
+    expect(setCookie).toMatch(/SameSite=None/);
+    const binding = /__Host-airlock_saml_binding=([^;]+)/.exec(setCookie)![1]!;
+    const location = new URL(res.headers.location as string);
+    const xml = responseXml({
+      inResponseTo: authnRequestId(location),
+      acs: acsUrl(f.ctx.config.AIRLOCK_PUBLIC_URL, SLUG),
+      audience: spEntityId(f.ctx.config.AIRLOCK_PUBLIC_URL, SLUG),
+      nameId: 'b@samlcorp.example',
+      email: 'b@samlcorp.example',
+    });
+    return { samlResponse: b64(xml), relayState: location.searchParams.get('RelayState')!, binding };
+  }
+
+  it('refuses the response in a browser without the binding cookie (login CSRF)', async () => {
+    const { samlResponse, relayState } = await signedResponse();
+    const res = await request(f.app)
+      .post(`/auth/saml/${SLUG}/acs`)
+      .type('form')
+      .send({ SAMLResponse: samlResponse, RelayState: relayState });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('was not started in this browser');
+  });
+
+  it('accepts it in the browser that holds the cookie', async () => {
+    const { samlResponse, relayState, binding } = await signedResponse();
+    const res = await request(f.app)
+      .post(`/auth/saml/${SLUG}/acs`)
+      .set('Cookie', `__Host-airlock_saml_binding=${binding}`)
+      .type('form')
+      .send({ SAMLResponse: samlResponse, RelayState: relayState });
+    expect(res.status).toBe(303);
+    expect(String(res.headers['set-cookie'])).toMatch(/__Host-airlock_session=als_/);
   });
 });
