@@ -49,7 +49,7 @@ export const gatewayErrors = {
   limiterUnavailable: () =>
     new AirlockError(
       'service_unavailable',
-      'rate limiting is unavailable (Redis); refusing requests until it is back',
+      'Redis is unavailable, so rate limits and quotas cannot be enforced; requests are refused until it is back',
       {
         headers: { 'Retry-After': '1' },
       },

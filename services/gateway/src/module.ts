@@ -83,6 +83,9 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
     return {
       router: gatewayRouter(ctx),
       async start() {
+        // Give Redis one command timeout to connect, so the first requests are not refused;
+        // start anyway if it is down (the gateway serves /healthz and refuses model requests).
+        await deps.redis.ping().catch(() => undefined);
         await resolver.start();
         await policies.start();
       },

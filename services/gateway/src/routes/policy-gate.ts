@@ -70,6 +70,9 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       state.model = model;
       state.promptChars = promptChars;
       if (!principal.orgId) throw gatewayErrors.noOrg();
+      // Fail closed on a known outage without waiting for a command to time out, for every
+      // org: limits, quotas and the failed-auth throttle all live in Redis.
+      if (ctx.redis.status !== 'ready') throw gatewayErrors.limiterUnavailable();
       const { version, policy } = await ctx.policies.get(principal.orgId);
       state.policy = policy;
       state.decision = decide({

@@ -161,6 +161,11 @@ describe('when Redis is down', () => {
     expect(body.error.code).toBe('service_unavailable');
     expect(body.error.message).toContain('Redis');
     expect(upstream.received.length).toBe(before); // fail closed: nothing sent
+    const unlimited = await createTenant(gw.server.runtime.db, {
+      models: { allow: { member: ['*'] } },
+      upstreams: [onprem('vllm', upstream.baseUrl)],
+    });
+    expect((await post(`${gw.url}/v1/chat/completions`, unlimited.token, chat())).status).toBe(503);
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     await redis.start();
     await waitFor(
