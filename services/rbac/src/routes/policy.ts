@@ -86,10 +86,12 @@ export function policyRoutes(ctx: RbacContext): Router {
     const currentVersion = currentRow?.version ?? 0;
     // Checked before validation so a stale editor learns about the conflict first.
     if (expected !== currentVersion) throw rbacErrors.versionConflict(currentVersion);
+    // A stored document that no longer parses carries no keys over: they must be sent again.
+    const previous = currentRow ? policySchema.safeParse(currentRow.document) : null;
     const prepared = preparePolicy({
       orgId,
       document: body.policy,
-      previous: currentRow ? parseStored(currentRow) : null,
+      previous: previous?.success ? previous.data : null,
       keys: ctx.keys,
       clientIp: req.ip,
       pathPrefix: '$.policy',

@@ -351,3 +351,55 @@ describe('/api/v1/policy', () => {
     });
   });
 });
+
+describe('an org whose stored policy no longer parses', () => {
+  let h: RbacHarness;
+  let orgId: string;
+  let admin: Member;
+
+  beforeAll(async () => {
+    h = await startRbac();
+    orgId = (await createOrg(h.db)).id;
+    admin = await createMember(h.db, orgId, 'admin');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('keeps its admin API reachable so the policy can be fixed', async () => {
+    // As if a later schema refused what an earlier one accepted.
+    await h.db.system.orgPolicy.create({
+      data: { orgId, version: 1, document: { privacyMode: 'retired-mode' } },
+    });
+    expect((await request(h.app).get('/api/v1/members').set('Cookie', admin.cookie)).status).toBe(200);
+    const fixed = await request(h.app)
+      .put('/api/v1/policy')
+      .set('Cookie', admin.cookie)
+      .set('If-Match', '"1"')
+      .send({ policy: samplePolicy() });
+    expect(fixed.status).toBe(200);
+    expect(fixed.body.version).toBe(2);
+  });
+
+  it('still applies the valid entries of its raw allowlist, and admits nobody when none is valid', async () => {
+    await h.db.system.orgPolicy.create({
+      data: {
+        orgId,
+        version: 3,
+        document: { privacyMode: 'retired-mode', admin: { ipAllowlist: ['203.0.113.0/24'] } },
+      },
+    });
+    h.rbac.policyReader.invalidate?.(orgId);
+    expect((await request(h.app).get('/api/v1/members').set('Cookie', admin.cookie)).status).toBe(403);
+    await h.db.system.orgPolicy.create({
+      data: {
+        orgId,
+        version: 4,
+        document: { privacyMode: 'retired-mode', admin: { ipAllowlist: ['junk'] } },
+      },
+    });
+    h.rbac.policyReader.invalidate?.(orgId);
+    expect((await request(h.app).get('/api/v1/members').set('Cookie', admin.cookie)).status).toBe(403);
+    expect(h.logs()).toContain('stored org policy does not parse');
+  });
+});
