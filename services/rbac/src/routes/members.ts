@@ -1,5 +1,5 @@
 // /api/v1/members: an org's members and their roles. The org is always the principal's.
-import type { Role } from '@airlock/common';
+import { isAirlockError, type AuditDetails, type Role } from '@airlock/common';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
@@ -41,6 +41,29 @@ function targetId(req: Request): string {
 export function memberRoutes(ctx: RbacContext): Router {
   const router = Router();
 
+  /**
+   * Audits an attempt the rules refused (an admin reaching above their role, a change of
+   * one's own role, the last owner) as outcome "denied". Callers who may not even list
+   * members are refused before any lookup, so there is no target to record for them.
+   */
+  function refused<A extends 'member.added' | 'member.removed' | 'member.role_changed'>(
+    req: Request,
+    actor: Actor,
+    error: unknown,
+    action: A,
+    userId: string | undefined,
+    details: AuditDetails<A>,
+  ): void {
+    if (!isAirlockError(error) || (error.code !== 'forbidden' && error.code !== 'conflict')) return;
+    ctx.audit.publish({
+      ...auditBase(req, actor.orgId),
+      action,
+      outcome: 'denied',
+      target: userId ? { type: 'user', id: userId } : null,
+      details,
+    });
+  }
+
   router.get('/api/v1/members', async (req, res) => {
     const actor = actorOf(req);
     assertMayListMembers(actor);
@@ -63,7 +86,12 @@ export function memberRoutes(ctx: RbacContext): Router {
     const user = body.userId ? await ctx.users.byId(body.userId) : await ctx.users.byEmail(body.email!);
     // Checked before the user lookup's result is revealed, so a caller without the right
     // learns nothing about which users exist.
-    assertMayAdd(actor, user?.id ?? body.userId ?? '00000000-0000-0000-0000-000000000000', body.role);
+    try {
+      assertMayAdd(actor, user?.id ?? body.userId ?? '00000000-0000-0000-0000-000000000000', body.role);
+    } catch (e) {
+      refused(req, actor, e, 'member.added', user?.id ?? body.userId, { role: body.role });
+      throw e;
+    }
     if (!user || user.status !== 'active') throw rbacErrors.userNotFound();
     const org = await ctx.orgs.own(actor.orgId);
     if (!org) throw rbacErrors.orgNotFound();
@@ -86,9 +114,16 @@ export function memberRoutes(ctx: RbacContext): Router {
     assertMayListMembers(actor);
     const userId = targetId(req);
     const { role: newRole } = parseBody(changeBody, req.body);
-    const { before, member } = await ctx.members.changeRole(actor.orgId, userId, newRole, (target, owners) =>
-      assertMayChangeRole(actor, target, newRole, owners),
-    );
+    let seen: Role | undefined;
+    const { before, member } = await ctx.members
+      .changeRole(actor.orgId, userId, newRole, (target, owners) => {
+        seen = target.role;
+        assertMayChangeRole(actor, target, newRole, owners);
+      })
+      .catch((e: unknown) => {
+        if (seen) refused(req, actor, e, 'member.role_changed', userId, { before: seen, after: newRole });
+        throw e;
+      });
     if (before !== newRole) {
       ctx.audit.publish({
         ...auditBase(req, actor.orgId),
@@ -107,9 +142,16 @@ export function memberRoutes(ctx: RbacContext): Router {
     const actor = actorOf(req);
     assertMayListMembers(actor);
     const userId = targetId(req);
-    const role: Role = await ctx.members.remove(actor.orgId, userId, (target, owners) =>
-      assertMayRemove(actor, target, owners),
-    );
+    let seen: Role | undefined;
+    const role: Role = await ctx.members
+      .remove(actor.orgId, userId, (target, owners) => {
+        seen = target.role;
+        assertMayRemove(actor, target, owners);
+      })
+      .catch((e: unknown) => {
+        if (seen) refused(req, actor, e, 'member.removed', userId, { role: seen });
+        throw e;
+      });
     ctx.audit.publish({
       ...auditBase(req, actor.orgId),
       action: 'member.removed',

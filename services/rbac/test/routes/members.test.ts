@@ -196,6 +196,24 @@ describe('/api/v1/members', () => {
     expect(removedEvent?.details).toEqual({ role: 'owner' });
   });
 
+  it('audits refused attempts as denied, with the roles involved', async () => {
+    const m = await createMember(h.db, orgId, 'member', 'climber@acme.example');
+    await request(h.app)
+      .patch(`/api/v1/members/${m.userId}`)
+      .set('Cookie', admin.cookie)
+      .send({ role: 'owner' })
+      .expect(403);
+    await request(h.app).delete(`/api/v1/members/${owner.userId}`).set('Cookie', admin.cookie).expect(403);
+    const denied = (await h.auditEvents()).filter((e) => e.outcome === 'denied');
+    expect(denied.map((e) => [e.action, e.target?.id, e.details, e.actor.id])).toEqual(
+      expect.arrayContaining([
+        ['member.role_changed', m.userId, { before: 'member', after: 'owner' }, admin.userId],
+        ['member.removed', owner.userId, { role: 'owner' }, admin.userId],
+      ]),
+    );
+    expect(await roleOf(m.userId)).toBe('member');
+  });
+
   it('answers 404 for a user who is not a member of this org', async () => {
     const elsewhere = await createOrg(h.db);
     const stranger = await createMember(h.db, elsewhere.id, 'member');
