@@ -2,6 +2,7 @@
 // fallback chain, and relay the answer. Streams are relayed chunk by chunk, unbuffered; a
 // caller hanging up aborts the upstream request; an upstream failing mid-stream becomes an
 // SSE error event (never a made-up finish_reason or [DONE]).
+import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import type { Endpoint } from '../domain/decide.js';
 import { redactBody } from '../domain/redaction/redact.js';
@@ -58,7 +59,7 @@ export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
       ctx.metrics.upstreamLatency.observe({ upstream: upstream.target.name }, upstream.ttfbMs / 1000);
       const contentType = String(upstream.headers['content-type'] ?? '');
       if (state.stream && upstream.statusCode === 200 && contentType.includes('text/event-stream')) {
-        await relayStream(upstream, res, state);
+        await relayStream(upstream, res, state, abort.signal);
       } else {
         await relayJson(upstream, res, state);
       }
@@ -101,7 +102,12 @@ async function relayJson(upstream: UpstreamResponse, res: Response, state: Reque
   res.end(raw);
 }
 
-async function relayStream(upstream: UpstreamResponse, res: Response, state: RequestState): Promise<void> {
+async function relayStream(
+  upstream: UpstreamResponse,
+  res: Response,
+  state: RequestState,
+  signal: AbortSignal,
+): Promise<void> {
   const meter = new StreamUsageMeter();
   res.status(200);
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
@@ -115,9 +121,10 @@ async function relayStream(upstream: UpstreamResponse, res: Response, state: Req
         state.ttfbMs = performance.now() - state.startedAt;
         first = false;
       }
-      // No compression, no buffering: each upstream chunk is written as it arrives.
-      res.write(chunk);
+      // No compression, no buffering: each upstream chunk is written as it arrives. A slow
+      // client slows the upstream read (backpressure) instead of filling our memory.
       meter.push(chunk as Buffer);
+      if (!res.write(chunk)) await once(res, 'drain', { signal }); // the signal ends the wait if the client leaves
     }
     state.usage = meter.result(state.promptChars);
     res.end();
