@@ -64,7 +64,12 @@ export function captureLogger(): { logger: Logger; text: () => string } {
 }
 
 export async function startFixture(
-  options: { publicUrl?: string; settings?: Partial<IdentityConfig>; listen?: boolean } = {},
+  options: {
+    publicUrl?: string;
+    settings?: Partial<IdentityConfig>;
+    listen?: boolean;
+    redisUrl?: string;
+  } = {},
 ): Promise<Fixture> {
   const port = options.listen ? await freePort() : 0;
   const publicUrl = options.listen
@@ -72,7 +77,11 @@ export async function startFixture(
     : (options.publicUrl ?? 'http://localhost:8080');
   const testDb = await openTestDb();
   const { db } = testDb;
-  const redis = openRedis({ url: testEnv.redisUrl, nodeEnv: 'test', commandTimeoutMs: 2_000 });
+  const redis = openRedis({
+    url: options.redisUrl ?? testEnv.redisUrl,
+    nodeEnv: 'test',
+    commandTimeoutMs: 500,
+  });
   const log = captureLogger();
   const metrics = createMetrics('identity-test');
   let offset = 0;
