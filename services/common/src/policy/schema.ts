@@ -29,7 +29,20 @@ const upstreamUrl = z
   .refine((v) => {
     const u = new URL(v);
     return u.username === '' && u.password === '';
-  }, 'must not hold credentials; set apiKey instead');
+  }, 'must not hold credentials; set apiKey instead')
+  .refine((v) => !isLinkLocalHost(new URL(v).hostname), 'must not be a link-local or cloud metadata address');
+
+/**
+ * Link-local literals (169.254.0.0/16, fe80::/10) include the cloud metadata endpoint
+ * (169.254.169.254): never a model server. This only refuses what is visibly wrong at write
+ * time; host names still need checking on their resolved address when connecting (gateway).
+ */
+function isLinkLocalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(host) === 4) return host.startsWith('169.254.');
+  if (isIP(host) === 6) return /^fe[89ab][0-9a-f]:/.test(host) || /^::ffff:(169\.254\.|a9fe:)/.test(host);
+  return host === 'metadata.google.internal';
+}
 
 /** "10.0.0.0/8", "2001:db8::/32", or a single address. */
 export function isCidr(value: string): boolean {

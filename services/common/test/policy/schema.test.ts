@@ -95,3 +95,18 @@ describe('hasNestedQuantifier', () => {
     });
   });
 });
+
+describe('upstream URLs', () => {
+  it.each([
+    ['http://169.254.169.254/latest/meta-data', false],
+    ['http://[fe80::1]:8000/v1', false],
+    ['http://[::ffff:169.254.169.254]/', false],
+    ['http://metadata.google.internal/', false],
+    ['http://10.0.0.5:8000/v1', true],
+    ['http://127.0.0.1:11434/v1', true],
+    ['https://api.openai.com/v1', true],
+  ])('%s accepted: %s', (baseUrl, ok) => {
+    const result = validatePolicy({ upstreams: [{ name: 'u', baseUrl, kind: 'onprem', provider: 'vllm' }] });
+    expect(result.ok).toBe(ok);
+  });
+});
