@@ -29,15 +29,15 @@ const upstreamUrl = z
   .refine((v) => {
     const u = new URL(v);
     return u.username === '' && u.password === '';
-  }, 'must not hold credentials; set apiKey instead')
-  .refine((v) => !isLinkLocalHost(new URL(v).hostname), 'must not be a link-local or cloud metadata address');
+  }, 'must not hold credentials; set apiKey instead');
 
 /**
  * Link-local literals (169.254.0.0/16, fe80::/10) include the cloud metadata endpoint
- * (169.254.169.254): never a model server. This only refuses what is visibly wrong at write
- * time; host names still need checking on their resolved address when connecting (gateway).
+ * (169.254.169.254): never a model server. rbac refuses them when a policy is written; it
+ * is not a schema rule, so a stored document still parses and the gateway's own check on
+ * the resolved address (at connection time) answers for it.
  */
-function isLinkLocalHost(hostname: string): boolean {
+export function isLinkLocalHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (isIP(host) === 4) return host.startsWith('169.254.');
   if (isIP(host) === 6) return /^fe[89ab][0-9a-f]:/.test(host) || /^::ffff:(169\.254\.|a9fe:)/.test(host);

@@ -6,11 +6,15 @@
 import type { Keyring } from '../crypto/keyring.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 
-/** HKDF purpose of the key that seals upstream API keys (never reused for anything else). */
-export const UPSTREAM_KEY_PURPOSE = 'policy-upstream-api-key';
+/**
+ * HKDF purpose: the secret box's default (secrets at rest), which the gateway already opens
+ * these keys with; the associated data below keeps them apart from every other secret.
+ */
+export const UPSTREAM_KEY_PURPOSE = 'secrets-at-rest';
 
+/** Binds a sealed key to its org and upstream name (the gateway opens with the same). */
 export function upstreamKeyAad(orgId: string, upstreamName: string): string {
-  return `org_policies.upstreams.api_key:${orgId}:${upstreamName}`;
+  return `org_policies.upstream:${orgId}:${upstreamName}`;
 }
 
 export interface UpstreamKeyBox {

@@ -18,8 +18,10 @@ describe('upstream key box', () => {
     expect(() => box.open('22222222-2222-4222-8222-222222222222', 'openai', sealed)).toThrow();
   });
 
-  it('uses its own derived key, so other secret boxes cannot open its values', () => {
+  it('is what the gateway opens: the secret box with the org and upstream as associated data', () => {
     const sealed = box.seal(ORG, 'openai', 'sk-secret');
+    expect(createSecretBox(keyring).decrypt(sealed, `org_policies.upstream:${ORG}:openai`)).toBe('sk-secret');
+    // Without that binding (another secret's context), it does not open.
     expect(() => createSecretBox(keyring).decrypt(sealed)).toThrow();
   });
 });

@@ -1,7 +1,13 @@
 // Policy documents as the API sees them. In: strip the read-only `apiKeySet` marker, refuse
 // a client-supplied ciphertext, validate everything and list every problem, then seal API
 // keys. Out: never a key, sealed or not; `apiKeySet` says whether one is stored.
-import { validatePolicy, type Policy, type PolicyProblem, type UpstreamKeyBox } from '@airlock/common';
+import {
+  isLinkLocalHost,
+  validatePolicy,
+  type Policy,
+  type PolicyProblem,
+  type UpstreamKeyBox,
+} from '@airlock/common';
 import { rbacErrors } from '../errors.js';
 import { ipAllowed } from './ip-allowlist.js';
 
@@ -73,6 +79,16 @@ export function preparePolicy(
   }
   const result = validatePolicy(document);
   if (!result.ok) problems.push(...result.problems.map((p) => ({ ...p, path: at(p.path) })));
+  if (result.ok) {
+    for (const [i, u] of result.policy.upstreams.entries()) {
+      if (isLinkLocalHost(new URL(u.baseUrl).hostname)) {
+        problems.push({
+          path: at(`$.upstreams[${i}].baseUrl`),
+          message: 'must not be a link-local or cloud metadata address',
+        });
+      }
+    }
+  }
   if (result.ok && !ipAllowed(input.clientIp, result.policy.admin.ipAllowlist)) {
     problems.push({
       path: at('$.admin.ipAllowlist'),

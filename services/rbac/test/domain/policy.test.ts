@@ -84,6 +84,19 @@ describe('preparePolicy', () => {
     ]);
   });
 
+  it('refuses link-local and cloud metadata upstream addresses', () => {
+    const r = preparePolicy({
+      orgId: ORG,
+      document: { upstreams: [{ ...upstreams[0], baseUrl: 'http://169.254.169.254/latest' }, upstreams[1]] },
+      previous: null,
+      keys,
+      clientIp: undefined,
+    });
+    expect(!r.ok && r.problems).toEqual([
+      { path: '$.upstreams[0].baseUrl', message: 'must not be a link-local or cloud metadata address' },
+    ]);
+  });
+
   it('shows keys only as apiKeySet', () => {
     const shown = publicPolicy(
       policy({ upstreams: [{ ...upstreams[1], apiKeyEnc: 'v1.1.abc' }, upstreams[0]] }),
