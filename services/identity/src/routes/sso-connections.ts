@@ -12,6 +12,7 @@ import type { IdentityContext } from '../context.js';
 import { may } from '../domain/access.js';
 import { principalEvent } from '../domain/audit.js';
 import { checkIssuerUrl } from '../domain/outbound.js';
+import { fetchIdpMetadata, parseIdpMetadata } from '../domain/saml-metadata.js';
 import { identityErrors } from '../errors.js';
 import {
   connectionView,
@@ -29,6 +30,24 @@ const role = z.enum(['owner', 'admin', 'member', 'viewer']);
 const name = z.string().trim().min(1).max(100);
 const secret = z.string().min(1).max(4096);
 
+/** SAML config as typed in: the IdP fields, or metadata (XML or URL) to read them from. */
+const samlInput = z.union([
+  samlConfigSchema,
+  samlConfigSchema
+    .omit({ idpEntityId: true, idpSsoUrl: true, idpCertificates: true })
+    .extend({
+      metadataXml: z
+        .string()
+        .min(1)
+        .max(512 * 1024),
+    })
+    .strict(),
+  samlConfigSchema
+    .omit({ idpEntityId: true, idpSsoUrl: true, idpCertificates: true })
+    .extend({ metadataUrl: z.url().max(2048) })
+    .strict(),
+]);
+
 const createBody = z.discriminatedUnion('protocol', [
   z.strictObject({
     protocol: z.literal('oidc'),
@@ -43,7 +62,7 @@ const createBody = z.discriminatedUnion('protocol', [
     protocol: z.literal('saml'),
     name,
     enabled: z.boolean().optional(),
-    config: samlConfigSchema,
+    config: samlInput,
     groupRoleMap: groupRoleMapSchema.default({}),
     defaultRole: role.default('member'),
   }),
@@ -65,6 +84,19 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
     throw identityErrors.invalid(result.error.issues.map((i) => ({ path: i.path, message: i.message })));
   }
   return result.data;
+}
+
+/** Resolves metadata (XML or URL) into the stored SAML config, validated like a typed-in one. */
+async function resolveSamlConfig(ctx: IdentityContext, input: z.output<typeof samlInput>): Promise<object> {
+  if ('metadataXml' in input || 'metadataUrl' in input) {
+    const { metadataXml, metadataUrl, ...rest } = input as Record<string, unknown>;
+    const metadata =
+      typeof metadataXml === 'string'
+        ? parseIdpMetadata(metadataXml)
+        : await fetchIdpMetadata(ctx, String(metadataUrl));
+    return parse(samlConfigSchema, { ...rest, ...metadata });
+  }
+  return input;
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -106,14 +138,16 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   router.post('/api/v1/sso/connections', ctx.anyCredential, async (req, res) => {
     const { p, orgId } = orgFor(req, 'create');
     const body = parse(createBody, req.body);
+    let config: object = body.config;
     if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
+    else config = await resolveSamlConfig(ctx, body.config);
     try {
       const row = await insertConnection(ctx.db, box, {
         orgId,
         protocol: body.protocol,
         name: body.name,
         enabled: body.enabled,
-        config: body.config,
+        config,
         secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
         groupRoleMap: body.groupRoleMap,
         defaultRole: body.defaultRole,
@@ -146,7 +180,7 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
         checkIssuerUrl(oidc.issuer, ctx);
         config = oidc;
       } else {
-        config = parse(samlConfigSchema, body.config);
+        config = await resolveSamlConfig(ctx, parse(samlInput, body.config));
       }
     }
     if (row.protocol === 'saml' && typeof body.clientSecret === 'string') {

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { createSecretBox, SecretBoxError } from '@airlock/common';
 import { cookie, startFixture, type Fixture } from '../fixture.js';
 import { openSecret } from '../../src/store/sso-connections.js';
-import { IDP_CERT } from '../support/saml-idp.js';
+import { createServer } from 'node:http';
+import { IDP_CERT, idpMetadata } from '../support/saml-idp.js';
 
 const SECRET = 'super-secret-client-secret-value-42';
 const oidcBody = (name = 'Okta') => ({
@@ -159,5 +160,44 @@ describe('SSO connections API', () => {
       .set('Cookie', admin)
       .send({ config: { issuer: 'https://x.example', clientId: 'y' } });
     expect(patch.status).toBe(400);
+  });
+
+  it('configures SAML from IdP metadata, pasted or fetched from a URL', async () => {
+    const org = await f.org();
+    const admin = await adminOf(org.id);
+    const fromXml = await request(f.app)
+      .post('/api/v1/sso/connections')
+      .set('Cookie', admin)
+      .send({
+        protocol: 'saml',
+        name: 'from xml',
+        config: { metadataXml: idpMetadata(), groupsAttribute: 'memberOf' },
+      });
+    expect(fromXml.status).toBe(201);
+    expect(fromXml.body.config).toMatchObject({
+      idpEntityId: 'https://idp.example/saml?a=1&b=2',
+      idpSsoUrl: 'https://idp.example/redirect',
+      groupsAttribute: 'memberOf',
+    });
+    expect(fromXml.body.config).not.toHaveProperty('metadataXml');
+
+    // https only (this fixture does not allow http issuers), so a plain-http URL is refused…
+    const server = createServer((_req, res) => res.end(idpMetadata()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/metadata`;
+      const refused = await request(f.app)
+        .post('/api/v1/sso/connections')
+        .set('Cookie', admin)
+        .send({ protocol: 'saml', name: 'from url', config: { metadataUrl: url } });
+      expect(refused.status).toBe(400);
+    } finally {
+      server.close();
+    }
+    const doctype = await request(f.app)
+      .post('/api/v1/sso/connections')
+      .set('Cookie', admin)
+      .send({ protocol: 'saml', name: 'evil', config: { metadataXml: `<!DOCTYPE x>${idpMetadata()}` } });
+    expect(doctype.status).toBe(400);
   });
 });
