@@ -37,6 +37,7 @@ const redis = openRedis({ url: redisServer.url, nodeEnv: 'production', commandTi
 const db = await openDb({ url: database.url, poolSize: Number(values.pool) });
 
 try {
+  await redis.ping();
   // A realistic ai.request event (the most frequent action), about 600 bytes of JSON.
   const fillStart = performance.now();
   for (let i = 0; i < N; i += 5_000) {
@@ -68,7 +69,9 @@ try {
       });
       pipeline.xadd(AUDIT_STREAM, '*', 'event', JSON.stringify(event));
     }
-    await pipeline.exec();
+    const results = await pipeline.exec();
+    const failed = results?.find(([err]) => err);
+    if (!results || failed) throw new Error(`XADD failed: ${failed?.[0]?.message ?? 'no reply'}`);
   }
   const fillSeconds = (performance.now() - fillStart) / 1000;
 

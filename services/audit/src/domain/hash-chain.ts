@@ -55,24 +55,25 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+
+/**
+ * canonicalJson of the hashed fields of a record, built by hand in sorted key order because
+ * ingest hashes every row: same bytes as canonicalJson(pick(record)), a test pins that.
+ */
+export function canonicalRecord(r: ChainRecord): string {
+  const actor = `{"email":${str(r.actor.email)},"id":${str(r.actor.id)},"type":${str(r.actor.type)}}`;
+  const target = r.target === null ? 'null' : `{"id":${str(r.target.id)},"type":${str(r.target.type)}}`;
+  return (
+    `{"action":${str(r.action)},"actor":${actor},"clientIp":${str(r.clientIp)},` +
+    `"details":${canonicalJson(r.details)},"id":${str(r.id)},"orgId":${str(r.orgId)},` +
+    `"outcome":${str(r.outcome)},"requestId":${str(r.requestId)},"seq":${str(r.seq)},` +
+    `"target":${target},"time":${str(r.time)},"userAgent":${str(r.userAgent)}}`
+  );
+}
+
 export function hashRecord(prevHash: string, record: ChainRecord): string {
-  const { id, orgId, seq, time, actor, action, target, outcome, clientIp, userAgent, requestId, details } =
-    record;
-  const canonical = canonicalJson({
-    id,
-    orgId,
-    seq,
-    time,
-    actor,
-    action,
-    target,
-    outcome,
-    clientIp,
-    userAgent,
-    requestId,
-    details,
-  });
-  return createHash('sha256').update(prevHash).update(canonical).digest('hex');
+  return createHash('sha256').update(prevHash).update(canonicalRecord(record)).digest('hex');
 }
 
 /** The stored form of a validated event at a given chain position (time cut to milliseconds). */

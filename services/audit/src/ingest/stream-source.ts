@@ -1,7 +1,7 @@
 // Where the consumer reads audit events from. With a real Redis: a consumer group on the
 // stream (at-least-once; pending messages of a dead consumer are claimed with XAUTOCLAIM).
 // With the in-memory stand-in (all-in-one, one process, nothing survives a restart anyway),
-// ioredis-mock has no consumer groups: the source tails the stream and deletes what is stored.
+// ioredis-mock has no consumer groups: the source tails the stream from where it left off.
 import type { Redis, RedisHandle } from '@airlock/common';
 
 export const AUDIT_GROUP = 'airlock-audit';
@@ -217,9 +217,9 @@ function tailSource(redis: Redis, o: SourceOptions): StreamSource {
       return messages;
     },
     async ack(ids) {
-      if (ids.length === 0) return;
-      await redis.xdel(o.stream, ...ids);
-      confirmedId = ids[ids.length - 1]!;
+      // ioredis-mock has neither XDEL nor XTRIM: stored entries stay in memory until the
+      // process ends. The stand-in is for trials (all-in-one), never production.
+      if (ids.length > 0) confirmedId = ids[ids.length - 1]!;
     },
     deadLetter: (letters) => addDeadLetters(redis, o.deadLetterStream ?? DEAD_LETTER_STREAM, letters),
     rewind() {

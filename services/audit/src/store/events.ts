@@ -45,20 +45,50 @@ export async function lockChains(tx: Tx, keys: readonly string[]): Promise<void>
 /** The current end of each chain: its last row, else its latest checkpoint, else empty. */
 async function chainHeads(tx: Tx, orgIds: readonly (string | null)[]): Promise<Map<string, ChainHead>> {
   const heads = new Map<string, ChainHead>();
-  for (const orgId of orgIds) {
-    // One indexed probe per chain in the batch: (org_id, seq) is unique and ordered.
-    const params: unknown[] = [];
-    const rows = await tx.$queryRawUnsafe<{ seq: string; hash: string }[]>(
-      `(SELECT e.seq::text AS seq, e.hash, 1 AS pick FROM audit_events e
-         WHERE ${orgMatch(orgId, params, 'e.org_id')} ORDER BY e.seq DESC LIMIT 1)
-       UNION ALL
-       (SELECT c.upto_seq::text, c.hash, 2 FROM audit_checkpoints c
-         WHERE ${orgMatch(orgId, params, 'c.org_id')} ORDER BY c.upto_seq DESC LIMIT 1)
-       ORDER BY pick LIMIT 1`,
-      ...params,
+  type HeadRow = {
+    org_id: string | null;
+    seq: string | null;
+    hash: string | null;
+    cp_seq: string | null;
+    cp_hash: string | null;
+  };
+  const orgs = orgIds.filter((o): o is string => o !== null);
+  const rows: HeadRow[] = [];
+  if (orgs.length > 0) {
+    // One statement for every org in the batch; each lateral probe is one index lookup.
+    rows.push(
+      ...(await tx.$queryRawUnsafe<HeadRow[]>(
+        `SELECT o.k::text AS org_id, h.seq, h.hash, c.cp_seq, c.cp_hash
+           FROM (SELECT value::uuid AS k FROM jsonb_array_elements_text($1::jsonb)) o
+           LEFT JOIN LATERAL (SELECT e.seq::text AS seq, e.hash FROM audit_events e
+                               WHERE e.org_id = o.k ORDER BY e.seq DESC LIMIT 1) h ON true
+           LEFT JOIN LATERAL (SELECT c.upto_seq::text AS cp_seq, c.hash AS cp_hash FROM audit_checkpoints c
+                               WHERE c.org_id = o.k ORDER BY c.upto_seq DESC LIMIT 1) c ON true`,
+        JSON.stringify(orgs),
+      )),
     );
-    const row = rows[0];
-    heads.set(chainKey(orgId), row ? { seq: BigInt(row.seq), hash: row.hash } : EMPTY_HEAD);
+  }
+  if (orgIds.includes(null)) {
+    rows.push(
+      ...(await tx.$queryRawUnsafe<HeadRow[]>(
+        `SELECT NULL AS org_id, h.seq, h.hash, c.cp_seq, c.cp_hash
+           FROM (SELECT 1) o
+           LEFT JOIN LATERAL (SELECT e.seq::text AS seq, e.hash FROM audit_events e
+                               WHERE e.org_id IS NULL ORDER BY e.seq DESC LIMIT 1) h ON true
+           LEFT JOIN LATERAL (SELECT c.upto_seq::text AS cp_seq, c.hash AS cp_hash FROM audit_checkpoints c
+                               WHERE c.org_id IS NULL ORDER BY c.upto_seq DESC LIMIT 1) c ON true`,
+      )),
+    );
+  }
+  for (const row of rows) {
+    // Rows always sit after the newest checkpoint; with no rows left, the checkpoint is the end.
+    const head =
+      row.seq !== null && row.hash !== null
+        ? { seq: BigInt(row.seq), hash: row.hash }
+        : row.cp_seq !== null && row.cp_hash !== null
+          ? { seq: BigInt(row.cp_seq), hash: row.cp_hash }
+          : EMPTY_HEAD;
+    heads.set(chainKey(row.org_id), head);
   }
   return heads;
 }
@@ -97,12 +127,13 @@ export async function appendEvents(db: Db, events: readonly AuditEvent[]): Promi
          target_type, target_id, outcome, client_ip, user_agent, request_id, details, prev_hash, hash)
        SELECT id, org_id, seq, time, actor_type, actor_id, actor_email, action,
          target_type, target_id, outcome, client_ip, user_agent, request_id, details, prev_hash, hash
-         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, org_id uuid, seq bigint, time timestamptz,
+         FROM jsonb_to_recordset(convert_from($1::bytea, 'UTF8')::jsonb) AS r(id uuid, org_id uuid, seq bigint, time timestamptz,
            actor_type text, actor_id text, actor_email text, action text, target_type text,
            target_id text, outcome text, client_ip text, user_agent text, request_id text,
            details jsonb, prev_hash text, hash text)
        ON CONFLICT (id) DO NOTHING`,
-      JSON.stringify(records.map(toRow)),
+      // As bytes: the driver passes a Buffer through untouched, a long string it copies and escapes.
+      Buffer.from(JSON.stringify(records.map(toRow))),
     );
     // Under the chain lock nobody else can store these ids; a shortfall means the chain
     // positions computed above are wrong, so nothing may commit.

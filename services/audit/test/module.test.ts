@@ -1,0 +1,62 @@
+// All-in-one mode: embedded PGlite and the in-memory Redis stand-in (no consumer groups
+// there): published events still reach the trail and verify.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { runModules, type RunningServer } from '@airlock/common';
+import { waitFor } from '@airlock/common/testing';
+import { verifyChain } from '../src/domain/verify.js';
+import { createAuditModule } from '../src/module.js';
+import { chainRows, chainStart } from '../src/store/events.js';
+import { silentLogger } from './helpers.js';
+
+describe('audit module with the embedded stand-ins', () => {
+  let dir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'airlock-audit-'));
+    server = await runModules({
+      modules: [createAuditModule({ blockMs: 50 })],
+      service: 'audit',
+      logger: silentLogger,
+      env: {
+        NODE_ENV: 'test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        AIRLOCK_DATA_DIR: dir,
+        AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is ready and stores what the process publishes, chained', async () => {
+    expect(server.runtime.db.kind).toBe('pglite');
+    expect(server.runtime.redis.kind).toBe('memory');
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    const orgId = randomUUID();
+    for (let i = 0; i < 25; i++) {
+      server.runtime.audit.publish({
+        action: 'policy.updated',
+        orgId,
+        actor: { type: 'user', id: `u${i}`, email: null },
+        outcome: 'success',
+        details: { version: i + 1 },
+      });
+    }
+    const count = async () =>
+      (await server.runtime.db.inOrg(orgId, (tx) => tx.auditEvent.count({ where: { orgId } }))) as number;
+    await waitFor(async () => (await count()) === 25, 20_000);
+    const result = await verifyChain(
+      await chainStart(server.runtime.db, orgId),
+      chainRows(server.runtime.db, orgId),
+    );
+    expect(result).toMatchObject({ ok: true, checked: 25 });
+  }, 30_000);
+});
