@@ -5,17 +5,6 @@ import type { Policy } from './schema.js';
 
 export type EffectiveLimit = { requestsPerMinute?: number; tokensPerMinute?: number };
 
-/** The stricter of two limits, field by field (undefined = no limit). */
-function stricter(a: EffectiveLimit | undefined, b: EffectiveLimit | undefined): EffectiveLimit {
-  const pick = (x?: number, y?: number) => (x === undefined ? y : y === undefined ? x : Math.min(x, y));
-  const out: EffectiveLimit = {};
-  const rpm = pick(a?.requestsPerMinute, b?.requestsPerMinute);
-  const tpm = pick(a?.tokensPerMinute, b?.tokensPerMinute);
-  if (rpm !== undefined) out.requestsPerMinute = rpm;
-  if (tpm !== undefined) out.tokensPerMinute = tpm;
-  return out;
-}
-
 export interface EffectivePolicy {
   userId: string;
   role: Role;
@@ -24,7 +13,11 @@ export interface EffectivePolicy {
   models: { allow: string[]; default: string | null };
   upstreams: { name: string; kind: 'onprem' | 'cloud'; redacted: boolean; models: string[] }[];
   platformUpstreams: string[];
-  limits: { perUser: EffectiveLimit; perOrg: EffectiveLimit };
+  /**
+   * The per-minute limits that apply to this member's requests, all at once: their own
+   * (perUser), the pool every member of their role shares (perRole), and the org's.
+   */
+  limits: { perUser: EffectiveLimit; perRole: EffectiveLimit; perOrg: EffectiveLimit };
   monthlyQuota: Policy['limits']['monthlyQuota'];
   redaction: { detectors: string[]; customPatterns: string[] };
 }
@@ -32,8 +25,8 @@ export interface EffectivePolicy {
 /**
  * What one member may do under a policy: the models of their role (viewers: none), the
  * upstreams the privacy mode leaves (offline: on-prem only; sensitive and normal: both,
- * with redaction forced on for cloud in sensitive mode), and their per-minute limits, which
- * are the stricter of the role's limit and the per-user limit.
+ * with redaction forced on for cloud in sensitive mode), and the limits and quotas counted
+ * against their requests (as the gateway counts them: see limitChecks there).
  */
 export function effectivePolicy(
   policy: Policy,
@@ -65,7 +58,8 @@ export function effectivePolicy(
     upstreams: usesModels ? upstreams : [],
     platformUpstreams: usesModels ? policy.platformUpstreams : [],
     limits: {
-      perUser: stricter(policy.limits.perRole[role], policy.limits.perUser),
+      perUser: { ...policy.limits.perUser },
+      perRole: { ...policy.limits.perRole[role] },
       perOrg: { ...policy.limits.perOrg },
     },
     monthlyQuota: policy.limits.monthlyQuota,

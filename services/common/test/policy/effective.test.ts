@@ -43,12 +43,14 @@ describe('effectivePolicy', () => {
     ]);
   });
 
-  it('takes the stricter of the role and per-user limits, field by field', () => {
+  it('lists every limit counted against the member: their own, their role’s pool, the org’s', () => {
     const e = effectivePolicy(policy(base), 4, 'u', 'member');
     expect(e.limits).toEqual({
-      perUser: { requestsPerMinute: 10, tokensPerMinute: 5_000 },
+      perUser: { requestsPerMinute: 20, tokensPerMinute: 5_000 },
+      perRole: { requestsPerMinute: 10, tokensPerMinute: 50_000 },
       perOrg: { requestsPerMinute: 1_000 },
     });
+    expect(effectivePolicy(policy(base), 4, 'u', 'admin').limits.perRole).toEqual({});
     expect(e.monthlyQuota).toEqual({ perUser: { tokens: 1_000_000 } });
   });
 

@@ -299,7 +299,7 @@ describe('/api/v1/policy', () => {
   });
 
   describe('effective policy', () => {
-    it('shows a member their models and the stricter of role and per-user limits', async () => {
+    it('shows a member their models, upstreams and the limits counted against them', async () => {
       const etag = (await request(h.app).get('/api/v1/policy').set('Cookie', admin.cookie)).headers.etag!;
       await put(admin, { policy: samplePolicy() }, etag).expect(200);
       const res = await request(h.app).get('/api/v1/policy/effective').set('Authorization', member.bearer);
@@ -308,7 +308,11 @@ describe('/api/v1/policy', () => {
         userId: member.userId,
         role: 'member',
         models: { allow: ['llama-3.*'], default: 'llama-3.1-8b' },
-        limits: { perUser: { requestsPerMinute: 30, tokensPerMinute: 10_000 } },
+        limits: {
+          perUser: { requestsPerMinute: 30, tokensPerMinute: 10_000 },
+          perRole: { requestsPerMinute: 60 },
+          perOrg: {},
+        },
         upstreams: [{ name: 'vllm', kind: 'onprem' }],
       });
     });
