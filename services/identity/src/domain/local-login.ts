@@ -36,14 +36,17 @@ async function throttleIp(ctx: IdentityContext, ip: string): Promise<void> {
   let count: number;
   let ttl: number;
   try {
+    // SET NX starts the window once (works on Redis 6.2; EXPIRE … NX needs 7).
     const results = await ctx.redis.client
       .multi()
+      .set(key, '0', 'EX', IP_WINDOW_SECONDS, 'NX')
       .incr(key)
-      .expire(key, IP_WINDOW_SECONDS, 'NX')
       .ttl(key)
       .exec();
-    count = Number(results?.[0]?.[1]);
-    ttl = Number(results?.[2]?.[1]);
+    // exec() reports a failed command in its slot instead of throwing: fail closed on any.
+    if (!results || results.some(([err]) => err)) throw new Error('throttle counter failed');
+    count = Number(results[1]![1]);
+    ttl = Number(results[2]![1]);
   } catch (e) {
     // Without the counter there is no throttle: refuse rather than allow unlimited guessing.
     throw new LocalLoginError(
