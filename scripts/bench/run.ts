@@ -1,5 +1,6 @@
 // `npm run bench`: the gateway against a raw undici proxy and the upstream itself, on this
-// machine. Starts its own Postgres and Redis (test kit), a 0 ms fake upstream, the raw proxy
+// machine. Starts its own Postgres and Redis (test kit), a 0 ms fake upstream, the raw proxy,
+// the same pass-through on Express (to separate the framework's cost from the gateway's)
 // and the gateway (auth + policy + rate limits + audit on), each in its own process, drives
 // each with autocannon at 16 and 64 connections, measures streaming time to first byte, and
 // prints a markdown table. Not a test: numbers depend on the machine.
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
     const upstream = await start('fake-upstream.ts');
     const token = await seed(postgres.url, upstream.url);
     const proxy = await start('raw-proxy.ts', { BENCH_UPSTREAM: upstream.url });
+    const expressProxy = await start('express-proxy.ts', { BENCH_UPSTREAM: upstream.url });
     const gateway = await start('gateway-server.ts', {
       NODE_ENV: 'development',
       PORT: '0',
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
     const targets = [
       { name: 'direct (upstream)', url: upstream.url },
       { name: 'raw undici proxy', url: proxy.url },
+      { name: 'express pass-through', url: expressProxy.url },
       { name: 'gateway', url: gateway.url },
     ];
     const rows: Row[] = [];
@@ -206,8 +209,11 @@ async function main(): Promise<void> {
     for (const r of rows) {
       const raw = rows.find((x) => x.connections === r.connections && x.target === 'raw undici proxy')!;
       const direct = rows.find((x) => x.connections === r.connections && x.target === 'direct (upstream)')!;
+      const onExpress = rows.find(
+        (x) => x.connections === r.connections && x.target === 'express pass-through',
+      )!;
       out.push(
-        `| ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${fmt((100 * r.rps) / raw.rps)} % | ${fmt((100 * r.rps) / direct.rps)} % |`,
+        `| ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${fmt((100 * r.rps) / raw.rps)} % | ${fmt((100 * r.rps) / onExpress.rps)} % | ${fmt((100 * r.rps) / direct.rps)} % |`,
       );
     }
     out.push('');
@@ -223,7 +229,7 @@ async function main(): Promise<void> {
     out.push('|---|---|---|');
     for (const s of streaming) out.push(`| ${s.name} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} |`);
     const d = streaming[0]!;
-    const g = streaming[2]!;
+    const g = streaming[streaming.length - 1]!;
     out.push('');
     out.push(
       `Streaming TTFB overhead of the gateway over direct: p50 ${signed(g.p50 - d.p50, 2)} ms, p99 ${signed(g.p99 - d.p99, 2)} ms.`,
