@@ -17,6 +17,7 @@ import { AUDIT_STREAM, createLogger, openDb, openRedis, parseAuditEvent } from '
 import { createTestDatabase, startRedis } from '@airlock/common/testing';
 import { createAuditConsumer } from '../../services/audit/src/ingest/consumer.js';
 import { createStreamSource } from '../../services/audit/src/ingest/stream-source.js';
+import { appendEvents } from '../../services/audit/src/store/events.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,37 +37,41 @@ const redisServer = await startRedis();
 const redis = openRedis({ url: redisServer.url, nodeEnv: 'production', commandTimeoutMs: 10_000 });
 const db = await openDb({ url: database.url, poolSize: Number(values.pool) });
 
+/** A realistic ai.request event (the most frequent action), about 600 bytes of JSON. */
+function makeEvent(j: number) {
+  return parseAuditEvent({
+    id: uuidv7(),
+    time: new Date().toISOString(),
+    orgId: ORGS[j % ORGS.length],
+    actor: { type: 'token', id: `tok-${j % 50}`, email: `dev${j % 50}@example.com` },
+    action: 'ai.request',
+    target: { type: 'model', id: 'llama-3-70b-instruct' },
+    outcome: 'success',
+    clientIp: '10.1.2.3',
+    userAgent: 'Continue/0.9 (vscode 1.95)',
+    requestId: randomUUID(),
+    details: {
+      model: 'llama-3-70b-instruct',
+      upstream: 'vllm-a',
+      endpoint: 'chat.completions',
+      status: 200,
+      stream: true,
+      promptTokens: 812,
+      completionTokens: 240,
+      latencyMs: 1234,
+      ttfbMs: 180,
+      tokenId: `tok-${j % 50}`,
+    },
+  });
+}
+
 try {
   await redis.ping();
-  // A realistic ai.request event (the most frequent action), about 600 bytes of JSON.
   const fillStart = performance.now();
   for (let i = 0; i < N; i += 5_000) {
     const pipeline = redis.client.pipeline();
     for (let j = i; j < Math.min(N, i + 5_000); j++) {
-      const event = parseAuditEvent({
-        id: uuidv7(),
-        time: new Date().toISOString(),
-        orgId: ORGS[j % ORGS.length],
-        actor: { type: 'token', id: `tok-${j % 50}`, email: `dev${j % 50}@example.com` },
-        action: 'ai.request',
-        target: { type: 'model', id: 'llama-3-70b-instruct' },
-        outcome: 'success',
-        clientIp: '10.1.2.3',
-        userAgent: 'Continue/0.9 (vscode 1.95)',
-        requestId: randomUUID(),
-        details: {
-          model: 'llama-3-70b-instruct',
-          upstream: 'vllm-a',
-          endpoint: 'chat.completions',
-          status: 200,
-          stream: true,
-          promptTokens: 812,
-          completionTokens: 240,
-          latencyMs: 1234,
-          ttfbMs: 180,
-          tokenId: `tok-${j % 50}`,
-        },
-      });
+      const event = makeEvent(j);
       pipeline.xadd(AUDIT_STREAM, '*', 'event', JSON.stringify(event));
     }
     const results = await pipeline.exec();
@@ -103,20 +108,28 @@ try {
     tx.$queryRawUnsafe<{ n: string }[]>('SELECT count(*)::text AS n FROM audit_events'),
   );
   const rows = Number(counted[0]!.n);
+  // The store alone (validated events in memory, no Redis): the Postgres side of the figure.
+  const direct = Array.from({ length: N }, (_, j) => makeEvent(j));
+  const storeStart = performance.now();
+  for (let i = 0; i < N; i += BATCH) await appendEvents(db, direct.slice(i, i + BATCH));
+  const storeSeconds = (performance.now() - storeStart) / 1000;
+
   const result = {
     events: N,
     orgs: ORGS.length,
     batch: BATCH,
-    rows,
+    rows: rows - N,
     publishSeconds: Number(fillSeconds.toFixed(2)),
     publishPerSecond: Math.round(N / fillSeconds),
     ingestSeconds: Number(seconds.toFixed(2)),
     ingestPerSecond: Math.round(N / seconds),
+    storeOnlySeconds: Number(storeSeconds.toFixed(2)),
+    storeOnlyPerSecond: Math.round(N / storeSeconds),
     cpus: os.cpus().length,
     load1: Number(os.loadavg()[0]!.toFixed(2)),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  if (rows !== N) throw new Error(`expected ${N} rows, found ${rows}`);
+  if (rows !== 2 * N) throw new Error(`expected ${N} rows, found ${rows}`);
 } finally {
   await db.close();
   await redis.close();

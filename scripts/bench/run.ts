@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     for (const connections of [16, 64]) {
       for (const t of targets) {
         process.stderr.write(`${t.name} at ${connections} connections…\n`);
-        await load(t.name, t.url, token, connections, 2); // warm-up
+        await load(t.name, t.url, token, connections, 4); // warm-up: JIT, pools, caches
         rows.push(await load(t.name, t.url, token, connections, SECONDS));
       }
     }
