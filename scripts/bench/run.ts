@@ -203,7 +203,7 @@ async function main(): Promise<void> {
       `Machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}; ${SECONDS} s per run; autocannon in the driver process.\n`,
     );
     out.push(
-      '| target | connections | req/s | p50 ms | p99 ms | errors | req/s vs raw proxy | req/s vs direct |',
+      '| target | connections | req/s | p50 ms | p99 ms | errors | req/s vs raw proxy | req/s vs express pass-through | req/s vs direct |',
     );
     out.push('|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
