@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     out.push(
       '| target | connections | req/s | p50 ms | p99 ms | errors | req/s vs raw proxy | req/s vs express pass-through | req/s vs direct |',
     );
-    out.push('|---|---|---|---|---|---|---|---|');
+    out.push('|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const raw = rows.find((x) => x.connections === r.connections && x.target === 'raw undici proxy')!;
       const direct = rows.find((x) => x.connections === r.connections && x.target === 'direct (upstream)')!;
