@@ -62,9 +62,7 @@ log "lint"
 npm run --silent lint
 log "typecheck"
 npm run --silent typecheck
-if [ -x scripts/test-chart.sh ]; then
-  log "chart tools"
-  scripts/test-chart.sh --install-only
-fi
-log "jest"
+log "chart: helm lint/template, Kubernetes schemas, chart tests, kube-apiserver install"
+bash scripts/test-chart.sh
+log "jest: services"
 npm test -- "$@"
