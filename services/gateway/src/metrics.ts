@@ -8,6 +8,8 @@ export interface GatewayMetrics {
   upstreamLatency: Histogram<'upstream'>;
   tokens: Counter<'model' | 'upstream' | 'type'>;
   rateLimited: Counter<'scope' | 'metric'>;
+  /** Requests refused because Redis was unavailable (degraded mode, failing closed). */
+  limiterUnavailable: Counter;
 }
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -44,6 +46,11 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'airlock_gateway_rate_limited_total',
       help: 'Requests refused by a rate limit or quota, by scope and metric',
       labelNames: ['scope', 'metric'] as const,
+      registers: [registry],
+    }),
+    limiterUnavailable: new Counter({
+      name: 'airlock_gateway_limiter_unavailable_total',
+      help: 'Requests refused because Redis was unavailable for rate limiting (fail closed)',
       registers: [registry],
     }),
   };

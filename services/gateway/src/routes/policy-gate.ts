@@ -72,7 +72,10 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       if (!principal.orgId) throw gatewayErrors.noOrg();
       // Fail closed on a known outage without waiting for a command to time out, for every
       // org: limits, quotas and the failed-auth throttle all live in Redis.
-      if (ctx.redis.status !== 'ready') throw gatewayErrors.limiterUnavailable();
+      if (ctx.redis.status !== 'ready') {
+        ctx.metrics.limiterUnavailable.inc();
+        throw gatewayErrors.limiterUnavailable();
+      }
       const { version, policy } = await ctx.policies.get(principal.orgId);
       state.policy = policy;
       state.decision = decide({
@@ -94,6 +97,7 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       try {
         verdict = await ctx.limits.reserve(state.checks, now);
       } catch (e) {
+        ctx.metrics.limiterUnavailable.inc();
         ctx.logger.error({ err: (e as Error).message, requestId: req.id }, 'rate limiter unavailable');
         throw gatewayErrors.limiterUnavailable();
       }

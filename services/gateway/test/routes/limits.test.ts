@@ -167,6 +167,8 @@ describe('when Redis is down', () => {
     });
     expect((await post(`${gw.url}/v1/chat/completions`, unlimited.token, chat())).status).toBe(503);
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/airlock_gateway_limiter_unavailable_total\{[^}]*\} [1-9]/);
     await redis.start();
     await waitFor(
       async () => (await post(`${gw.url}/v1/chat/completions`, t.token, chat())).status === 200,
