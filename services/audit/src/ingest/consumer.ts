@@ -125,15 +125,23 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
 
   async function run(): Promise<void> {
     let delay = retryMs;
+    let ahead: Promise<StreamMessage[]> | undefined;
     while (running) {
       try {
         if (!initialized) {
           await source.init();
           initialized = true;
         }
-        const messages = await source.read();
+        const messages = await (ahead ?? source.read());
+        ahead = undefined;
         lastOkAt = Date.now();
         if (messages.length > 0) {
+          // Read (and let Redis deliver) the next batch while this one is stored: the
+          // database and this process then work at the same time instead of taking turns.
+          if (source.readsNewOnly) {
+            ahead = source.read();
+            ahead.catch(() => undefined); // surfaces when awaited
+          }
           const end = batchSeconds.startTimer();
           await store(messages);
           end();
@@ -142,6 +150,8 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
         consecutiveFailures = 0;
         delay = retryMs;
       } catch (e) {
+        // Whatever was read ahead stays pending on this consumer: rewind() reads it again.
+        ahead = undefined;
         if (!running) break;
         failures.inc();
         consecutiveFailures++;

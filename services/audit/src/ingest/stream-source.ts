@@ -23,6 +23,12 @@ export interface DeadLetter {
 
 export interface StreamSource {
   readonly kind: 'group' | 'tail';
+  /**
+   * True when read() returns only entries never returned before, so the next batch may be
+   * read while this one is stored. False while re-reading this consumer's pending entries
+   * (they would come back again until acknowledged).
+   */
+  readonly readsNewOnly: boolean;
   /** Creates the consumer group (and the stream) if missing. */
   init(): Promise<void>;
   /** The next batch: claimed or own pending messages first, then new ones (blocks briefly). */
@@ -156,6 +162,9 @@ function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
 
   return {
     kind: 'group',
+    get readsNewOnly() {
+      return !pendingFirst;
+    },
     init: ensureGroup,
     async read() {
       if (now() >= nextClaimAt) {
@@ -203,6 +212,7 @@ function tailSource(redis: Redis, o: SourceOptions): StreamSource {
   let confirmedId = '0';
   return {
     kind: 'tail',
+    readsNewOnly: true,
     async init() {},
     async read() {
       const reply = (await redis.xread('COUNT', o.batchSize, 'STREAMS', o.stream, lastId)) as
