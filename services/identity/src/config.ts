@@ -69,6 +69,13 @@ export const identityConfigSchema = z.object({
     .max(10_000)
     .default(20)
     .describe('break-glass login: attempts allowed per client IP per 15 minutes'),
+  AIRLOCK_SSO_LOGIN_IP_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(60)
+    .describe('SSO sign-ins a client IP may start per minute (each holds state in Redis)'),
   AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
     .default(false)
     .describe('accept http:// OIDC issuers (development and tests only; refused in production)'),

@@ -69,6 +69,8 @@ export async function startFixture(
     settings?: Partial<IdentityConfig>;
     listen?: boolean;
     redisUrl?: string;
+    /** Believe X-Forwarded-For from loopback (tests that need distinct client IPs). */
+    trustProxy?: boolean;
   } = {},
 ): Promise<Fixture> {
   const port = options.listen ? await freePort() : 0;
@@ -108,7 +110,8 @@ export async function startFixture(
     keyring: parseKeyring(randomBytes(32).toString('base64')),
     audit,
     clock,
-    moduleConfig: identityConfig(options.settings),
+    // Suites run in parallel from one IP: the SSO start throttle is tested on its own.
+    moduleConfig: identityConfig({ AIRLOCK_SSO_LOGIN_IP_LIMIT: 100_000, ...options.settings }),
   };
   const instance = await identityModule.init(deps);
   await instance.start?.();
@@ -121,7 +124,7 @@ export async function startFixture(
     readiness: { phase: 'serving', checks: [] },
     routers: [instance.router],
     corsOrigins: [],
-    trustedProxies: [],
+    trustedProxies: options.trustProxy ? ['loopback'] : [],
     bodyLimit: '64kb',
     serveMetrics: false,
   });

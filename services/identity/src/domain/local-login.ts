@@ -5,6 +5,7 @@
 import { AirlockError, createSecretBox, generateToken, sha256Hex } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { verifyPassword } from '../store/platform-admin.js';
+import { hit } from '../store/throttle.js';
 import { newTotpSecret, otpauthUrl, verifyTotp } from './totp.js';
 
 const IP_WINDOW_SECONDS = 15 * 60;
@@ -32,36 +33,22 @@ export class LocalLoginError extends Error {
 const wrongCredentials = () => new AirlockError('unauthenticated', 'wrong username, password or TOTP code');
 
 async function throttleIp(ctx: IdentityContext, ip: string): Promise<void> {
-  const key = `airlock:local-login:ip:${sha256Hex(ip)}`;
-  let count: number;
-  let ttl: number;
-  try {
-    // SET NX starts the window once (works on Redis 6.2; EXPIRE … NX needs 7).
-    const results = await ctx.redis.client
-      .multi()
-      .set(key, '0', 'EX', IP_WINDOW_SECONDS, 'NX')
-      .incr(key)
-      .ttl(key)
-      .exec();
-    // exec() reports a failed command in its slot instead of throwing: fail closed on any.
-    if (!results || results.some(([err]) => err)) throw new Error('throttle counter failed');
-    count = Number(results[1]![1]);
-    ttl = Number(results[2]![1]);
-  } catch (e) {
+  const result = await hit(
+    ctx.redis,
+    'local-login-ip',
+    ip,
+    ctx.settings.AIRLOCK_LOCAL_LOGIN_IP_LIMIT,
+    IP_WINDOW_SECONDS,
+  );
+  if (result.ok === 'unavailable') {
     // Without the counter there is no throttle: refuse rather than allow unlimited guessing.
     throw new LocalLoginError(
       'throttle_unavailable',
-      new AirlockError('service_unavailable', 'sign-in is unavailable right now', { cause: e }),
+      new AirlockError('service_unavailable', 'sign-in is unavailable right now', { cause: result.cause }),
     );
   }
-  if (!Number.isFinite(count)) {
-    throw new LocalLoginError(
-      'throttle_unavailable',
-      new AirlockError('service_unavailable', 'sign-in is unavailable'),
-    );
-  }
-  if (count > ctx.settings.AIRLOCK_LOCAL_LOGIN_IP_LIMIT) {
-    const retry = Math.max(1, ttl);
+  if (result.ok === false) {
+    const retry = result.retryAfterSeconds;
     throw new LocalLoginError(
       'ip_throttled',
       new AirlockError(

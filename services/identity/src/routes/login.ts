@@ -19,6 +19,7 @@ import { loginConnection, samlConnection, type ConnectionRow } from '../store/ss
 import { authnRequestIdOf, completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
 import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
 import { sha256Hex } from '@airlock/common';
+import { hit } from '../store/throttle.js';
 import { identityErrors } from '../errors.js';
 
 const BINDING_COOKIE = 'airlock_sso_binding';
@@ -117,6 +118,22 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
   router.get('/auth/login', async (req, res) => {
     const context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' } = { method: 'oidc' };
     try {
+      // Each start stores state in Redis for minutes: bounded per client IP.
+      const throttled = await hit(
+        ctx.redis,
+        'sso-login-ip',
+        req.ip ?? 'unknown',
+        ctx.settings.AIRLOCK_SSO_LOGIN_IP_LIMIT,
+        60,
+      );
+      if (throttled.ok === 'unavailable') throw throttled.cause;
+      if (throttled.ok === false) {
+        throw new LoginFailure(
+          'ip_throttled',
+          'Too many sign-in attempts from your network. Please wait a minute.',
+          429,
+        );
+      }
       const query = loginQuery.safeParse(req.query);
       if (!query.success) throw loginFailures.unknownOrg();
       const org = await activeOrg({ slug: query.data.org });

@@ -22,7 +22,7 @@ describe('break-glass platform admin sign-in', () => {
   beforeEach(async () => {
     // The per-IP counter lives in the shared Redis for 15 minutes: start each test clean.
     for (const ip of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) {
-      await f.ctx.redis.client.del(`airlock:local-login:ip:${sha256Hex(ip)}`);
+      await f.ctx.redis.client.del(`airlock:throttle:local-login-ip:${sha256Hex(ip)}`);
     }
     await f.ctx.db.prisma.localCredential.update({
       where: { username: PLATFORM_ADMIN_USERNAME },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
 import { createSecretBox, type Role } from '@airlock/common';
 import { startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
@@ -192,5 +193,30 @@ describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed
     const page = await new Browser().get(`${f.url}/auth/login?org=nope`);
     expect(page.status).toBe(404);
     expect(page.body).toContain('does not exist');
+  });
+});
+
+describe('SSO sign-in starts are throttled per client IP', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture({ trustProxy: true, settings: { AIRLOCK_SSO_LOGIN_IP_LIMIT: 3 } });
+    await f.org('throttled');
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it('answers 429 with an error page after the limit, for that IP only', async () => {
+    const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push(
+        (await request(f.app).get('/auth/login?org=throttled').set('X-Forwarded-For', ip)).status,
+      );
+    }
+    // No connection configured: 404 page until the throttle answers first.
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    const other = await request(f.app).get('/auth/login?org=throttled').set('X-Forwarded-For', '192.0.2.77');
+    expect(other.status).toBe(404);
   });
 });
