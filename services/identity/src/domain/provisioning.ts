@@ -65,10 +65,7 @@ export async function provisionSsoUser(
     if (!user) {
       user = await tx.user.create({ data: { email, name, lastLoginAt: now } });
     } else {
-      user = await tx.user.update({
-        where: { id: user.id },
-        data: { ...(name ? { name } : {}), lastLoginAt: now },
-      });
+      user = await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
     }
     if (identity) {
       await tx.ssoIdentity.update({
@@ -94,6 +91,14 @@ export async function provisionSsoUser(
     const roleBefore = await upsertMembership(tx, org.id, user.id, role);
     return { userId: user.id, role, roleBefore, created };
   });
+
+  // The name is global: one org's IdP renames only users who belong to no other org.
+  if (name && !result.created) {
+    const elsewhere = await ctx.db.system.membership.count({
+      where: { userId: result.userId, NOT: { orgId: org.id } },
+    });
+    if (elsewhere === 0) await ctx.db.prisma.user.update({ where: { id: result.userId }, data: { name } });
+  }
 
   const actor = actorOf({
     kind: 'session',

@@ -189,6 +189,25 @@ describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed
     }
   });
 
+  it('links an existing user by email but never renames a user who belongs to another org', async () => {
+    const other = await f.org();
+    const existing = await f.ctx.db.prisma.user.create({
+      data: { email: 'shared@acme.example', name: 'Real Name' },
+    });
+    await f.ctx.db.system.membership.create({
+      data: { orgId: other.id, userId: existing.id, role: 'owner' },
+    });
+    const page = await login(new Browser(), [], 'shared-sub', 'shared@acme.example');
+    expect(JSON.parse(page.body).user).toMatchObject({ id: existing.id, name: 'Real Name' });
+    // Membership in the other org is untouched, and this org's session is scoped to this org.
+    const m = await f.ctx.db.system.membership.findUnique({
+      where: { orgId_userId: { orgId: other.id, userId: existing.id } },
+    });
+    expect(m?.role).toBe('owner');
+    expect(JSON.parse(page.body).org.id).toBe(org.id);
+    expect(JSON.parse(page.body).role).toBe('member');
+  });
+
   it('answers an unknown org with the error page, not a redirect', async () => {
     const page = await new Browser().get(`${f.url}/auth/login?org=nope`);
     expect(page.status).toBe(404);
