@@ -11,8 +11,9 @@ import type { GatewayContext } from './routes/context.js';
 import { gatewayRouter } from './routes/index.js';
 import { createFailedAuthGuard } from './store/failed-auth.js';
 import { createLimitStore } from './store/limits.js';
+import { currentPolicyUpstreams } from './store/policy-upstreams.js';
 import { singleFlight } from './store/single-flight-resolver.js';
-import { UpstreamClient } from './upstreams/client.js';
+import { UpstreamClient, type RouteTarget } from './upstreams/client.js';
 import { DestinationPolicy } from './upstreams/destinations.js';
 
 /** Resolves when the connection is ready, or after timeoutMs (Redis may be down: start anyway). */
@@ -102,6 +103,20 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
       clock: deps.clock,
       secureCookies: new URL(deps.config.AIRLOCK_PUBLIC_URL).protocol === 'https:',
     };
+    // Air-gapped: name, once at start, every policy upstream the gateway will refuse, so an
+    // operator sees a policy that cannot work before members do. Requests to them get 403.
+    async function reportRefusedUpstreams(): Promise<void> {
+      const refused = (await currentPolicyUpstreams(deps.db)).filter(
+        (u) => !upstreams.destinationAllowed({ baseUrl: u.baseUrl } as RouteTarget),
+      );
+      if (refused.length > 0) {
+        deps.logger.warn(
+          { count: refused.length, upstreams: refused.slice(0, 50).map((u) => `${u.orgId}/${u.name}`) },
+          'air-gapped: policy upstreams outside AIRLOCK_ALLOWED_UPSTREAM_HOSTS will be refused',
+        );
+      }
+    }
+
     return {
       router: gatewayRouter(ctx),
       async start() {
@@ -109,6 +124,7 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
         // start anyway if it is down (the gateway serves /healthz and refuses model requests).
         await deps.redis.ping().catch(() => undefined);
         await readyOrTimeout(redis, deps.config.AIRLOCK_REDIS_COMMAND_TIMEOUT_MS);
+        if (deps.config.AIRLOCK_AIRGAPPED) await reportRefusedUpstreams();
         await resolver.start();
         await policies.start();
       },

@@ -115,6 +115,27 @@ describe('air-gapped gateway', () => {
     expect(watched.connections).toBe(0);
   });
 
+  it('names, at start, every policy upstream it will refuse', async () => {
+    const t = await createTenant(gw.server.runtime.db, {
+      models: { allow: { member: ['*'] } },
+      upstreams: [onprem('far-away', watched.baseUrl), onprem('inside', 'http://vllm.internal:8000/v1')],
+    });
+    const again = await startGateway({
+      database,
+      env: { AIRLOCK_AIRGAPPED: 'true', AIRLOCK_ALLOWED_UPSTREAM_HOSTS: 'vllm.internal' },
+    });
+    try {
+      expect(again.logs()).toContain(
+        'policy upstreams outside AIRLOCK_ALLOWED_UPSTREAM_HOSTS will be refused',
+      );
+      expect(again.logs()).toContain(`${t.orgId}/far-away`);
+      expect(again.logs()).not.toContain(`${t.orgId}/inside`);
+      expect(watched.connections).toBe(0);
+    } finally {
+      await again.stop();
+    }
+  });
+
   it('routes to a listed host', async () => {
     const allowed = await startGateway({
       database,
