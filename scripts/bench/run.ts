@@ -175,7 +175,8 @@ async function main(): Promise<void> {
       REDIS_URL: redis.url,
       AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true',
-      LOG_LEVEL: 'info',
+      // Access log on, as in production; BENCH_GATEWAY_LOG_LEVEL=warn measures without it.
+      LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'info',
     });
     const targets = [
       { name: 'direct (upstream)', url: upstream.url },
