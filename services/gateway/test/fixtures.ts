@@ -2,7 +2,7 @@
 // parallel): an org, a member with a role, an API token, and the org policy.
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  createSecretBox,
+  createUpstreamKeyBox,
   sha256Hex,
   type Db,
   type Keyring,
@@ -45,7 +45,7 @@ export async function revokeToken(db: Db, tokenId: string): Promise<void> {
 
 /** Seals an upstream key the way rbac stores it (associated data binds it to org and name). */
 export function sealUpstreamKey(keyring: Keyring, orgId: string, name: string, key: string): string {
-  return createSecretBox(keyring).encrypt(key, `org_policies.upstream:${orgId}:${name}`);
+  return createUpstreamKeyBox(keyring).seal(orgId, name, key);
 }
 
 /** An on-prem upstream entry serving every model. */

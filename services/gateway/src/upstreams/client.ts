@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
-import { createSecretBox, type Keyring, type Logger } from '@airlock/common';
+import { createUpstreamKeyBox, type Keyring, type Logger } from '@airlock/common';
 import { gatewayErrors, GatewayError } from '../errors.js';
 import { BreakerRegistry, isBreakerOpen, type BreakerSettings } from './breakers.js';
 import type { DestinationPolicy } from './destinations.js';
@@ -88,7 +88,7 @@ export class UpstreamClient {
   private readonly box;
 
   constructor(private readonly options: UpstreamClientOptions) {
-    this.box = createSecretBox(options.keyring);
+    this.box = createUpstreamKeyBox(options.keyring);
     this.breakers = new BreakerRegistry(
       options.breakers,
       // Neither a caller hanging up, nor the upstream's own rate limit, nor our refusal to
@@ -124,8 +124,9 @@ export class UpstreamClient {
     if (!target.apiKeyEnc) return undefined;
     let key = this.keys.get(target.apiKeyEnc);
     if (key === undefined) {
-      // Bound to where it is stored, as rbac seals it (associated data).
-      key = this.box.decrypt(target.apiKeyEnc, `org_policies.upstream:${target.orgId}:${target.name}`);
+      // Sealed by rbac for this org and upstream name (associated data): a key copied into
+      // another org's policy, or onto another upstream, does not open.
+      key = this.box.open(target.orgId, target.name, target.apiKeyEnc);
       this.keys.set(target.apiKeyEnc, key);
     }
     return key;
@@ -144,13 +145,13 @@ export class UpstreamClient {
     target: RouteTarget,
     operation: Operation,
     body: string,
+    key: string | undefined,
     requestId: string,
     signal: AbortSignal,
     stream: boolean,
   ): Promise<UpstreamResponse> {
     const url = new URL(target.baseUrl);
     const spec = PROVIDERS[target.provider];
-    const key = this.apiKey(target);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: stream ? 'text/event-stream' : 'application/json',
@@ -216,12 +217,23 @@ export class UpstreamClient {
         last = gatewayErrors.unavailable(`upstream "${target.name}" is not an allowed destination`);
         continue;
       }
+      let key: string | undefined;
+      try {
+        key = this.apiKey(target);
+      } catch {
+        // A configuration problem, not an upstream failure: skip it without touching its breaker.
+        this.options.logger.error({ upstream: target.name, requestId }, 'upstream API key does not open');
+        last = gatewayErrors.upstreamFailed(target.name);
+        continue;
+      }
       const breaker = this.breakerFor(target);
       const body = bodyFor(target);
       for (let n = 0; n <= this.options.retries; n++) {
         if (signal.aborted) throw signal.reason;
         try {
-          return await breaker.fire(() => this.attempt(target, operation, body, requestId, signal, stream));
+          return await breaker.fire(() =>
+            this.attempt(target, operation, body, key, requestId, signal, stream),
+          );
         } catch (e) {
           if (isAbort(e) && signal.aborted) throw e;
           const retryable = this.classify(e, target);

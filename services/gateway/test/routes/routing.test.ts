@@ -71,6 +71,31 @@ describe('routing model requests to upstreams', () => {
     expect(headers['openai-organization']).toBeUndefined();
   });
 
+  it('refuses to use an upstream key sealed for another org, and sends nothing', async () => {
+    const t = await createTenant(db(), { models: { allow: { member: ['*'] } }, upstreams: [] });
+    const stolen = sealUpstreamKey(
+      gw.keyring,
+      '00000000-0000-4000-8000-000000000000',
+      'vllm',
+      'other-orgs-key',
+    );
+    await db().system.orgPolicy.create({
+      data: {
+        orgId: t.orgId,
+        version: 2,
+        document: {
+          models: { allow: { member: ['*'] } },
+          upstreams: [onprem('vllm', vllm.baseUrl, { apiKeyEnc: stolen })],
+        },
+      },
+    });
+    const before = vllm.received.length;
+    const res = await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('m'));
+    expect(res.status).toBe(502);
+    expect(vllm.received.length).toBe(before);
+    expect(gw.logs()).not.toContain('other-orgs-key');
+  });
+
   it('streams SSE through chunk by chunk with buffering disabled', async () => {
     const t = await createTenant(db(), {
       models: { allow: { member: ['*'] } },
