@@ -44,19 +44,22 @@ export function createRetentionJob(options: RetentionOptions): RetentionJob {
     const report = new Map<string, number>();
     for (const orgId of await listChains(db)) {
       if (stopped) break;
-      const cutoff = new Date(clock().getTime() - (await retentionDays(orgId)) * DAY_MS);
       let total = 0;
-      for (;;) {
-        const deleted = await pruneChainBatch(db, orgId, cutoff, batchSize);
-        total += deleted;
-        if (deleted < batchSize || stopped) break;
+      try {
+        const cutoff = new Date(clock().getTime() - (await retentionDays(orgId)) * DAY_MS);
+        for (;;) {
+          const deleted = await pruneChainBatch(db, orgId, cutoff, batchSize);
+          total += deleted;
+          if (deleted < batchSize || stopped) break;
+        }
+      } catch (e) {
+        // One org's problem (an unreadable policy) must not hold up every other org's retention.
+        logger.error({ orgId, err: (e as Error).message }, 'audit retention failed for one org');
+        continue;
       }
       if (total > 0) {
         report.set(orgId ?? 'platform', total);
-        logger.info(
-          { orgId, deleted: total, cutoff: cutoff.toISOString() },
-          'audit retention: old events deleted',
-        );
+        logger.info({ orgId, deleted: total }, 'audit retention: old events deleted');
       }
     }
     return report;

@@ -124,6 +124,20 @@ describe('audit retention', () => {
     expect((await verify(org)).ok).toBe(true);
   });
 
+  it('skips an org whose policy cannot be read and still prunes the others', async () => {
+    const broken = await orgWithPolicy();
+    await t.db.system.orgPolicy.create({
+      data: { orgId: broken, version: 1, document: { audit: { retentionDays: 'forever' } } },
+    });
+    const fine = await orgWithPolicy(10);
+    await seed(broken, [daysAgo(400)]);
+    await seed(fine, [daysAgo(30), daysAgo(1)]);
+    const report = await job().runOnce();
+    expect(report.get(fine)).toBe(1);
+    expect(await seqs(broken)).toEqual([1]);
+    expect(await seqs(fine)).toEqual([2]);
+  });
+
   it('changes nothing when run again', async () => {
     const before = (await admin.query('SELECT count(*)::int AS n FROM audit_events')).rows[0].n;
     const report = await job().runOnce();
