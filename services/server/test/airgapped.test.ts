@@ -63,6 +63,8 @@ describe('air-gapped start-up', () => {
           HOST: '127.0.0.1',
           AIRLOCK_DATA_DIR: dir,
           AIRLOCK_AIRGAPPED: 'true',
+          // The demo org's policy names a local Ollama on loopback: allowed, never contacted here.
+          AIRLOCK_ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
           AIRLOCK_NET_LOG: netLog,
           LOG_LEVEL: 'warn',
         },

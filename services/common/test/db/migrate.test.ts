@@ -2,11 +2,14 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../testing/index.js';
 import { migratePostgres, openDb, pgliteSession } from '../../src/db/client.js';
 import { applyMigrations, listMigrations, MIGRATIONS_DIR } from '../../src/db/migrate.js';
+
+// PGlite starts a WASM Postgres per test: seconds each, more on a loaded machine.
+jest.setTimeout(60_000);
 
 const EXPECTED_TABLES = [
   'api_tokens',
@@ -18,6 +21,7 @@ const EXPECTED_TABLES = [
   'org_policies',
   'orgs',
   'scim_tokens',
+  'scim_users',
   'sessions',
   'sso_connections',
   'sso_identities',
