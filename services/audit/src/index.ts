@@ -1,1 +1,1 @@
-export { auditModule } from './module.js';
+export { auditModule, createAuditModule, type AuditModuleOptions } from './module.js';
