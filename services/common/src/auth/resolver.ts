@@ -21,6 +21,18 @@ export type Invalidation =
   | { type: 'org'; id: string }
   | { type: 'all' };
 
+// Membership rows get their time from the database, credentials from the app's clock: allow
+// this much disagreement between the two.
+const CLOCK_SKEW_MS = 120_000;
+
+/**
+ * A credential issued before the current membership began belongs to an earlier membership:
+ * removing a member and adding them back must not revive their old tokens and sessions.
+ */
+function predatesMembership(issuedAt: Date, membershipCreatedAt: Date): boolean {
+  return issuedAt.getTime() + CLOCK_SKEW_MS < membershipCreatedAt.getTime();
+}
+
 export interface PrincipalResolver {
   /** The principal for an API token, or null when unknown, revoked, expired or suspended. */
   fromBearer(token: string): Promise<Principal | null>;
@@ -113,7 +125,7 @@ export function createPrincipalResolver({
     const membership = await db.system.membership.findUnique({
       where: { orgId_userId: { orgId: token.orgId, userId: token.userId } },
     });
-    if (!membership) return null;
+    if (!membership || predatesMembership(token.createdAt, membership.createdAt)) return null;
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
       await db.system.apiToken
         .update({ where: { id: token.id }, data: { lastUsedAt: now } })
@@ -146,6 +158,7 @@ export function createPrincipalResolver({
         where: { orgId_userId: { orgId: session.orgId, userId: session.userId } },
       });
       if (!membership && !session.user.isPlatformAdmin) return null;
+      if (membership && predatesMembership(session.createdAt, membership.createdAt)) return null;
       role = membership?.role ?? null;
     }
     let idleExpiresAt = session.idleExpiresAt;

@@ -49,6 +49,44 @@ describe('principal resolver', () => {
     return { token: t, id: row.id };
   }
 
+  it('does not revive a token or session of a removed member who is added back', async () => {
+    const other = (await db.prisma.user.create({ data: { email: 'readded@example.com' } })).id;
+    await db.system.membership.create({
+      data: { orgId, userId: other, role: 'member', createdAt: new Date(frozen.getTime() - 3_600_000) },
+    });
+    const t = generateToken('al');
+    await db.system.apiToken.create({
+      data: {
+        orgId,
+        userId: other,
+        name: 'old',
+        prefix: t.slice(0, 9),
+        tokenHash: sha256Hex(t),
+        createdAt: new Date(frozen.getTime() - 600_000),
+      },
+    });
+    const cookie = generateToken('s');
+    await db.system.session.create({
+      data: {
+        tokenHash: sha256Hex(cookie),
+        userId: other,
+        orgId,
+        createdAt: new Date(frozen.getTime() - 600_000),
+        lastSeenAt: frozen,
+        idleExpiresAt: new Date(frozen.getTime() + 3_600_000),
+        absoluteExpiresAt: new Date(frozen.getTime() + 7_200_000),
+      },
+    });
+    expect(await resolver.fromBearer(t)).not.toBeNull();
+    expect(await resolver.fromSession(cookie)).not.toBeNull();
+    // Removed, then added back (a new membership row, begun after both credentials).
+    await db.system.membership.delete({ where: { orgId_userId: { orgId, userId: other } } });
+    await db.system.membership.create({ data: { orgId, userId: other, role: 'member', createdAt: frozen } });
+    await resolver.invalidate({ type: 'user', id: other });
+    expect(await resolver.fromBearer(t)).toBeNull();
+    expect(await resolver.fromSession(cookie)).toBeNull();
+  });
+
   it('keys lookups on the full secret: a token sharing a prefix with a valid one is refused', async () => {
     const { token: t } = await token();
     expect(await resolver.fromBearer(t)).not.toBeNull();
