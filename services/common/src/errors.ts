@@ -13,13 +13,27 @@ export const ERROR_CODES = {
   not_implemented: 501,
   payload_too_large: 413,
   rate_limited: 429,
+  redaction_failed: 500,
   service_unavailable: 503,
   unauthenticated: 401,
   unsupported_media_type: 415,
+  upstream_error: 502,
+  upstream_rate_limited: 429,
+  upstream_timeout: 504,
+  upstream_unavailable: 503,
   validation_failed: 400,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+const EXPOSED_5XX: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'not_implemented',
+  'redaction_failed',
+  'service_unavailable',
+  'upstream_error',
+  'upstream_timeout',
+  'upstream_unavailable',
+]);
 
 export interface AirlockErrorOptions {
   /** Internal detail for logs; never sent to the client. */
@@ -45,9 +59,13 @@ export class AirlockError extends Error {
     this.headers = options.headers;
   }
 
-  /** Messages below 500 are written for the client; 5xx messages may name internals. */
+  /**
+   * Messages below 500 are written for the client; 5xx messages may name internals, except
+   * for the codes in EXPOSED_5XX, whose messages are written for the client (they name the
+   * failing upstream at most, never its answer or the request's content).
+   */
   get expose(): boolean {
-    return this.status < 500 || this.code === 'not_implemented' || this.code === 'service_unavailable';
+    return this.status < 500 || EXPOSED_5XX.has(this.code);
   }
 }
 

@@ -15,9 +15,14 @@ describe('error codes', () => {
       not_implemented: 501,
       payload_too_large: 413,
       rate_limited: 429,
+      redaction_failed: 500,
       service_unavailable: 503,
       unauthenticated: 401,
       unsupported_media_type: 415,
+      upstream_error: 502,
+      upstream_rate_limited: 429,
+      upstream_timeout: 504,
+      upstream_unavailable: 503,
       validation_failed: 400,
     });
   });
@@ -31,5 +36,17 @@ describe('error codes', () => {
     expect(new AirlockError('forbidden', 'no').expose).toBe(true);
     expect(new AirlockError('internal_error', 'db password wrong').expose).toBe(false);
     expect(new AirlockError('service_unavailable', 'redis down').expose).toBe(true);
+  });
+
+  it('expose the gateway upstream and redaction codes, whose messages are written for clients', () => {
+    for (const code of [
+      'upstream_error',
+      'upstream_timeout',
+      'upstream_unavailable',
+      'redaction_failed',
+    ] as const) {
+      expect(new AirlockError(code, 'x').expose).toBe(true);
+    }
+    expect(new AirlockError('upstream_rate_limited', 'x').status).toBe(429);
   });
 });

@@ -1,38 +1,17 @@
-// The gateway's errors. Policy and input errors use common's stable codes (AirlockError);
-// upstream failures need statuses common has no code for (502, 504), so they are
-// GatewayError and rendered by the gateway's own error middleware in the same envelope.
+// The gateway's errors, all AirlockErrors with common's stable codes. Upstream and redaction
+// failures have their own codes (upstream_error 502, upstream_rate_limited 429,
+// upstream_timeout 504, upstream_unavailable 503, redaction_failed 500) whose messages are
+// exposed to the client: they name the upstream at most, never its answer or the prompt.
 import { AirlockError } from '@airlock/common';
 
-export type GatewayErrorCode =
-  | 'redaction_failed'
-  | 'upstream_error'
-  | 'upstream_rate_limited'
-  | 'upstream_timeout'
-  | 'upstream_unavailable';
-
-const STATUS: Record<GatewayErrorCode, number> = {
-  redaction_failed: 500,
-  upstream_error: 502,
-  upstream_rate_limited: 429,
-  upstream_timeout: 504,
-  upstream_unavailable: 503,
-};
-
-/** An upstream or redaction failure; its message is safe to show (no upstream detail). */
-export class GatewayError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: GatewayErrorCode,
-    message: string,
-    options: { cause?: unknown; headers?: Record<string, string> } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'GatewayError';
-    this.status = STATUS[code];
-    this.headers = options.headers;
-  }
-  readonly headers?: Record<string, string>;
-}
+/** The codes of upstream and redaction failures (logged with their cause by the gateway). */
+export const UPSTREAM_FAILURE_CODES: ReadonlySet<string> = new Set([
+  'redaction_failed',
+  'upstream_error',
+  'upstream_rate_limited',
+  'upstream_timeout',
+  'upstream_unavailable',
+]);
 
 export const gatewayErrors = {
   badRequest: (message: string) => new AirlockError('bad_request', message),
@@ -56,15 +35,16 @@ export const gatewayErrors = {
     ),
   rateLimited: (message: string, headers: Record<string, string>) =>
     new AirlockError('rate_limited', message, { headers }),
+  // Fixed message: a detector's error may quote the text it was scanning, so it stays in cause.
   redactionFailed: (cause: unknown) =>
-    new GatewayError('redaction_failed', 'redaction failed, so the request was not sent', { cause }),
+    new AirlockError('redaction_failed', 'redaction failed, so the request was not sent', { cause }),
   timeout: (name: string) =>
-    new GatewayError('upstream_timeout', `upstream "${name}" did not answer in time`),
-  unavailable: (message: string) => new GatewayError('upstream_unavailable', message),
+    new AirlockError('upstream_timeout', `upstream "${name}" did not answer in time`),
+  unavailable: (message: string) => new AirlockError('upstream_unavailable', message),
   upstreamFailed: (name: string, status?: number) =>
-    new GatewayError('upstream_error', `upstream "${name}" failed${status ? ` with status ${status}` : ''}`),
+    new AirlockError('upstream_error', `upstream "${name}" failed${status ? ` with status ${status}` : ''}`),
   upstreamRateLimited: (name: string, retryAfter?: string) =>
-    new GatewayError('upstream_rate_limited', `upstream "${name}" is rate limiting`, {
+    new AirlockError('upstream_rate_limited', `upstream "${name}" is rate limiting`, {
       headers: retryAfter ? { 'Retry-After': retryAfter } : undefined,
     }),
 };

@@ -1,10 +1,10 @@
 // The gateway's router. Every /v1 request is authenticated (bearer API token or session
 // cookie) after the failed-auth throttle; every model route is built by modelRoute(), so
-// it passes the policy gate. Errors are rendered in the OpenAI envelope.
+// it passes the policy gate. Errors are rendered in the OpenAI envelope by common's handler.
 import { AirlockError, authenticate, isAirlockError } from '@airlock/common';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Endpoint } from '../domain/decide.js';
-import { GatewayError } from '../errors.js';
+import { UPSTREAM_FAILURE_CODES } from '../errors.js';
 import type { GatewayContext } from './context.js';
 import { listModelsRoute } from './models.js';
 import { policyGate } from './policy-gate.js';
@@ -38,27 +38,22 @@ function errorRenderer(ctx: GatewayContext): ErrorRequestHandler {
     if (isAirlockError(err) && err.code === 'unauthenticated') {
       void ctx.failedAuth.recordFailure(req.ip ?? 'unknown', ctx.clock().getTime()).catch(() => undefined); // Redis down: the request is refused anyway
     }
-    if (err instanceof GatewayError) {
-      if (state) state.errorCode = err.code;
-      if (res.headersSent) return;
-      if (err.status >= 500 && err.cause)
-        ctx.logger.warn(
-          { requestId: req.id, code: err.code, err: (err.cause as Error).message },
-          'gateway error',
-        );
-      for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
-      res.status(err.status).json({
-        error: {
+    if (isAirlockError(err) && UPSTREAM_FAILURE_CODES.has(err.code) && err.cause) {
+      // The cause's name only for redaction: a detector's error could quote the scanned text.
+      const cause = err.cause as Error;
+      ctx.logger.warn(
+        {
+          requestId: req.id,
           code: err.code,
-          message: err.message,
-          type: err.status === 429 ? 'rate_limit_error' : 'api_error',
-          request_id: req.id,
+          err: err.code === 'redaction_failed' ? cause?.name : cause?.message,
         },
-      });
-      return;
+        'gateway error',
+      );
     }
     if (state && isAirlockError(err)) state.errorCode = err.code;
     else if (state) state.errorCode = 'internal_error';
+    // Mid-stream the proxy has already ended the answer with an SSE error event.
+    if (res.headersSent && isAirlockError(err) && UPSTREAM_FAILURE_CODES.has(err.code)) return;
     next(err); // common's handler renders AirlockErrors and hides everything else
   };
 }

@@ -5,8 +5,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
-import { createUpstreamKeyBox, type Keyring, type Logger } from '@airlock/common';
-import { gatewayErrors, GatewayError } from '../errors.js';
+import {
+  type AirlockError,
+  createUpstreamKeyBox,
+  isAirlockError,
+  type Keyring,
+  type Logger,
+} from '@airlock/common';
+import { gatewayErrors } from '../errors.js';
 import { BreakerRegistry, isBreakerOpen, type BreakerSettings } from './breakers.js';
 import type { DestinationPolicy } from './destinations.js';
 import { PROVIDERS, type Operation, type ProviderName } from './index.js';
@@ -200,7 +206,7 @@ export class UpstreamClient {
 
   /**
    * Sends to the first target that answers, in order. Client errors from an upstream (4xx
-   * except 429) are answers, not failures. Throws GatewayError when every target failed.
+   * except 429) are answers, not failures. Throws an upstream AirlockError when every target failed.
    */
   async send(
     targets: readonly RouteTarget[],
@@ -211,7 +217,7 @@ export class UpstreamClient {
     stream: boolean,
   ): Promise<UpstreamResponse> {
     // Built only on failure: an Error captures a stack, which the hot path should not pay for.
-    let last: GatewayError | undefined;
+    let last: AirlockError | undefined;
     for (const target of targets) {
       if (!this.destinationAllowed(target)) {
         last = gatewayErrors.unavailable(`upstream "${target.name}" is not an allowed destination`);
@@ -250,7 +256,7 @@ export class UpstreamClient {
     throw last ?? gatewayErrors.unavailable('no upstream available');
   }
 
-  private classify(e: unknown, target: RouteTarget): { retry: boolean; error: GatewayError; reason: string } {
+  private classify(e: unknown, target: RouteTarget): { retry: boolean; error: AirlockError; reason: string } {
     if (isBreakerOpen(e))
       return {
         retry: false,
@@ -282,7 +288,7 @@ export class UpstreamClient {
         error: gatewayErrors.unavailable(`upstream "${target.name}" is unreachable`),
         reason: code,
       };
-    if (e instanceof GatewayError) return { retry: false, error: e, reason: e.code };
+    if (isAirlockError(e)) return { retry: false, error: e, reason: e.code };
     return { retry: false, error: gatewayErrors.upstreamFailed(target.name), reason: code ?? 'error' };
   }
 
