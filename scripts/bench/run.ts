@@ -4,7 +4,8 @@
 // and the gateway (auth + policy + rate limits + audit on), each in its own process, drives
 // each with autocannon at 16 and 64 connections, measures streaming time to first byte, and
 // prints a markdown table. Not a test: numbers depend on the machine.
-//   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300).
+//   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300); BENCH_DIST=1 runs
+//   the services from dist/.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,11 @@ const here = import.meta.dirname;
 const root = path.resolve(here, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const TTFB_SAMPLES = Number(process.env.BENCH_TTFB_SAMPLES ?? 300);
-const LOADER = ['--import', 'tsx', '--conditions=@airlock/source'];
+// BENCH_DIST=1 loads the services from their built dist/ (run `npm run build` first): only the
+// bench's own small scripts go through tsx, so the gateway's RSS is closer to production's.
+const LOADER = process.env.BENCH_DIST
+  ? ['--import', 'tsx']
+  : ['--import', 'tsx', '--conditions=@airlock/source'];
 const children: ChildProcess[] = [];
 
 function start(

@@ -17,17 +17,26 @@ export const CONTENT_KEYS = new Set([
   'text',
 ]);
 
-function findContentKey(value: unknown, path: string[] = []): string | undefined {
+// Called on every published and ingested event: walks without building a path per level
+// (allocations only on a hit, which is the rare, refused case).
+function findContentKey(value: unknown): string[] | undefined {
   if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) {
-      const found = findContentKey(v, [...path, String(i)]);
-      if (found) return found;
+    for (let i = 0; i < value.length; i++) {
+      const found = findContentKey(value[i]);
+      if (found) {
+        found.unshift(String(i));
+        return found;
+      }
     }
   } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (CONTENT_KEYS.has(k.toLowerCase())) return [...path, k].join('.');
-      const found = findContentKey(v, [...path, k]);
-      if (found) return found;
+    const record = value as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      if (CONTENT_KEYS.has(k.toLowerCase())) return [k];
+      const found = findContentKey(record[k]);
+      if (found) {
+        found.unshift(k);
+        return found;
+      }
     }
   }
   return undefined;
@@ -58,7 +67,7 @@ export const auditEventSchema = z
     if (contentKey) {
       ctx.addIssue({
         code: 'custom',
-        path: contentKey.split('.'),
+        path: contentKey,
         message: 'content fields are never audited',
       });
       return;
