@@ -13,6 +13,7 @@ import type { AuditContext } from './context.js';
 import { createAuditConsumer } from './ingest/consumer.js';
 import { createStreamSource } from './ingest/stream-source.js';
 import { createRetentionJob } from './retention/job.js';
+import { eventWriterFor } from './store/pg-writer.js';
 import { auditEventRoutes } from './routes/audit-events.js';
 
 const ROUTE_PREFIXES = ['/api/v1/audit-events'] as const;
@@ -57,9 +58,12 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         claimIdleMs: options.claimIdleMs ?? 60_000,
         claimEveryMs: options.claimEveryMs ?? 10_000,
       });
+      // Ingest writes on a pool of its own when the database is Postgres (PGlite: Prisma).
+      const writer = eventWriterFor(deps.db, deps.config.DATABASE_URL, deps.logger);
       const consumer = createAuditConsumer({
         source,
         db: deps.db,
+        writer,
         logger: deps.logger,
         metrics: deps.metrics,
       });
@@ -93,6 +97,7 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         async stop() {
           await retention.stop();
           await consumer.stop();
+          await writer.close();
           await policies.stop();
           await resolver.stop();
         },

@@ -5,7 +5,7 @@
 // already stored.
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AuditEvent, Db, Logger, ReadinessCheck } from '@airlock/common';
-import { appendEvents } from '../store/events.js';
+import { prismaEventWriter, type EventWriter } from '../store/pg-writer.js';
 import type { DeadLetter, StreamMessage, StreamSource } from './stream-source.js';
 import { checkMessage } from './validate.js';
 
@@ -19,6 +19,8 @@ export interface AuditConsumer {
 export interface ConsumerOptions {
   source: StreamSource;
   db: Db;
+  /** Where batches are stored; default: through Prisma on `db` (see store/pg-writer.ts). */
+  writer?: EventWriter;
   logger: Logger;
   metrics: Registry;
   /** First pause after a failed batch; doubles up to maxRetryMs. */
@@ -35,6 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
   const { source, db, logger, metrics } = options;
+  const writer = options.writer ?? prismaEventWriter(db);
   const retryMs = options.retryMs ?? 500;
   const maxRetryMs = options.maxRetryMs ?? 5_000;
   const isolateAfter = options.isolateAfter ?? 3;
@@ -85,10 +88,7 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
       if (consecutiveFailures >= isolateAfter) {
         dead.push(...(await storeOneByOne(valid)));
       } else {
-        const result = await appendEvents(
-          db,
-          valid.map((v) => v.event),
-        );
+        const result = await writer.append(valid.map((v) => v.event));
         ingested.inc(result.inserted);
         duplicates.inc(result.duplicates);
       }
@@ -111,7 +111,7 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
     const dead: DeadLetter[] = [];
     for (const { event, streamId } of items) {
       try {
-        const result = await appendEvents(db, [event]);
+        const result = await writer.append([event]);
         ingested.inc(result.inserted);
         duplicates.inc(result.duplicates);
       } catch (e) {
