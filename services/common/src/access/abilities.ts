@@ -89,12 +89,19 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
     if (role === 'admin' || role === 'owner') {
       can('read', 'Member', inOrg);
       can(['create', 'update', 'delete'], 'Member', { orgId, role: { $in: [...ADMIN_MANAGED_ROLES] } });
-      can('manage', ['Policy', 'SsoConnection', 'ScimToken', 'ApiToken', 'Session'], inOrg);
+      can('manage', ['Policy', 'Session'], inOrg);
+      // Admins see and revoke anyone's tokens, but only a token's owner may rotate it:
+      // rotation hands out the new secret, which would let an admin act as an owner.
+      can(['read', 'delete'], 'ApiToken', inOrg);
+      can('read', ['SsoConnection', 'ScimToken'], inOrg);
       can(['read', 'export'], 'AuditEvent', inOrg);
       can('read', 'Usage', inOrg);
     }
     if (role === 'owner') {
       can('manage', 'Member', inOrg);
+      // SSO connections decide who signs in as whom and with which role, and SCIM tokens can
+      // deprovision anyone: both are owner powers (an admin could otherwise map itself to owner).
+      can('manage', ['SsoConnection', 'ScimToken', 'ApiToken'], inOrg);
       can('update', 'Org', { id: orgId });
     }
     // Nobody changes their own role or removes themselves through the member API.

@@ -88,7 +88,14 @@ const TABLE: [string, Check, [boolean, boolean, boolean, boolean]][] = [
   ],
   ['read audit events', ['read', 'AuditEvent', { orgId: ORG }], [true, true, false, false]],
   ['export audit events', ['export', 'AuditEvent', { orgId: ORG }], [true, true, false, false]],
-  ['manage SSO', ['update', 'SsoConnection', { orgId: ORG }], [true, true, false, false]],
+  ['manage SSO', ['update', 'SsoConnection', { orgId: ORG }], [true, false, false, false]],
+  ['read SSO', ['read', 'SsoConnection', { orgId: ORG }], [true, true, false, false]],
+  ['create SCIM token', ['create', 'ScimToken', { orgId: ORG }], [true, false, false, false]],
+  [
+    "rotate someone else's API token",
+    ['update', 'ApiToken', { orgId: ORG, userId: YOU }],
+    [true, false, false, false],
+  ],
   ['end own session', ['delete', 'Session', { orgId: ORG, userId: ME }], [true, true, true, true]],
 ];
 

@@ -82,6 +82,8 @@ export async function rotateToken(ctx: IdentityContext, p: Principal, id: string
     ]);
   }
   const row = await tokenFor(ctx, p, id, 'update');
+  // The new secret goes to the caller: only the token's own user may receive it.
+  if (row.userId !== p.userId) throw identityErrors.tokenNotFound();
   const now = ctx.clock();
   if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw identityErrors.tokenNotFound();
   const graceUntil = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;

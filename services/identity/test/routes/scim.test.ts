@@ -16,7 +16,8 @@ describe('SCIM 2.0 provisioning', () => {
   beforeAll(async () => {
     f = await startFixture();
     org = await f.org(undefined, ['corp.example']);
-    adminCookie = cookie(await (await f.user(org.id, 'admin')).session());
+    // SCIM tokens can deprovision anyone, so only owners issue them.
+    adminCookie = cookie(await (await f.user(org.id, 'owner')).session());
     const created = await request(f.app).post('/api/v1/sso/scim-tokens').set('Cookie', adminCookie);
     expect(created.status).toBe(201);
     scimToken = created.body.token;
@@ -40,7 +41,7 @@ describe('SCIM 2.0 provisioning', () => {
     ...extra,
   });
 
-  it('issues SCIM tokens to admins only, shown once and stored hashed', async () => {
+  it('issues SCIM tokens to owners only, shown once and stored hashed', async () => {
     const row = await f.ctx.db.system.scimToken.findFirst({ where: { orgId: org.id } });
     expect(row!.tokenHash).toBe(sha256Hex(scimToken));
     expect(scimToken).toMatch(/^alscim_/);
@@ -48,6 +49,10 @@ describe('SCIM 2.0 provisioning', () => {
     expect(JSON.stringify(list.body)).not.toContain(scimToken);
     const member = cookie(await (await f.user(org.id, 'member')).session());
     expect((await request(f.app).post('/api/v1/sso/scim-tokens').set('Cookie', member)).status).toBe(403);
+    // An admin could deprovision the owners with one: refused, though they may list them.
+    const admin = cookie(await (await f.user(org.id, 'admin')).session());
+    expect((await request(f.app).post('/api/v1/sso/scim-tokens').set('Cookie', admin)).status).toBe(403);
+    expect((await request(f.app).get('/api/v1/sso/scim-tokens').set('Cookie', admin)).status).toBe(200);
   });
 
   it('refuses requests without a valid SCIM token, in SCIM’s error format', async () => {

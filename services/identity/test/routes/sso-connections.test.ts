@@ -24,7 +24,8 @@ describe('SSO connections API', () => {
     await f.close();
   });
 
-  async function adminOf(orgId: string, role: 'owner' | 'admin' | 'member' = 'admin') {
+  // SSO connections decide roles at sign-in: only owners configure them.
+  async function adminOf(orgId: string, role: 'owner' | 'admin' | 'member' = 'owner') {
     return cookie(await (await f.user(orgId, role)).session());
   }
 
@@ -91,6 +92,13 @@ describe('SSO connections API', () => {
     expect((await request(f.app).get('/api/v1/sso/connections').set('Cookie', member)).status).toBe(403);
     expect(
       (await request(f.app).post('/api/v1/sso/connections').set('Cookie', member).send(oidcBody())).status,
+    ).toBe(403);
+    // An admin could map its own group to owner, or point a connection at an IdP it runs.
+    const admin = await adminOf(a.id, 'admin');
+    expect((await request(f.app).get('/api/v1/sso/connections').set('Cookie', admin)).status).toBe(200);
+    expect(
+      (await request(f.app).post('/api/v1/sso/connections').set('Cookie', admin).send(oidcBody('mine')))
+        .status,
     ).toBe(403);
     const adminB = await adminOf(b.id);
     const inB = (await request(f.app).post('/api/v1/sso/connections').set('Cookie', adminB).send(oidcBody()))

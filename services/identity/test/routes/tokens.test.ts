@@ -141,6 +141,23 @@ describe('API tokens', () => {
     expect((await request(f.app).get('/api/v1/me').set(bearer(tokenB.token))).status).toBe(200);
   });
 
+  it("never hands another user's new secret to an admin or owner through rotation", async () => {
+    const org = await f.org();
+    const owner = await f.user(org.id, 'owner');
+    const admin = await f.user(org.id, 'admin');
+    const ownerToken = (await create(await owner.session())).body;
+    for (const caller of [admin, await f.user(org.id, 'owner')]) {
+      const rot = await request(f.app)
+        .post(`/api/v1/tokens/${ownerToken.id}/rotate`)
+        .set('Cookie', cookie(await caller.session()))
+        .send({});
+      expect(rot.status).toBe(404);
+      expect(rot.body.token).toBeUndefined();
+    }
+    // The owner's tools keep working: nothing was rotated.
+    expect((await request(f.app).get('/api/v1/me').set(bearer(ownerToken.token))).status).toBe(200);
+  });
+
   it('rotates without grace: the old secret stops at once, the new one works, the id stays', async () => {
     const org = await f.org();
     const user = await f.user(org.id);
