@@ -107,8 +107,125 @@ export class AuditEventError extends Error {
   }
 }
 
+// A precompiled check for ai.request, the one action published per model call. It only
+// ever accepts: anything it does not recognise as valid goes through the full schema above,
+// which decides and names the problems. It is a subset of that schema (a test compares the
+// two on generated events), and it runs the same content-key walk.
+const ENVELOPE_KEYS = new Set([
+  'id',
+  'time',
+  'orgId',
+  'actor',
+  'action',
+  'target',
+  'outcome',
+  'clientIp',
+  'userAgent',
+  'requestId',
+  'details',
+]);
+const ACTOR_TYPES = new Set(['user', 'token', 'scim', 'system', 'anonymous']);
+const OUTCOMES = new Set(['success', 'failure', 'denied']);
+const ENDPOINTS = new Set(['chat.completions', 'completions', 'embeddings', 'models']);
+const AI_REQUEST_KEYS = new Set([
+  'model',
+  'upstream',
+  'endpoint',
+  'status',
+  'stream',
+  'promptTokens',
+  'completionTokens',
+  'usageEstimated',
+  'latencyMs',
+  'ttfbMs',
+  'tokenId',
+  'redactions',
+  'errorCode',
+  'cached',
+]);
+const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+type Obj = Record<string, unknown>;
+const isPlain = (v: unknown): v is Obj =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+const str = (v: unknown, max: number): boolean => typeof v === 'string' && v.length <= max;
+const strOrNull = (v: unknown, max: number): boolean => v === null || str(v, max);
+const optional = (v: unknown, check: (v: unknown) => boolean): boolean => v === undefined || check(v);
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isDuration = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isBool = (v: unknown): boolean => typeof v === 'boolean';
+const onlyKeys = (o: Obj, keys: ReadonlySet<string>): boolean => {
+  for (const k of Object.keys(o)) if (!keys.has(k)) return false;
+  return true;
+};
+
+function isIsoMillis(v: unknown): boolean {
+  if (typeof v !== 'string' || !ISO_MILLIS.test(v)) return false;
+  const t = Date.parse(v);
+  return !Number.isNaN(t) && new Date(t).toISOString() === v; // a real calendar instant
+}
+
+function isRedactions(v: unknown): boolean {
+  if (!isPlain(v)) return false;
+  for (const [k, n] of Object.entries(v)) if (k.length > 64 || !isCount(n)) return false;
+  return true;
+}
+
+function isAiRequestDetails(d: unknown): boolean {
+  return (
+    isPlain(d) &&
+    onlyKeys(d, AI_REQUEST_KEYS) &&
+    str(d.model, 256) &&
+    optional(d.upstream, (v) => str(v, 128)) &&
+    typeof d.endpoint === 'string' &&
+    ENDPOINTS.has(d.endpoint) &&
+    Number.isSafeInteger(d.status) &&
+    isBool(d.stream) &&
+    optional(d.promptTokens, isCount) &&
+    optional(d.completionTokens, isCount) &&
+    optional(d.usageEstimated, isBool) &&
+    isDuration(d.latencyMs) &&
+    optional(d.ttfbMs, isDuration) &&
+    optional(d.tokenId, (v) => str(v, 128) && (v as string).length >= 1) &&
+    optional(d.redactions, isRedactions) &&
+    optional(d.errorCode, (v) => str(v, 64)) &&
+    optional(d.cached, isBool)
+  );
+}
+
+/** True only for a valid ai.request event with no content key; false means "ask the schema". */
+export function isValidAiRequestEvent(e: unknown): e is AuditEvent {
+  if (!isPlain(e) || e.action !== 'ai.request' || !onlyKeys(e, ENVELOPE_KEYS)) return false;
+  const actor = e.actor;
+  const target = e.target;
+  return (
+    typeof e.id === 'string' &&
+    UUID.test(e.id) &&
+    isIsoMillis(e.time) &&
+    (e.orgId === null || (typeof e.orgId === 'string' && UUID.test(e.orgId))) &&
+    isPlain(actor) &&
+    onlyKeys(actor, ACTOR_KEYS) &&
+    typeof actor.type === 'string' &&
+    ACTOR_TYPES.has(actor.type) &&
+    strOrNull(actor.id, 128) &&
+    strOrNull(actor.email, 320) &&
+    (target === null ||
+      (isPlain(target) && onlyKeys(target, TARGET_KEYS) && str(target.type, 64) && str(target.id, 256))) &&
+    typeof e.outcome === 'string' &&
+    OUTCOMES.has(e.outcome) &&
+    strOrNull(e.clientIp, 64) &&
+    strOrNull(e.userAgent, 512) &&
+    strOrNull(e.requestId, 128) &&
+    isAiRequestDetails(e.details) &&
+    findContentKey(e) === undefined
+  );
+}
+const ACTOR_KEYS = new Set(['type', 'id', 'email']);
+const TARGET_KEYS = new Set(['type', 'id']);
+
 /** Validates an event (publish and ingest). Throws AuditEventError listing every problem. */
 export function parseAuditEvent(value: unknown): AuditEvent {
+  if (isValidAiRequestEvent(value)) return value;
   const result = auditEventSchema.safeParse(value);
   if (result.success) return result.data;
   throw new AuditEventError(result.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`));

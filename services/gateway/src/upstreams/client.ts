@@ -87,8 +87,12 @@ const isTimeout = (e: unknown) =>
 const isRefused = (e: unknown) => codeOf(e) === 'EAIRLOCKREFUSED';
 const isAbort = (e: unknown) => (e as Error | null)?.name === 'AbortError' || codeOf(e) === 'UND_ERR_ABORTED';
 
+/** Bound on the per-URL destination verdicts (policies name a handful of upstreams). */
+const MAX_CACHED_VERDICTS = 1000;
+
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
+  private readonly verdicts = new Map<string, boolean>();
   private readonly keys = new Map<string, string>();
   private readonly breakers: BreakerRegistry;
   private readonly box;
@@ -140,11 +144,20 @@ export class UpstreamClient {
 
   /** May this target be dialled at all? Checked before any connection is attempted. */
   destinationAllowed(target: RouteTarget): boolean {
-    try {
-      return this.options.destinations.hostVerdict(new URL(target.baseUrl).hostname) !== 'refused';
-    } catch {
-      return false;
+    // The verdict depends only on the base URL and the fixed rules, so it is kept per URL
+    // (called for every request; URL parsing and address matching cost more than the lookup).
+    // The resolved address is still checked in the socket's lookup on every new connection.
+    let allowed = this.verdicts.get(target.baseUrl);
+    if (allowed === undefined) {
+      try {
+        allowed = this.options.destinations.hostVerdict(new URL(target.baseUrl).hostname) !== 'refused';
+      } catch {
+        allowed = false;
+      }
+      if (this.verdicts.size >= MAX_CACHED_VERDICTS) this.verdicts.clear();
+      this.verdicts.set(target.baseUrl, allowed);
     }
+    return allowed;
   }
 
   private async attempt(
