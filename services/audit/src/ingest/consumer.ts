@@ -75,8 +75,15 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
   let lastOkAt = 0;
   let consecutiveFailures = 0;
 
-  async function store(messages: StreamMessage[]): Promise<void> {
-    const valid: { event: AuditEvent; streamId: string }[] = [];
+  /** A batch read from the stream, already checked: what to store and what to dead-letter. */
+  interface CheckedBatch {
+    messages: StreamMessage[];
+    valid: { event: AuditEvent; streamId: string }[];
+    dead: DeadLetter[];
+  }
+
+  function check(messages: StreamMessage[]): CheckedBatch {
+    const valid: CheckedBatch['valid'] = [];
     const dead: DeadLetter[] = [];
     for (const m of messages) {
       if (m.event === null) continue; // trimmed or foreign entry: nothing to store
@@ -84,6 +91,13 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
       if (checked.ok) valid.push({ event: checked.event, streamId: m.streamId });
       else dead.push({ streamId: m.streamId, eventId: checked.eventId, problems: checked.problems });
     }
+    return { messages, valid, dead };
+  }
+
+  /** Reads the next batch and checks it as soon as it arrives. */
+  const readChecked = () => source.read().then(check);
+
+  async function store({ messages, valid, dead }: CheckedBatch): Promise<void> {
     if (valid.length > 0) {
       if (consecutiveFailures >= isolateAfter) {
         dead.push(...(await storeOneByOne(valid)));
@@ -125,25 +139,26 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
 
   async function run(): Promise<void> {
     let delay = retryMs;
-    let ahead: Promise<StreamMessage[]> | undefined;
+    let ahead: Promise<CheckedBatch> | undefined;
     while (running) {
       try {
         if (!initialized) {
           await source.init();
           initialized = true;
         }
-        const messages = await (ahead ?? source.read());
+        const batch = await (ahead ?? readChecked());
         ahead = undefined;
         lastOkAt = Date.now();
-        if (messages.length > 0) {
-          // Read (and let Redis deliver) the next batch while this one is stored: the
-          // database and this process then work at the same time instead of taking turns.
+        if (batch.messages.length > 0) {
+          // Read (and let Redis deliver) the next batch while this one is stored, and check it
+          // while this one's statements run: the database and this process then work at the
+          // same time instead of taking turns.
           if (source.readsNewOnly) {
-            ahead = source.read();
+            ahead = readChecked();
             ahead.catch(() => undefined); // surfaces when awaited
           }
           const end = batchSeconds.startTimer();
-          await store(messages);
+          await store(batch);
           end();
           lastOkAt = Date.now();
         }
