@@ -18,7 +18,7 @@ import { signIn } from '../domain/sessions.js';
 import { loginConnection, samlConnection, type ConnectionRow } from '../store/sso-connections.js';
 import { authnRequestIdOf, completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
 import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
-import { sha256Hex } from '@airlock/common';
+import { sha256Hex, AirlockError } from '@airlock/common';
 import { hit } from '../store/throttle.js';
 import { identityErrors } from '../errors.js';
 
@@ -66,14 +66,17 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     const failure =
       e instanceof LoginFailure
         ? e
-        : new LoginFailure(
-            'internal_error',
-            'Sign-in is unavailable right now. Please try again later.',
-            503,
-            {
-              cause: e,
-            },
-          );
+        : // A rule refused the provisioning (e.g. demoting the last owner): say which.
+          e instanceof AirlockError && e.status < 500
+          ? new LoginFailure(e.code, `Sign-in refused: ${e.message}.`, e.status, { cause: e })
+          : new LoginFailure(
+              'internal_error',
+              'Sign-in is unavailable right now. Please try again later.',
+              503,
+              {
+                cause: e,
+              },
+            );
     ctx.logger.warn(
       {
         requestId: req.id,

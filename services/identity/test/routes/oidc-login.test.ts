@@ -105,6 +105,13 @@ describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed
     // The first browser's session sees the new role too (role read at request time).
     await new Promise((r) => setTimeout(r, 100));
     expect((await me(browser)).body.role).toBe('owner');
+    // Bob is the only owner: the IdP cannot demote the org's last owner.
+    const refused = await login(new Browser(), [], 'bob-sub', 'bob@acme.example');
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain('owner');
+    expect(await roleOf(userId)).toBe('owner');
+    // With a second owner, the unmapped user gets the connection's default role.
+    await f.user(org.id, 'owner');
     const third = await login(new Browser(), [], 'bob-sub', 'bob@acme.example');
     expect(JSON.parse(third.body).role).toBe('member');
     expect(f.events.some((e) => e.action === 'member.role_changed' && e.target?.id === userId)).toBe(true);

@@ -151,6 +151,21 @@ describe('SCIM 2.0 provisioning', () => {
     expect((await scim('get', `/Users/${created.id}`)).body.active).toBe(false);
   });
 
+  it('refuses to deprovision the org’s last owner, and changes nothing', async () => {
+    const solo = await f.org(undefined, ['corp.example']);
+    const owner = await f.user(solo.id, 'owner');
+    const ownerCookie = cookie(await owner.session());
+    const token = (await request(f.app).post('/api/v1/sso/scim-tokens').set('Cookie', ownerCookie)).body
+      .token;
+    const res = await scim('delete', `/Users/${owner.id}`, token);
+    expect(res.status).toBe(409);
+    const still = await f.ctx.db.system.membership.findUnique({
+      where: { orgId_userId: { orgId: solo.id, userId: owner.id } },
+    });
+    expect(still?.role).toBe('owner');
+    expect((await request(f.app).get('/api/v1/me').set('Cookie', ownerCookie)).status).toBe(200);
+  });
+
   it('stops accepting a revoked SCIM token', async () => {
     const t = (await request(f.app).post('/api/v1/sso/scim-tokens').set('Cookie', adminCookie)).body;
     expect((await scim('get', '/Users', t.token)).status).toBe(200);
