@@ -95,21 +95,42 @@ export function preparePolicy(
       message: `would lock you out: your address ${input.clientIp ?? '(unknown)'} is not in it`,
     });
   }
+  // A stored key follows its upstream only while the destination stays the same: otherwise
+  // an admin could re-point a named upstream at their own server and receive the key.
+  const previousKeys = new Map(
+    (input.previous?.upstreams ?? [])
+      .filter((u) => u.apiKeyEnc)
+      .map((u) => [u.name, { enc: u.apiKeyEnc!, destination: destinationOf(u) }]),
+  );
+  if (result.ok) {
+    for (const [i, u] of result.policy.upstreams.entries()) {
+      const previous = previousKeys.get(u.name);
+      if (u.apiKey !== undefined || keyIntent.get(i) === false || !previous) continue;
+      if (previous.destination !== destinationOf(u)) {
+        problems.push({
+          path: at(`$.upstreams[${i}].apiKey`),
+          message: 'must be sent again: the base URL or provider changed, and a stored key never follows it',
+        });
+      }
+    }
+  }
   if (!result.ok || problems.length > 0) return { ok: false, problems };
 
-  const previousKeys = new Map(
-    (input.previous?.upstreams ?? []).filter((u) => u.apiKeyEnc).map((u) => [u.name, u.apiKeyEnc!]),
-  );
   const policy: Policy = {
     ...result.policy,
     upstreams: result.policy.upstreams.map((u, i) => {
       const { apiKey, apiKeyEnc: _ignored, ...rest } = u;
       if (apiKey !== undefined) return { ...rest, apiKeyEnc: input.keys.seal(input.orgId, u.name, apiKey) };
-      const kept = keyIntent.get(i) === false ? undefined : previousKeys.get(u.name);
+      const kept = keyIntent.get(i) === false ? undefined : previousKeys.get(u.name)?.enc;
       return kept ? { ...rest, apiKeyEnc: kept } : rest;
     }),
   };
   return { ok: true, policy };
+}
+
+/** Where a key would be sent: the origin of the base URL plus the provider's wire format. */
+function destinationOf(u: { baseUrl: string; provider: string }): string {
+  return `${u.provider} ${new URL(u.baseUrl).origin}`;
 }
 
 export type PublicUpstream = Omit<Policy['upstreams'][number], 'apiKey' | 'apiKeyEnc'> & {

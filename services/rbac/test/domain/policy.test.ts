@@ -65,6 +65,33 @@ describe('preparePolicy', () => {
     expect(r.ok && r.policy.upstreams.map((u) => Boolean(u.apiKeyEnc))).toEqual([true, false]);
   });
 
+  it('never lets a stored key follow its upstream to a new base URL or provider', () => {
+    const previous = policy({
+      upstreams: [{ ...upstreams[1], apiKeyEnc: keys.seal(ORG, 'openai', 'sk-1') }],
+    });
+    const prepare = (changed: object) =>
+      preparePolicy({
+        orgId: ORG,
+        document: { upstreams: [{ ...upstreams[1], ...changed }] },
+        previous,
+        keys,
+        clientIp: undefined,
+      });
+    for (const changed of [{ baseUrl: 'https://attacker.example/v1' }, { provider: 'openai-compatible' }]) {
+      const r = prepare(changed);
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.problems).toEqual([
+        { path: '$.upstreams[0].apiKey', message: expect.stringContaining('must be sent again') },
+      ]);
+    }
+    // Same origin, other path: still the same server, the key stays.
+    const samePlace = prepare({ baseUrl: 'https://api.openai.com/v2' });
+    expect(samePlace.ok && samePlace.policy.upstreams[0]!.apiKeyEnc).toBeTruthy();
+    // A new key with the new URL is fine.
+    const withKey = prepare({ baseUrl: 'https://other.example/v1', apiKey: 'sk-2' });
+    expect(withKey.ok && keys.open(ORG, 'openai', withKey.policy.upstreams[0]!.apiKeyEnc!)).toBe('sk-2');
+  });
+
   it('refuses apiKeySet: false together with a new key, and a non-boolean apiKeySet', () => {
     const r = preparePolicy({
       orgId: ORG,
