@@ -31,6 +31,25 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * True when a browser says the request came from another origin: Fetch Metadata when the
+ * browser sends it, else the Origin header against our own host. Non-browser clients send
+ * neither and cannot be forged into sending a victim's cookie.
+ */
+function isCrossSite(req: Request): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = req.get('origin');
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== req.get('host');
+  } catch {
+    return true; // "null" or garbage: not us
+  }
+}
+
 export interface AuthenticateOptions {
   resolver: PrincipalResolver;
   /** Which credentials this route accepts. */
@@ -53,7 +72,13 @@ export function authenticate({ resolver, accept, secureCookies }: AuthenticateOp
       if (match && accept.includes('api_token')) principal = await resolver.fromBearer(match[1]!);
     } else if (accept.includes('session')) {
       const value = readCookie(req, cookieName);
-      if (value && value.length <= 512) principal = await resolver.fromSession(value);
+      if (value && value.length <= 512) {
+        // The browser attaches the cookie to requests other sites start too (same-site
+        // siblings pass SameSite=Lax): refuse them before the cookie counts for anything.
+        if (!UNSAFE_METHODS.has(req.method) || !isCrossSite(req))
+          principal = await resolver.fromSession(value);
+        else return next(new AirlockError('forbidden', 'cross-site request refused'));
+      }
     }
     if (!principal) {
       return next(new AirlockError('unauthenticated', 'missing, invalid, expired or revoked credentials'));

@@ -145,6 +145,61 @@ describe('principal resolver', () => {
       expect(res.status).toBe(401);
     });
 
+    it('refuses a cookie-authenticated write started by another site, and allows our own', async () => {
+      const cookie = generateToken('s');
+      await db.system.session.create({
+        data: {
+          tokenHash: sha256Hex(cookie),
+          userId,
+          orgId,
+          lastSeenAt: frozen,
+          idleExpiresAt: new Date(frozen.getTime() + 3_600_000),
+          absoluteExpiresAt: new Date(frozen.getTime() + 7_200_000),
+        },
+      });
+      const a = express();
+      const auth = authenticate({ resolver, accept: ['session', 'api_token'], secureCookies: false });
+      a.post('/change', auth, (req, res) => {
+        res.json({ userId: principalOf(req).userId });
+      });
+      a.get('/read', auth, (req, res) => {
+        res.json({ userId: principalOf(req).userId });
+      });
+      a.use(errorHandler(logger));
+      const post = () => request(a).post('/change').set('Cookie', `airlock_session=${cookie}`);
+      for (const [name, value] of [
+        ['Sec-Fetch-Site', 'same-site'],
+        ['Sec-Fetch-Site', 'cross-site'],
+        ['Origin', 'https://sibling.corp.example'],
+        ['Origin', 'null'],
+      ] as const) {
+        const res = await post().set(name, value);
+        expect(res.status).toBe(403);
+        expect(res.body.error.code).toBe('forbidden');
+        expect(res.body.userId).toBeUndefined();
+      }
+      expect((await post().set('Sec-Fetch-Site', 'same-origin')).body.userId).toBe(userId);
+      const host = await post().set('Origin', 'http://placeholder'); // supertest's host differs
+      expect(host.status).toBe(403);
+      expect((await post()).body.userId).toBe(userId); // no browser headers: not a browser
+      // Reads are not writes: a cross-site GET still authenticates (it changes nothing).
+      const read = await request(a)
+        .get('/read')
+        .set('Cookie', `airlock_session=${cookie}`)
+        .set('Sec-Fetch-Site', 'cross-site');
+      expect(read.body.userId).toBe(userId);
+      // Bearer tokens are not sent by browsers on their own: no such check.
+      const { token: t } = await token();
+      expect(
+        (
+          await request(a)
+            .post('/change')
+            .set('Authorization', `Bearer ${t}`)
+            .set('Sec-Fetch-Site', 'cross-site')
+        ).status,
+      ).toBe(200);
+    });
+
     it('fails closed when the lookup itself fails (database down): 500, never a principal', async () => {
       const broken: PrincipalResolver = {
         ...resolver,
