@@ -1,3 +1,4 @@
+export * from './bounded-regex.js';
 export * from './effective.js';
 export * from './reader.js';
 export * from './schema.js';
