@@ -1,7 +1,7 @@
 // The Postgres and Redis that `make test` starts (scripts/test.sh). Each suite gets its own
 // database cloned from the migrated template, owned by a role that is not a superuser, so
 // row-level security applies to tests exactly as in production.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openDb, type Db } from '../src/db/client.js';
 
@@ -81,5 +81,24 @@ export async function openTestDb(): Promise<{ db: Db; database: TestDatabase; cl
       await db.close();
       await database.drop();
     },
+  };
+}
+
+/**
+ * The environment of a server under test: loopback on a free port, the given database, the
+ * shared Redis (unless overridden) and a fresh encryption key.
+ */
+export function serverEnv(
+  database: { url: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    REDIS_URL: testEnv.redisUrl,
+    AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...extra,
   };
 }

@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger, runModules, type RunningServer } from '@airlock/common';
-import { createTestDatabase, testEnv, type TestDatabase } from '@airlock/common/testing';
+import { createTestDatabase, serverEnv, type TestDatabase } from '@airlock/common/testing';
 import { randomBytes } from 'node:crypto';
 import { rbacModule } from '../src/module.js';
 
 const TOKEN = randomBytes(32).toString('base64url');
 
-function env(database: TestDatabase, extra: Record<string, string>) {
-  return {
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    REDIS_URL: testEnv.redisUrl,
-    AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    ...extra,
-  };
-}
+const env = (database: TestDatabase, extra: Record<string, string>) => serverEnv(database, extra);
 
 describe('the rbac module', () => {
   let database: TestDatabase;

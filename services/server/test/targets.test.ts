@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runModules, type RunningServer } from '@airlock/common';
-import { createTestDatabase, testEnv, type TestDatabase } from '@airlock/common/testing';
-import { randomBytes } from 'node:crypto';
+import { createLogger, runModules, type RunningServer } from '@airlock/common';
+import { createTestDatabase, serverEnv, type TestDatabase } from '@airlock/common/testing';
 import { MODULES, modulesFor, TARGETS, type Target } from '../src/modules.js';
-import { createLogger } from '@airlock/common';
 
 // The route map (shared/design/ARCHITECTURE.md). Every prefix belongs to exactly one module.
 const ROUTE_MAP: Record<Exclude<Target, 'all'>, string[]> = {
@@ -39,14 +37,7 @@ describe.each(TARGETS)('target %s', (target) => {
       modules: modulesFor(target),
       service: target,
       logger: createLogger({ level: 'silent', service: target }),
-      env: {
-        NODE_ENV: 'test',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: database.url,
-        REDIS_URL: testEnv.redisUrl,
-        AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      },
+      env: serverEnv(database),
     });
   });
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runModules, type RunningServer } from '../../src/lifecycle/run.js';
 import {
   createTestDatabase,
+  serverEnv,
   startPostgres,
   startRedis,
   waitFor,
@@ -86,15 +87,7 @@ describe('start-up with Redis down', () => {
       modules: [slowModule()],
       service: 'test',
       logger: captureLogger('silent').logger,
-      env: {
-        NODE_ENV: 'test',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: database.url,
-        REDIS_URL: 'redis://127.0.0.1:1',
-        AIRLOCK_ENCRYPTION_KEY: TEST_KEY,
-        AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: '200',
-      },
+      env: serverEnv(database, { REDIS_URL: 'redis://127.0.0.1:1', AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: '200' }),
     });
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { runModules } from '../../src/lifecycle/run.js';
-import { captureLogger, TEST_KEY } from '../helpers.js';
-import { createTestDatabase, testEnv } from '../../testing/index.js';
+import { captureLogger } from '../helpers.js';
+import { createTestDatabase, serverEnv } from '../../testing/index.js';
 import { slowModule } from './fixture-module.js';
 
 async function start(events: string[], extra: Record<string, string> = {}) {
@@ -11,15 +11,7 @@ async function start(events: string[], extra: Record<string, string> = {}) {
     modules: [slowModule(events)],
     service: 'test',
     logger: captureLogger('silent').logger,
-    env: {
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      REDIS_URL: testEnv.redisUrl,
-      AIRLOCK_ENCRYPTION_KEY: TEST_KEY,
-      ...extra,
-    },
+    env: serverEnv(database, extra),
   });
   return { server, database };
 }
