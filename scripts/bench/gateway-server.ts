@@ -11,6 +11,15 @@ const server = await runModules({
   logger: createLogger({ level: process.env.LOG_LEVEL === 'silent' ? 'silent' : 'info', service: 'gateway' }),
 });
 process.send?.({ url: server.url });
+// The driver asks for the memory breakdown after the runs.
+process.on('message', (m) => {
+  if (m !== 'memory') return;
+  // With BENCH_GATEWAY_NODE_ARGS=--expose-gc, collect first: live objects only.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const before = process.memoryUsage();
+  gc?.();
+  process.send?.({ memory: process.memoryUsage(), beforeGc: gc ? before : undefined });
+});
 process.on('SIGTERM', () => {
   void server.shutdown().then(() => process.exit(0));
 });

@@ -29,12 +29,13 @@ const children: ChildProcess[] = [];
 function start(
   file: string,
   env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
 ): Promise<{ url: string; child: ChildProcess }> {
   const child = fork(path.join(here, file), [], {
     // BENCH_PROFILE=dir writes a CPU profile of each service process there.
     execArgv: process.env.BENCH_PROFILE
-      ? [...LOADER, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-      : LOADER,
+      ? [...LOADER, ...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : [...LOADER, ...nodeArgs],
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -150,6 +151,24 @@ async function ttfb(base: string, token: string): Promise<{ p50: number; p99: nu
   };
 }
 
+/** The gateway's own process.memoryUsage(), over IPC (undefined if it does not answer). */
+function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 2_000);
+    child.once('message', (m) => {
+      clearTimeout(timer);
+      const { memory, beforeGc } = m as { memory?: NodeJS.MemoryUsage; beforeGc?: NodeJS.MemoryUsage };
+      if (memory && beforeGc) {
+        process.stderr.write(
+          `gateway heap used before a full GC: ${Math.round(beforeGc.heapUsed / 2 ** 20)} MB, after: ${Math.round(memory.heapUsed / 2 ** 20)} MB\n`,
+        );
+      }
+      resolve(memory);
+    });
+    child.send('memory');
+  });
+}
+
 function rssMb(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -172,17 +191,22 @@ async function main(): Promise<void> {
     const token = await seed(postgres.url, upstream.url);
     const proxy = await start('raw-proxy.ts', { BENCH_UPSTREAM: upstream.url });
     const expressProxy = await start('express-proxy.ts', { BENCH_UPSTREAM: upstream.url });
-    const gateway = await start('gateway-server.ts', {
-      NODE_ENV: 'development',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-      AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true',
-      // Access log on, as in production; BENCH_GATEWAY_LOG_LEVEL=warn measures without it.
-      LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'info',
-    });
+    const gateway = await start(
+      'gateway-server.ts',
+      {
+        NODE_ENV: 'development',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: postgres.url,
+        REDIS_URL: redis.url,
+        AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true',
+        // Access log on, as in production; BENCH_GATEWAY_LOG_LEVEL=warn measures without it.
+        LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'info',
+      },
+      // BENCH_GATEWAY_NODE_ARGS="--max-semi-space-size=4": V8 flags for the gateway only.
+      (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    );
     const targets = [
       { name: 'direct (upstream)', url: upstream.url },
       { name: 'raw undici proxy', url: proxy.url },
@@ -203,6 +227,7 @@ async function main(): Promise<void> {
       streaming.push({ name: t.name, ...(await ttfb(t.url, token)) });
     }
     const memory = rssMb(gateway.child.pid!);
+    const heap = await memoryOf(gateway.child);
 
     const out: string[] = [];
     out.push(
@@ -241,6 +266,12 @@ async function main(): Promise<void> {
       `Streaming TTFB overhead of the gateway over direct: p50 ${signed(g.p50 - d.p50, 2)} ms, p99 ${signed(g.p99 - d.p99, 2)} ms.`,
     );
     out.push(`Gateway RSS after the runs: ${fmt(memory.rss)} MB (peak ${fmt(memory.peak)} MB).`);
+    if (heap) {
+      const mb = (n: number) => fmt(n / 2 ** 20);
+      out.push(
+        `Gateway V8 heap used ${mb(heap.heapUsed)} MB of ${mb(heap.heapTotal)} MB, external ${mb(heap.external)} MB (array buffers ${mb(heap.arrayBuffers)} MB).`,
+      );
+    }
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
