@@ -6,7 +6,8 @@ import { openTestDb } from '@airlock/common/testing';
 import { GENESIS_HASH } from '../../src/domain/hash-chain.js';
 import { verifyChain } from '../../src/domain/verify.js';
 import { appendEvents, chainRows, chainStart } from '../../src/store/events.js';
-import { eventWriterFor, pgEventWriter, type EventWriter } from '../../src/store/pg-writer.js';
+import { distinctById } from '../../src/store/events.js';
+import { eventWriterFor, pgEventWriter, splitByChain, type EventWriter } from '../../src/store/pg-writer.js';
 import { makeEvent, silentLogger } from '../helpers.js';
 
 // The fast ingest path: the same transaction as appendEvents, on a pg pool of its own,
@@ -123,6 +124,36 @@ describe('audit pg writer', () => {
     expect(await collect(org)).toEqual([]);
     await expect(writer.append([good])).resolves.toEqual({ inserted: 1, duplicates: 0 });
     expect((await collect(org)).map((r) => r.seq)).toEqual(['1']);
+  });
+
+  it('splits a batch into balanced groups of whole chains, each chain in its original order', () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const events = [a, b, a, null, a, c, b, a].map((orgId) => makeEvent({ orgId }));
+    const groups = splitByChain(distinctById(events), 2);
+    expect(groups).toHaveLength(2);
+    const orgsOf = (g: Map<string, unknown>) =>
+      new Set([...g.values()].map((e) => (e as { orgId: string | null }).orgId));
+    // a (4 events) alone; b, c and the platform chain (4 together) in the other group.
+    expect(groups.map((g) => g.size).sort()).toEqual([4, 4]);
+    expect(orgsOf(groups[0]!)).not.toEqual(orgsOf(groups[1]!));
+    for (const g of groups)
+      for (const org of orgsOf(g))
+        for (const other of groups) if (other !== g) expect(orgsOf(other).has(org)).toBe(false);
+    const aGroup = groups.find((g) => orgsOf(g).has(a))!;
+    expect([...aGroup.keys()]).toEqual(events.filter((e) => e.orgId === a).map((e) => e.id));
+    expect(splitByChain(distinctById(events.slice(0, 1)), 4)).toHaveLength(1);
+  });
+
+  it('stores a batch over many chains in parallel transactions with every chain intact', async () => {
+    const orgs = Array.from({ length: 7 }, () => randomUUID());
+    const events = Array.from({ length: 140 }, (_, i) => makeEvent({ orgId: orgs[i % 7]! }));
+    await expect(writer.append(events)).resolves.toEqual({ inserted: 140, duplicates: 0 });
+    await expect(writer.append(events.slice(0, 30))).resolves.toEqual({ inserted: 0, duplicates: 30 });
+    for (const org of orgs) {
+      const rows = await collect(org);
+      expect(rows.map((r) => r.id)).toEqual(events.filter((e) => e.orgId === org).map((e) => e.id));
+      expect(await verify(org)).toMatchObject({ ok: true, checked: 20 });
+    }
   });
 
   it('is chosen on Postgres with a URL; PGlite keeps the Prisma path', async () => {
