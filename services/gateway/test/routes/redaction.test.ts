@@ -84,4 +84,54 @@ describe('redaction before upstreams', () => {
     expect(res.status).toBeGreaterThanOrEqual(500);
     expect(cloudUp.received.length).toBe(before);
   });
+
+  it('refuses, quickly and sending nothing, when a custom pattern backtracks catastrophically', async () => {
+    const t = await createTenant(db(), { models: { allow: { member: ['*'] } }, upstreams: [] });
+    await db().system.orgPolicy.create({
+      data: {
+        orgId: t.orgId,
+        version: 2,
+        document: {
+          models: { allow: { member: ['*'] } },
+          upstreams: [cloud('openai', cloudUp.baseUrl)],
+          redaction: { customPatterns: [{ name: 'evil', pattern: '(a|aa)+b' }] },
+        },
+      },
+    });
+    const before = cloudUp.received.length;
+    const t0 = Date.now();
+    const res = await post(`${gw.url}/v1/chat/completions`, t.token, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'a'.repeat(80) }],
+    });
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('redaction_failed');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(cloudUp.received.length).toBe(before);
+    // The gateway still answers at once afterwards: the event loop was never stalled.
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+
+  it('redacts with a custom pattern, counting matches', async () => {
+    const t = await createTenant(db(), { models: { allow: { member: ['*'] } }, upstreams: [] });
+    await db().system.orgPolicy.create({
+      data: {
+        orgId: t.orgId,
+        version: 2,
+        document: {
+          models: { allow: { member: ['*'] } },
+          upstreams: [cloud('openai', cloudUp.baseUrl)],
+          redaction: { customPatterns: [{ name: 'ticket', pattern: 'TCK-\\d{4}' }] },
+        },
+      },
+    });
+    const res = await post(`${gw.url}/v1/chat/completions`, t.token, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'see TCK-1234 and TCK-9876' }],
+    });
+    expect(res.status).toBe(200);
+    const sent = JSON.stringify(cloudUp.received.at(-1)!.body);
+    expect(sent).not.toContain('TCK-1234');
+    expect(sent).toContain('[REDACTED:ticket]');
+  });
 });

@@ -2,6 +2,7 @@
 // policy group that switches it on, a global regex and, where a pattern alone is too loose,
 // a check on the match (Luhn, IBAN mod 97, entropy). Order matters: secrets first, so a JWT
 // or key is not partly eaten as a phone number; cards and IBANs before phones.
+import type { BoundedPattern } from '@airlock/common';
 
 export type DetectorGroup = 'secrets' | 'emails' | 'phones' | 'cards' | 'iban' | 'ssn';
 
@@ -13,6 +14,8 @@ export interface Detector {
   accept?: (match: string, groups: string[]) => boolean;
   /** What replaces the match (default: the placeholder). */
   replace?: (match: string, placeholder: string, groups: string[]) => string;
+  /** Admin-written patterns match under a time limit instead of through `pattern`. */
+  bounded?: BoundedPattern;
 }
 
 export function luhn(digits: string): boolean {

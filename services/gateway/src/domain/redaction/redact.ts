@@ -2,12 +2,33 @@
 // their parts, tool call arguments, completion prompts, embedding inputs) with typed
 // placeholders such as [REDACTED:email]. Returns counts by type, never the values. Any
 // error (a broken custom pattern included) throws: the caller refuses the request.
-import type { Policy } from '@airlock/common';
+import { boundedPattern, type Policy } from '@airlock/common';
 import { DETECTORS, type Detector } from './detectors.js';
 
 export interface RedactionResult {
   body: Record<string, unknown>;
   counts: Record<string, number>;
+}
+
+const CUSTOM_PATTERN_TIMEOUT_MS = 50;
+const NEVER = /(?!)/g;
+
+function replaceRanges(
+  text: string,
+  ranges: readonly [number, number][],
+  placeholder: string,
+  counts: Record<string, number>,
+  type: string,
+): string {
+  if (ranges.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const [index, length] of ranges) {
+    out += text.slice(at, index) + placeholder;
+    at = index + length;
+  }
+  counts[type] = (counts[type] ?? 0) + ranges.length;
+  return out + text.slice(at);
 }
 
 /** Custom patterns are compiled once per policy object. */
@@ -19,8 +40,10 @@ export function detectorsFor(settings: Policy['redaction']): Detector[] {
     const groups = new Set(settings.detectors);
     list = DETECTORS.filter((d) => groups.has(d.group));
     for (const custom of settings.customPatterns) {
-      // Throws on an invalid pattern: fail closed.
-      list.push({ type: custom.name, group: 'secrets', pattern: new RegExp(custom.pattern, 'g') });
+      // Throws on an invalid pattern, and matching throws past its time limit (a pattern
+      // like (a|aa)+b would otherwise stall every tenant's requests): fail closed either way.
+      const bounded = boundedPattern(custom.name, custom.pattern, CUSTOM_PATTERN_TIMEOUT_MS);
+      list.push({ type: custom.name, group: 'secrets', pattern: NEVER, bounded });
     }
     compiled.set(settings, list);
   }
@@ -34,6 +57,10 @@ export function redactText(
 ): string {
   let out = text;
   for (const d of detectors) {
+    if (d.bounded) {
+      out = replaceRanges(out, d.bounded.matches(out), `[REDACTED:${d.type}]`, counts, d.type);
+      continue;
+    }
     d.pattern.lastIndex = 0;
     out = out.replace(d.pattern, (match: string, ...rest: unknown[]) => {
       if (match.length === 0) return match;
