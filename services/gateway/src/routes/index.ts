@@ -1,5 +1,5 @@
 // The gateway's router. Every /v1 request is authenticated (bearer API token or session
-// cookie) after the failed-auth throttle; every model route is built by modelRoute(), so
+// cookie), with a throttle on addresses whose credentials keep failing; every model route is built by modelRoute(), so
 // it passes the policy gate. Errors are rendered in the OpenAI envelope by common's handler.
 import { AirlockError, authenticate, isAirlockError } from '@airlock/common';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
@@ -18,26 +18,38 @@ export const MODEL_ROUTES: readonly { path: string; endpoint: Endpoint }[] = [
   { path: '/v1/embeddings', endpoint: 'embeddings' },
 ];
 
-function failedAuthThrottle(ctx: GatewayContext): RequestHandler {
-  return (req, _res, next) => {
-    const wait = ctx.failedAuth.blockedFor(req.ip ?? 'unknown', ctx.clock().getTime());
-    if (wait > 0) {
-      return next(
-        new AirlockError('rate_limited', 'too many failed authentication attempts from this address', {
-          headers: { 'Retry-After': String(wait) },
-        }),
-      );
-    }
-    next();
-  };
+/**
+ * Authenticates, and throttles addresses that keep failing. The block applies only to
+ * requests whose credential fails: a valid token is always served, so clients sharing an
+ * address (an office NAT, or every user when no proxy is trusted) cannot lock each other out.
+ */
+function authenticateWithThrottle(ctx: GatewayContext): RequestHandler {
+  const auth = authenticate({
+    resolver: ctx.resolver,
+    accept: ['api_token', 'session'],
+    secureCookies: ctx.secureCookies,
+  });
+  return (req, res, next) =>
+    auth(req, res, (err?: unknown) => {
+      if (!(isAirlockError(err) && err.code === 'unauthenticated')) return next(err);
+      const ip = req.ip ?? 'unknown';
+      const now = ctx.clock().getTime();
+      const wait = ctx.failedAuth.blockedFor(ip, now);
+      if (wait > 0) {
+        return next(
+          new AirlockError('rate_limited', 'too many failed authentication attempts from this address', {
+            headers: { 'Retry-After': String(wait) },
+          }),
+        );
+      }
+      void ctx.failedAuth.recordFailure(ip, now).catch(() => undefined); // Redis down: refused anyway
+      next(err);
+    });
 }
 
 function errorRenderer(ctx: GatewayContext): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     const state = res.locals.gateway ? stateOf(res) : undefined;
-    if (isAirlockError(err) && err.code === 'unauthenticated') {
-      void ctx.failedAuth.recordFailure(req.ip ?? 'unknown', ctx.clock().getTime()).catch(() => undefined); // Redis down: the request is refused anyway
-    }
     if (isAirlockError(err) && UPSTREAM_FAILURE_CODES.has(err.code) && err.cause) {
       // The cause's name only for redaction: a detector's error could quote the scanned text.
       const cause = err.cause as Error;
@@ -60,15 +72,7 @@ function errorRenderer(ctx: GatewayContext): ErrorRequestHandler {
 
 export function gatewayRouter(ctx: GatewayContext): Router {
   const router = Router();
-  router.use(
-    '/v1',
-    failedAuthThrottle(ctx),
-    authenticate({
-      resolver: ctx.resolver,
-      accept: ['api_token', 'session'],
-      secureCookies: ctx.secureCookies,
-    }),
-  );
+  router.use('/v1', authenticateWithThrottle(ctx));
   for (const { path, endpoint } of MODEL_ROUTES) {
     router.post(path, policyGate(ctx, endpoint), proxy(ctx, endpoint));
   }
