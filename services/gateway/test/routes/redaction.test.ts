@@ -65,9 +65,12 @@ describe('redaction before upstreams', () => {
     expect(JSON.stringify(cloudUp.received.at(-1)!.body)).not.toContain('jane@corp.example');
   });
 
-  it('refuses the request, sending nothing, when a redaction pattern is broken', async () => {
+  /**
+   * A tenant whose policy has one custom pattern and a cloud upstream. Written around the
+   * policy API, which would refuse some of these patterns.
+   */
+  async function tenantWithPattern(pattern: { name: string; pattern: string }) {
     const t = await createTenant(db(), { models: { allow: { member: ['*'] } }, upstreams: [] });
-    // Written around the policy API, which would refuse this pattern.
     await db().system.orgPolicy.create({
       data: {
         orgId: t.orgId,
@@ -75,10 +78,15 @@ describe('redaction before upstreams', () => {
         document: {
           models: { allow: { member: ['*'] } },
           upstreams: [cloud('openai', cloudUp.baseUrl)],
-          redaction: { customPatterns: [{ name: 'bad', pattern: '([' }] },
+          redaction: { customPatterns: [pattern] },
         },
       },
     });
+    return t;
+  }
+
+  it('refuses the request, sending nothing, when a redaction pattern is broken', async () => {
+    const t = await tenantWithPattern({ name: 'bad', pattern: '([' });
     const before = cloudUp.received.length;
     const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat('gpt-4o'));
     expect(res.status).toBeGreaterThanOrEqual(500);
@@ -86,18 +94,7 @@ describe('redaction before upstreams', () => {
   });
 
   it('refuses, quickly and sending nothing, when a custom pattern backtracks catastrophically', async () => {
-    const t = await createTenant(db(), { models: { allow: { member: ['*'] } }, upstreams: [] });
-    await db().system.orgPolicy.create({
-      data: {
-        orgId: t.orgId,
-        version: 2,
-        document: {
-          models: { allow: { member: ['*'] } },
-          upstreams: [cloud('openai', cloudUp.baseUrl)],
-          redaction: { customPatterns: [{ name: 'evil', pattern: '(a|aa)+b' }] },
-        },
-      },
-    });
+    const t = await tenantWithPattern({ name: 'evil', pattern: '(a|aa)+b' });
     const before = cloudUp.received.length;
     const t0 = Date.now();
     const res = await post(`${gw.url}/v1/chat/completions`, t.token, {
@@ -113,18 +110,7 @@ describe('redaction before upstreams', () => {
   });
 
   it('redacts with a custom pattern, counting matches', async () => {
-    const t = await createTenant(db(), { models: { allow: { member: ['*'] } }, upstreams: [] });
-    await db().system.orgPolicy.create({
-      data: {
-        orgId: t.orgId,
-        version: 2,
-        document: {
-          models: { allow: { member: ['*'] } },
-          upstreams: [cloud('openai', cloudUp.baseUrl)],
-          redaction: { customPatterns: [{ name: 'ticket', pattern: 'TCK-\\d{4}' }] },
-        },
-      },
-    });
+    const t = await tenantWithPattern({ name: 'ticket', pattern: 'TCK-\\d{4}' });
     const res = await post(`${gw.url}/v1/chat/completions`, t.token, {
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'see TCK-1234 and TCK-9876' }],
