@@ -99,8 +99,11 @@ async function resolveSamlConfig(ctx: IdentityContext, input: z.output<typeof sa
   return input;
 }
 
-function isUniqueViolation(e: unknown): boolean {
-  return (e as { code?: string })?.code === 'P2002';
+/** A unique violation on insert or rename means the name is taken; anything else is unchanged. */
+function nameTaken(e: unknown): unknown {
+  return (e as { code?: string })?.code === 'P2002'
+    ? new AirlockError('conflict', 'a connection with this name already exists')
+    : e;
 }
 
 export function ssoConnectionRoutes(ctx: IdentityContext): Router {
@@ -116,6 +119,17 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     if (!may(p, action, 'SsoConnection', { orgId: p.orgId }))
       throw identityErrors.forbidden('manage SSO connections');
     return { p, orgId: p.orgId };
+  }
+
+  function audit(
+    req: Request,
+    p: Principal,
+    action: 'sso.created' | 'sso.updated' | 'sso.deleted',
+    row: { id: string; protocol: 'saml' | 'oidc' },
+  ): void {
+    ctx.audit.publish(
+      principalEvent(req, p, action, { protocol: row.protocol }, { type: 'sso_connection', id: row.id }),
+    );
   }
 
   async function load(orgId: string, id: unknown) {
@@ -152,20 +166,10 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
         groupRoleMap: body.groupRoleMap,
         defaultRole: body.defaultRole,
       });
-      ctx.audit.publish(
-        principalEvent(
-          req,
-          p,
-          'sso.created',
-          { protocol: row.protocol },
-          { type: 'sso_connection', id: row.id },
-        ),
-      );
+      audit(req, p, 'sso.created', row);
       res.status(201).json(connectionView(row));
     } catch (e) {
-      if (isUniqueViolation(e))
-        throw new AirlockError('conflict', 'a connection with this name already exists');
-      throw e;
+      throw nameTaken(e);
     }
   });
 
@@ -197,20 +201,10 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
         groupRoleMap: body.groupRoleMap,
         defaultRole: body.defaultRole,
       });
-      ctx.audit.publish(
-        principalEvent(
-          req,
-          p,
-          'sso.updated',
-          { protocol: updated.protocol },
-          { type: 'sso_connection', id: row.id },
-        ),
-      );
+      audit(req, p, 'sso.updated', updated);
       res.json(connectionView(updated));
     } catch (e) {
-      if (isUniqueViolation(e))
-        throw new AirlockError('conflict', 'a connection with this name already exists');
-      throw e;
+      throw nameTaken(e);
     }
   });
 
@@ -218,15 +212,7 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     const { p, orgId } = orgFor(req, 'delete');
     const row = await load(orgId, req.params.id);
     await deleteConnection(ctx.db, orgId, row.id);
-    ctx.audit.publish(
-      principalEvent(
-        req,
-        p,
-        'sso.deleted',
-        { protocol: row.protocol },
-        { type: 'sso_connection', id: row.id },
-      ),
-    );
+    audit(req, p, 'sso.deleted', row);
     res.status(204).end();
   });
 
