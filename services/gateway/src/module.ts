@@ -31,6 +31,9 @@ function readyOrTimeout(redis: Redis, timeoutMs: number): Promise<void> {
 }
 
 /** The gateway service as a module: routes, config and lifecycle (see common/lifecycle/module.ts). */
+/** Successful /v1 calls logged one in this many (errors always). */
+export const ACCESS_LOG_SAMPLE_V1 = 100;
+
 export const gatewayModule: AirlockModule<GatewayConfig> = {
   name: 'gateway',
   routePrefixes: ['/v1'],
@@ -119,6 +122,8 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
 
     return {
       router: gatewayRouter(ctx),
+      // Every model call has its own audit event: one access line per 100 successes is enough.
+      accessLogSampling: [{ prefix: '/v1/', every: ACCESS_LOG_SAMPLE_V1 }],
       async start() {
         // Give Redis one command timeout to connect, so the first requests are not refused;
         // start anyway if it is down (the gateway serves /healthz and refuses model requests).

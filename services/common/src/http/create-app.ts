@@ -18,6 +18,18 @@ export interface AppOptions {
   bodyLimit: string;
   /** False when /metrics is served on the internal port instead. */
   serveMetrics: boolean;
+  /** Prefixes whose successful requests are logged one in `every` (modules declare them). */
+  accessLogSampling?: readonly AccessLogSampling[];
+}
+
+/**
+ * High-volume routes whose every request is already recorded elsewhere (the gateway audits
+ * each model call) may log successes one in `every`: a synchronous log write per request
+ * costs the gateway 15–20 % of its throughput. Errors (status >= 400) are always logged.
+ */
+export interface AccessLogSampling {
+  prefix: string;
+  every: number;
 }
 
 /** The HTTP app every service (and all-in-one) runs: same middleware, same error shape. */
@@ -39,7 +51,7 @@ export function createApp(options: AppOptions): Express {
     next();
   });
   app.use(corsAllowlist(options.corsOrigins));
-  app.use(accessLog(options.logger));
+  app.use(accessLog(options.logger, options.accessLogSampling ?? []));
   app.use(express.json({ limit: options.bodyLimit, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: options.bodyLimit }));
 
@@ -64,26 +76,21 @@ export function createInternalApp(options: Pick<AppOptions, 'logger' | 'metrics'
   return app;
 }
 
-/**
- * Successful model calls (/v1) are sampled: one access line in ACCESS_LOG_SAMPLE_V1. Each is
- * also recorded by its own audit event, and a synchronous log write per request costs the
- * gateway 15–20 % of its throughput. Errors (status >= 400) and every other path are always
- * logged.
- */
-export const ACCESS_LOG_SAMPLE_V1 = 100;
-
 /** One line per request: method, path without query string (it may hold codes), status, time. */
-function accessLog(logger: Logger): express.RequestHandler {
-  let v1Successes = 0;
+function accessLog(logger: Logger, sampling: readonly AccessLogSampling[]): express.RequestHandler {
+  const successes = new Map<AccessLogSampling, number>(sampling.map((s) => [s, 0]));
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const path = req.path;
       if (path === '/healthz' || path === '/readyz' || path === '/metrics') return;
       let sampled: number | undefined;
-      if (res.statusCode < 400 && path.startsWith('/v1/')) {
-        if (v1Successes++ % ACCESS_LOG_SAMPLE_V1 !== 0) return;
-        sampled = ACCESS_LOG_SAMPLE_V1;
+      const rule = res.statusCode < 400 ? sampling.find((s) => path.startsWith(s.prefix)) : undefined;
+      if (rule) {
+        const seen = successes.get(rule)!;
+        successes.set(rule, seen + 1);
+        if (seen % rule.every !== 0) return;
+        sampled = rule.every;
       }
       logger.info(
         {

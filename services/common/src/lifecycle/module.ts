@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { BaseConfig } from '../config/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Db } from '../db/client.js';
+import type { AccessLogSampling } from '../http/create-app.js';
 import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
 import type { RedisHandle } from '../redis/client.js';
@@ -27,6 +28,8 @@ export interface ModuleDeps {
 export interface ModuleInstance {
   /** Mounted at the app root; registers the module's full route prefixes. */
   router: Router;
+  /** Route prefixes whose successful requests are logged one in N (see AccessLogSampling). */
+  accessLogSampling?: readonly AccessLogSampling[];
   /** Extra /readyz checks beyond the database and Redis. */
   readiness?: ReadinessCheck[];
   /** Background work (consumers, subscribers), started after the server listens. */

@@ -118,6 +118,7 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
       trustedProxies: config.AIRLOCK_TRUSTED_PROXIES,
       bodyLimit: config.AIRLOCK_BODY_LIMIT,
       serveMetrics: !internal,
+      accessLogSampling: instances.flatMap((i) => i.accessLogSampling ?? []),
     });
     servers.push(await listen(app, config.PORT, config.HOST));
     let internalUrl: string | undefined;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ACCESS_LOG_SAMPLE_V1 } from '@airlock/common';
+import { ACCESS_LOG_SAMPLE_V1 } from '../../src/module.js';
 import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
