@@ -174,7 +174,8 @@ describe('audit pg writer', () => {
     } finally {
       await pglite.close();
     }
-  });
+    // An in-process PGlite boots a WASM Postgres and migrates it: seconds on a loaded 2-core CI box.
+  }, 60_000);
 });
 
 async function* toIterable<T>(items: T[]): AsyncGenerator<T> {
