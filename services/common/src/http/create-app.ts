@@ -6,6 +6,7 @@ import { errorHandler, notFound } from './error-handler.js';
 import { healthRoutes, metricsRoute, type Readiness } from './health.js';
 import { requestId } from './request-context.js';
 import { corsAllowlist, securityHeaders } from './security.js';
+import { jsonDepthLimit } from './json-depth.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -54,6 +55,7 @@ export function createApp(options: AppOptions): Express {
   app.use(accessLog(options.logger, options.accessLogSampling ?? []));
   app.use(express.json({ limit: options.bodyLimit, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: options.bodyLimit }));
+  app.use(jsonDepthLimit);
 
   app.use(healthRoutes(options.readiness));
   if (options.serveMetrics) app.use(metricsRoute(options.metrics));

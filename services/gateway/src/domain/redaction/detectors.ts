@@ -61,8 +61,9 @@ export const DETECTORS: readonly Detector[] = [
   {
     type: 'private_key',
     group: 'secrets',
+    // A key cut before its END line is still a key: the match then runs to the end of the text.
     pattern:
-      /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g,
+      /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
   },
   {
     type: 'aws_access_key',
