@@ -14,7 +14,7 @@ export interface Detector {
   accept?: (match: string, groups: string[]) => boolean;
   /** What replaces the match (default: the placeholder). */
   replace?: (match: string, placeholder: string, groups: string[]) => string;
-  /** Admin-written patterns match under a time limit instead of through `pattern`. */
+  /** Admin-written patterns match with RE2 (linear time) instead of through `pattern`. */
   bounded?: BoundedPattern;
 }
 
