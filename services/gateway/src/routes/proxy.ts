@@ -118,9 +118,18 @@ async function relayJson(upstream: UpstreamResponse, res: Response, state: Reque
     };
   } else {
     state.errorCode = `upstream_${upstream.statusCode}`;
+    // An upstream's error body is relayed only if it is JSON (the OpenAI error shape clients
+    // parse); an HTML or text page (a proxy's 404, a login page) could carry script or
+    // internals, so it becomes our own envelope instead.
+    try {
+      JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw gatewayErrors.upstreamFailed(upstream.target.name, upstream.statusCode);
+    }
   }
   res.status(upstream.statusCode);
-  res.setHeader('content-type', String(upstream.headers['content-type'] ?? 'application/json'));
+  // Whatever the upstream labelled it, what we relay is JSON (checked above).
+  res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(raw);
 }
 
