@@ -17,7 +17,7 @@ export interface AppOptions {
   corsOrigins: readonly string[];
   trustedProxies: readonly string[];
   bodyLimit: string;
-  /** False when /metrics is served on the internal port instead. */
+  /** False when /metrics is served on the internal port instead; true: loopback callers only. */
   serveMetrics: boolean;
   /** Prefixes whose successful requests are logged one in `every` (modules declare them). */
   accessLogSampling?: readonly AccessLogSampling[];
@@ -58,7 +58,7 @@ export function createApp(options: AppOptions): Express {
   app.use(jsonDepthLimit);
 
   app.use(healthRoutes(options.readiness));
-  if (options.serveMetrics) app.use(metricsRoute(options.metrics));
+  if (options.serveMetrics) app.use(metricsRoute(options.metrics, { loopbackOnly: true }));
   for (const router of options.routers) app.use(router);
 
   app.use(notFound);
