@@ -38,6 +38,11 @@ export const ACTION_DETAILS = {
   }),
   'auth.logout': z.strictObject({}),
   'auth.mfa_enrolled': z.strictObject({}),
+  'identity.linked': z.strictObject({
+    connectionId: id,
+    protocol: z.enum(['saml', 'oidc']),
+    by: z.literal('verified_email'),
+  }),
   'member.added': z.strictObject({ role }),
   'member.removed': z.strictObject({ role }),
   'member.role_changed': z.strictObject({ before: role, after: role }),

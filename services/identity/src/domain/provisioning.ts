@@ -14,6 +14,7 @@ import type { ConnectionRow } from '../store/sso-connections.js';
 export interface VerifiedIdentity {
   subject: string;
   email: string | null;
+  /** OIDC only: true only when the IdP sent the boolean `email_verified: true`. */
   emailVerified?: boolean;
   name: string | null;
   groups: string[];
@@ -39,8 +40,12 @@ export async function provisionSsoUser(
   requireMappedGroup: boolean,
 ): Promise<ProvisionedUser> {
   const email = who.email?.trim().toLowerCase() ?? '';
-  if (!EMAIL.test(email) || who.emailVerified === false) throw loginFailures.missingEmail();
+  if (!EMAIL.test(email)) throw loginFailures.missingEmail();
   if (!emailDomainAllowed(email, org.allowedEmailDomains)) throw loginFailures.emailDomain();
+  const verified = emailIsVerified(connection.protocol, email, who.emailVerified, org.allowedEmailDomains);
+  // An OIDC IdP that does not vouch for the address does not sign anyone in by it: the email
+  // is the global account key, so an unverified one could squat another tenant's user.
+  if (connection.protocol === 'oidc' && !verified) throw loginFailures.missingEmail();
   const role = mapRole(
     who.groups,
     connection.groupRoleMap as Record<string, Role>,
@@ -61,6 +66,12 @@ export async function provisionSsoUser(
     // email must not become a platform admin session.
     if (user?.isPlatformAdmin) throw loginFailures.platformAccount();
     if (user && user.status !== 'active') throw loginFailures.accountDisabled();
+    // Linking this IdP identity to an account that exists by email: only with a strictly
+    // verified email and only for an account no other org holds (an IdP one org controls must
+    // never reach another org's user).
+    const linked = !identity && user !== null;
+    if (linked && !verified) throw loginFailures.unverifiedLink();
+    if (linked && (await heldByAnotherOrg(ctx, user!.id, org.id))) throw loginFailures.foreignAccount();
     const created = !user;
     if (!user) {
       user = await tx.user.create({ data: { email, name, lastLoginAt: now } });
@@ -86,10 +97,10 @@ export async function provisionSsoUser(
     }
     if (role === null) {
       const removed = await removeMembership(tx, org.id, user.id);
-      return { userId: user.id, role: null, roleBefore: removed, created };
+      return { userId: user.id, role: null, roleBefore: removed, created, linked };
     }
     const roleBefore = await upsertMembership(tx, org.id, user.id, role);
-    return { userId: user.id, role, roleBefore, created };
+    return { userId: user.id, role, roleBefore, created, linked };
   });
 
   // The name is global: one org's IdP renames only users who belong to no other org.
@@ -110,6 +121,16 @@ export async function provisionSsoUser(
     expiresAt: null,
   });
   const target = { type: 'user', id: result.userId };
+  if (result.linked) {
+    ctx.audit.publish({
+      action: 'identity.linked',
+      orgId: org.id,
+      actor,
+      outcome: 'success',
+      details: { connectionId: connection.id, protocol: connection.protocol, by: 'verified_email' },
+      target,
+    });
+  }
   if (result.role === null) {
     // No longer in any mapped group: access ends now, not at the next expiry.
     await revokeAllSessions(ctx, result.userId, org.id);
@@ -153,4 +174,30 @@ export async function provisionSsoUser(
     created: result.created,
     roleBefore: result.roleBefore,
   };
+}
+
+/**
+ * Whether the address is one the connection vouches for: OIDC only with the boolean
+ * `email_verified: true` (not "true", not absent); SAML has no such claim, so only an address
+ * in a domain this org has claimed (a non-empty allowed-domains list that names it).
+ */
+export function emailIsVerified(
+  protocol: string,
+  email: string,
+  emailVerified: boolean | undefined,
+  allowedDomains: readonly string[],
+): boolean {
+  if (protocol === 'oidc') return emailVerified === true;
+  return allowedDomains.length > 0 && emailDomainAllowed(email, allowedDomains);
+}
+
+/** True when another org has this user as a member, an SSO identity or a SCIM record. */
+async function heldByAnotherOrg(ctx: IdentityContext, userId: string, orgId: string): Promise<boolean> {
+  const where = { userId, NOT: { orgId } };
+  const [members, identities, scim] = await Promise.all([
+    ctx.db.system.membership.count({ where }),
+    ctx.db.system.ssoIdentity.count({ where }),
+    ctx.db.system.scimUser.count({ where }),
+  ]);
+  return members + identities + scim > 0;
 }
