@@ -1,7 +1,8 @@
 // Just-in-time provisioning after a verified SSO sign-in: find or create the user, record the
 // IdP identity and groups, and set the org membership from the group mapping. Used by OIDC
 // and SAML alike (and, for the membership part, by SCIM).
-import type { Role } from '@airlock/common';
+import { ROLES, type Role } from '@airlock/common';
+import { acceptPendingGrant } from '@airlock/rbac';
 import type { IdentityContext } from '../context.js';
 import { actorOf } from './audit.js';
 import { loginFailures } from './login-failure.js';
@@ -46,7 +47,7 @@ export async function provisionSsoUser(
   // An OIDC IdP that does not vouch for the address does not sign anyone in by it: the email
   // is the global account key, so an unverified one could squat another tenant's user.
   if (connection.protocol === 'oidc' && !verified) throw loginFailures.missingEmail();
-  const role = mapRole(
+  const mapped = mapRole(
     who.groups,
     connection.groupRoleMap as Record<string, Role>,
     connection.defaultRole,
@@ -95,12 +96,16 @@ export async function provisionSsoUser(
         },
       });
     }
+    // A role the platform promised this email (a pending owner): only a verified email
+    // through this org's own IdP takes it, and it never lowers the mapped role.
+    const granted = verified ? await acceptPendingGrant(tx, org.id, email, user.id, now) : null;
+    const role = stronger(mapped, granted);
     if (role === null) {
       const removed = await removeMembership(tx, org.id, user.id);
-      return { userId: user.id, role: null, roleBefore: removed, created, linked };
+      return { userId: user.id, role: null, roleBefore: removed, created, linked, granted };
     }
     const roleBefore = await upsertMembership(tx, org.id, user.id, role);
-    return { userId: user.id, role, roleBefore, created, linked };
+    return { userId: user.id, role, roleBefore, created, linked, granted };
   });
 
   // The name is global: one org's IdP renames only users who belong to no other org.
@@ -128,6 +133,16 @@ export async function provisionSsoUser(
       actor,
       outcome: 'success',
       details: { connectionId: connection.id, protocol: connection.protocol, by: 'verified_email' },
+      target,
+    });
+  }
+  if (result.granted) {
+    ctx.audit.publish({
+      action: 'member.invitation_accepted',
+      orgId: org.id,
+      actor,
+      outcome: 'success',
+      details: { role: result.granted },
       target,
     });
   }
@@ -200,4 +215,11 @@ async function heldByAnotherOrg(ctx: IdentityContext, userId: string, orgId: str
     ctx.db.system.scimUser.count({ where }),
   ]);
   return members + identities + scim > 0;
+}
+
+/** The more powerful of two roles (null: none). */
+function stronger(a: Role | null, b: Role | null): Role | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b;
 }
