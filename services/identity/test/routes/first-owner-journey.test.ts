@@ -4,11 +4,9 @@
 // taken only by that verified email through this org's own connection.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createSecretBox } from '@airlock/common';
-import { startFixture, type Fixture } from '../fixture.js';
+import { cookie, startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
 import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
-import { insertConnection } from '../../src/store/sso-connections.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
 
 const BOOT = `boot_${randomBytes(32).toString('base64url')}`;
@@ -16,6 +14,7 @@ const BOOT = `boot_${randomBytes(32).toString('base64url')}`;
 describe('first owner: org → connection → pending owner → sign-in → owner', () => {
   let f: Fixture;
   let idp: OidcIdp;
+  let breakGlass: string;
 
   beforeAll(async () => {
     f = await startFixture({
@@ -24,16 +23,20 @@ describe('first owner: org → connection → pending owner → sign-in → owne
       settings: { AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: true },
     });
     idp = await startOidcIdp(callbackUrl(f.url));
+    breakGlass = cookie(await (await f.user(null, undefined, { isPlatformAdmin: true })).session());
   });
   afterAll(async () => {
     await idp?.close();
     await f?.close();
   });
 
-  function platform(method: string, path: string, body?: unknown) {
+  function platform(method: string, path: string, body?: unknown, asSession = false) {
+    const auth: Record<string, string> = asSession
+      ? { cookie: breakGlass, origin: f.url }
+      : { authorization: `Bearer ${BOOT}` };
     return fetch(`${f.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${BOOT}`, 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
@@ -47,15 +50,25 @@ describe('first owner: org → connection → pending owner → sign-in → owne
     expect(created.status).toBe(201);
     const org = (await created.json()) as { id: string; slug: string };
     // Members only by default: no IdP group maps to owner, so only the grant can make one.
-    await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
-      orgId: org.id,
-      protocol: 'oidc',
-      name: 'Corp IdP',
-      config: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile'] },
-      secret: idp.clientSecret,
-      groupRoleMap: {},
-      defaultRole: 'member',
-    });
+    // The platform admin creates it through the platform path (the org has no owner yet).
+    const connection = await platform(
+      'POST',
+      `/api/v1/sso/orgs/${org.id}/connections`,
+      {
+        protocol: 'oidc',
+        name: 'Corp IdP',
+        config: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile'] },
+        clientSecret: idp.clientSecret,
+        groupRoleMap: {},
+        defaultRole: 'member',
+      },
+      true,
+    );
+    expect(connection.status).toBe(201);
+    const created_ = (await connection.json()) as { id: string };
+    expect(
+      f.events.some((e) => e.action === 'sso.created' && e.orgId === org.id && e.target?.id === created_.id),
+    ).toBe(true);
     return org;
   }
 
@@ -96,6 +109,40 @@ describe('first owner: org → connection → pending owner → sign-in → owne
     // A second person signing in gets the mapped role only: the grant was used up.
     const second = await signIn('journey', 'other-sub', 'other@journey.example');
     expect(JSON.parse(second.page.body).role).toBe('member');
+  });
+
+  it('refuses the platform path to an org owner, for a suspended org and for an unknown org', async () => {
+    const org = await orgWithConnection('guarded');
+    const owner = cookie(await (await f.user(org.id, 'owner')).session());
+    const body = {
+      protocol: 'oidc',
+      name: 'Second',
+      config: { issuer: idp.issuer, clientId: idp.clientId },
+      groupRoleMap: {},
+    };
+    const other = await f.org();
+    const asOwner = await fetch(`${f.url}/api/v1/sso/orgs/${other.id}/connections`, {
+      method: 'POST',
+      headers: { cookie: owner, origin: f.url, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(asOwner.status).toBe(403);
+    await f.ctx.db.system.org.update({ where: { id: other.id }, data: { status: 'suspended' } });
+    const suspended = await platform('POST', `/api/v1/sso/orgs/${other.id}/connections`, body, true);
+    expect(suspended.status).toBe(409);
+    expect(((await suspended.json()) as { error: { code: string } }).error.code).toBe('conflict');
+    const unknown = await platform(
+      'POST',
+      '/api/v1/sso/orgs/00000000-0000-4000-8000-000000000000/connections',
+      body,
+      true,
+    );
+    expect(unknown.status).toBe(404);
+    expect(await f.ctx.db.system.ssoConnection.count({ where: { orgId: other.id } })).toBe(0);
+    // SP metadata and the sign-in link work as soon as a connection exists.
+    const start = await fetch(`${f.url}/auth/login?org=guarded`, { redirect: 'manual' });
+    expect(start.status).toBe(303);
+    expect(start.headers.get('location')!.startsWith(idp.issuer)).toBe(true);
   });
 
   it('is not taken by a sign-in through another org’s IdP', async () => {
