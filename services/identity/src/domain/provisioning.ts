@@ -1,7 +1,7 @@
 // Just-in-time provisioning after a verified SSO sign-in: find or create the user, record the
 // IdP identity and groups, and set the org membership from the group mapping. Used by OIDC
 // and SAML alike (and, for the membership part, by SCIM).
-import { ROLES, type Role } from '@airlock/common';
+import { heldByAnotherOrg, ROLES, type Role } from '@airlock/common';
 import { acceptPendingGrant } from '@airlock/rbac';
 import type { IdentityContext } from '../context.js';
 import { actorOf } from './audit.js';
@@ -72,7 +72,7 @@ export async function provisionSsoUser(
     // never reach another org's user).
     const linked = !identity && user !== null;
     if (linked && !verified) throw loginFailures.unverifiedLink();
-    if (linked && (await heldByAnotherOrg(ctx, user!.id, org.id))) throw loginFailures.foreignAccount();
+    if (linked && (await heldByAnotherOrg(ctx.db, user!.id, org.id))) throw loginFailures.foreignAccount();
     const created = !user;
     if (!user) {
       user = await tx.user.create({ data: { email, name, lastLoginAt: now } });
@@ -204,17 +204,6 @@ export function emailIsVerified(
 ): boolean {
   if (protocol === 'oidc') return emailVerified === true;
   return allowedDomains.length > 0 && emailDomainAllowed(email, allowedDomains);
-}
-
-/** True when another org has this user as a member, an SSO identity or a SCIM record. */
-async function heldByAnotherOrg(ctx: IdentityContext, userId: string, orgId: string): Promise<boolean> {
-  const where = { userId, NOT: { orgId } };
-  const [members, identities, scim] = await Promise.all([
-    ctx.db.system.membership.count({ where }),
-    ctx.db.system.ssoIdentity.count({ where }),
-    ctx.db.system.scimUser.count({ where }),
-  ]);
-  return members + identities + scim > 0;
 }
 
 /** The more powerful of two roles (null: none). */

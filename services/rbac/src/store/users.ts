@@ -1,5 +1,5 @@
 // Users are identity's table and global (no org): rbac only looks them up to add a member.
-import type { Db } from '@airlock/common';
+import { heldByAnotherOrg, type Db } from '@airlock/common';
 
 export interface UserRef {
   id: string;
@@ -24,13 +24,7 @@ export function userStore(db: Db) {
       const where = 'id' in by ? { id: by.id } : { email: by.email.trim().toLowerCase() };
       const user = await db.system.user.findUnique({ where, select: { ...select, isPlatformAdmin: true } });
       if (!user || user.status !== 'active' || user.isPlatformAdmin) return null;
-      const elsewhere = { userId: user.id, NOT: { orgId } };
-      const [m, i, s] = await Promise.all([
-        db.system.membership.count({ where: elsewhere }),
-        db.system.ssoIdentity.count({ where: elsewhere }),
-        db.system.scimUser.count({ where: elsewhere }),
-      ]);
-      if (m + i + s > 0) return null;
+      if (await heldByAnotherOrg(db, user.id, orgId)) return null;
       return { id: user.id, email: user.email, status: user.status };
     },
   };
