@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { helmTemplate } from './helm.js';
+import { helmTemplate, named, renderScenario } from './helm.js';
 
 const base = ['charts/airlock/ci/default-values.yaml'];
 
@@ -66,5 +66,44 @@ describe('checks beyond the schema', () => {
     const r = helmTemplate({ values: base, set: ['rbac.enabled=false'] });
     expect(r.ok).toBe(false);
     expect(r.stderr).toContain('rbac.enabled=false');
+  });
+});
+
+describe('upstream hosts (the gateway refuses to start in production without them)', () => {
+  const empty = ['--set-json', 'airgapped.allowedUpstreamHosts=[]'];
+  const message =
+    'airgapped.allowedUpstreamHosts is empty: name the upstream hosts or CIDRs the gateway may call';
+
+  it('refuses an empty list when the gateway runs, in one line naming the values key', () => {
+    for (const values of [base, ['charts/airlock/ci/all-in-one-values.yaml']]) {
+      const r = helmTemplate({ values, flags: empty });
+      const errorLine = r.stderr.split('\n').find((l) => l.startsWith('Error:')) ?? '';
+      expect({ values, ok: r.ok, errorLine: errorLine.includes(message) }).toEqual({
+        values,
+        ok: false,
+        errorLine: true,
+      });
+    }
+  });
+
+  it('refuses the evaluation quick start without hosts, and accepts the --set the message suggests', () => {
+    const set = ['evaluation.enabled=true', 'allInOne.enabled=true'];
+    expect(helmTemplate({ set }).stderr).toContain(message);
+    const r = helmTemplate({
+      set: [...set, 'airgapped.allowedUpstreamHosts={vllm.models.svc.cluster.local,10.20.0.0/16}'],
+    });
+    expect(r.stderr).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  it('passes the list to the services comma-separated', () => {
+    const config = named(renderScenario('existing-secret'), 'ConfigMap', 'airlock-config');
+    expect(config.data?.AIRLOCK_ALLOWED_UPSTREAM_HOSTS).toBe('vllm.models.svc.cluster.local,10.20.0.0/16');
+  });
+
+  it('allows an empty list when no gateway is deployed', () => {
+    const r = helmTemplate({ values: base, set: ['gateway.enabled=false'], flags: empty });
+    expect(r.stderr).not.toContain(message);
+    expect(r.ok).toBe(true);
   });
 });
