@@ -1,7 +1,7 @@
 // The page a browser sees when a sign-in fails. Static HTML, every value escaped, no script
 // or style (the app-wide CSP allows neither inline), nothing from the IdP echoed back.
 import type { Request, Response } from 'express';
-import { ERROR_CODES, errorBody, AirlockError, type ErrorCode } from '@airlock/common';
+import { errorBody, AirlockError, type ErrorCode } from '@airlock/common';
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -34,13 +34,17 @@ ${body}
     );
 }
 
-/** The envelope's code for a status (the stable sign-in reason travels in details.reason). */
-function codeFor(status: number): ErrorCode {
-  const match = (Object.keys(ERROR_CODES) as ErrorCode[]).find(
-    (c) => ERROR_CODES[c] === status && !c.startsWith('upstream') && c !== 'invalid_json',
-  );
-  return match ?? 'bad_request';
-}
+/** The envelope's code for a sign-in failure's status (the precise reason is details.reason). */
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  429: 'rate_limited',
+};
+const codeFor = (status: number): ErrorCode =>
+  CODE_BY_STATUS[status] ?? (status >= 500 ? 'service_unavailable' : 'bad_request');
 
 /**
  * A browser gets a page; a client asking for JSON (Accept: application/json) gets the usual
