@@ -17,7 +17,9 @@ if (!isTarget(target)) {
 }
 const demo =
   target === 'all' &&
-  (process.env.AIRLOCK_DEMO ?? (process.env.NODE_ENV === 'production' ? 'false' : 'true')) !== 'false';
+  !['false', '0'].includes(
+    process.env.AIRLOCK_DEMO ?? (process.env.NODE_ENV === 'production' ? 'false' : 'true'),
+  );
 // The demo's IdP lives at AIRLOCK_PUBLIC_URL, plain http on a laptop, and its models on this
 // machine (the demo model in this process, Ollama on 127.0.0.1): identity must accept an http
 // issuer and the gateway loopback upstreams. Outside production only (the demo module refuses
