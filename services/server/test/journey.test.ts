@@ -40,10 +40,6 @@ describe('first hour on `npm start` defaults', () => {
       HOST: '127.0.0.1',
       AIRLOCK_PUBLIC_URL: base,
       AIRLOCK_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'airlock-journey-')),
-      // TEMPORARY (issue 18): the in-memory Redis stand-in has no `status`, so the gateway
-      // answers 503 on it; until the stand-in fix (branch standin) is merged this runs on the
-      // test Redis. Remove this line with that merge: the journey must run on pure defaults.
-      ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     });
     await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 90_000);
   }, 120_000);
