@@ -13,7 +13,21 @@ export class LoginFailure extends Error {
 }
 
 export const loginFailures = {
-  unknownOrg: () => new LoginFailure('unknown_org', 'This organisation does not exist or is suspended.', 404),
+  unknownOrg: () =>
+    new LoginFailure('unknown_org', 'This organisation does not exist. Check the sign-in link.', 404),
+  orgSuspended: () =>
+    new LoginFailure(
+      'org_suspended',
+      'This organisation is suspended: nobody can sign in to it. Ask your administrator.',
+      403,
+    ),
+  /** The link names a connection the org does not have enabled (the chooser's links are fine). */
+  unknownConnection: () =>
+    new LoginFailure(
+      'unknown_connection',
+      'This sign-in option is not available for this organisation. Start again from its sign-in page.',
+      404,
+    ),
   noConnection: () =>
     new LoginFailure(
       'no_connection',
