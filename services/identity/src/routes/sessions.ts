@@ -9,6 +9,7 @@ import type { IdentityContext } from '../context.js';
 import { principalEvent, requestMeta } from '../domain/audit.js';
 import { revokeAllSessions, signOut } from '../domain/sessions.js';
 import { identityErrors } from '../errors.js';
+import { roleInOrg } from '../store/member-roles.js';
 
 const userIdParam = z.uuid();
 
@@ -39,7 +40,10 @@ export function sessionRoutes(ctx: IdentityContext): Router {
     // A platform admin without an org revokes everywhere; anyone else only inside their org.
     const orgId = p.isPlatformAdmin && !p.orgId ? null : p.orgId;
     if (orgId === null && !p.isPlatformAdmin) throw identityErrors.noOrg();
-    if (!may(p, 'delete', 'Session', { orgId: orgId ?? '', userId })) {
+    // Whose sessions these are decides who may end them: an owner's, only an owner.
+    // A non-member holds no power here (answered like anyone else's: nothing to revoke).
+    const userRole = orgId ? ((await roleInOrg(ctx.db, orgId, userId)) ?? 'member') : null;
+    if (!may(p, 'delete', 'Session', { orgId: orgId ?? '', userId, userRole })) {
       throw identityErrors.forbidden("revoke this user's sessions");
     }
     const count = await revokeAllSessions(ctx, userId, orgId);
