@@ -39,7 +39,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * browser sends it, else the Origin header against our own host. Non-browser clients send
  * neither and cannot be forged into sending a victim's cookie.
  */
-function isCrossSite(req: Request): boolean {
+export function isCrossSite(req: Request): boolean {
   const site = req.get('sec-fetch-site');
   if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = req.get('origin');

@@ -2,7 +2,7 @@
 //   POST   /auth/logout                  ends the caller's own session
 //   DELETE /auth/users/:userId/sessions  an admin ends every session of a member of their org
 import { Router } from 'express';
-import { principalOf } from '@airlock/common';
+import { AirlockError, isCrossSite, principalOf } from '@airlock/common';
 import { may } from '../domain/access.js';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
@@ -17,6 +17,8 @@ export function sessionRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
   router.post('/auth/logout', async (req, res) => {
+    // Logout CSRF: another site must not end the user's session (the cookie rides along).
+    if (isCrossSite(req)) throw new AirlockError('forbidden', 'cross-site request refused');
     const session = await signOut(ctx, req, res);
     if (session) {
       ctx.audit.publish({
