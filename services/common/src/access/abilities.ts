@@ -19,6 +19,7 @@ export type Action = 'create' | 'read' | 'update' | 'delete' | 'manage' | 'use' 
 export type SubjectName =
   | 'ApiToken'
   | 'AuditEvent'
+  | 'EffectivePolicy'
   | 'Member'
   | 'Model'
   | 'Org'
@@ -80,7 +81,9 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
     const own = { orgId, userId };
     can('read', 'Org', { id: orgId });
     can('read', 'Usage', own);
-    can('read', 'Policy', inOrg);
+    // The full policy (upstream URLs, redaction regexes, the IP allowlist) is admin material;
+    // everyone reads what applies to them: their effective policy.
+    can('read', 'EffectivePolicy', own);
     can('read', 'Session', own);
     can('delete', 'Session', own);
     if (role !== 'viewer') {
@@ -93,6 +96,7 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
       can('read', 'Member', inOrg);
       can(['create', 'update', 'delete'], 'Member', { orgId, role: { $in: [...ADMIN_MANAGED_ROLES] } });
       can('manage', 'Policy', inOrg);
+      can('read', 'EffectivePolicy', inOrg);
       // Admins see anyone's sessions and tokens and end those of non-owners (`userRole`, which
       // a check must supply: without it the rule does not match). Only a token's owner may
       // rotate it: rotation hands out the new secret, which would let an admin act as them.

@@ -35,7 +35,17 @@ type Check = [Action, Exclude<SubjectName, 'all'>, Record<string, unknown>];
 const TABLE: [string, Check, [boolean, boolean, boolean, boolean]][] = [
   ['read the org', ['read', 'Org', { id: ORG }], [true, true, true, true]],
   ['update the org', ['update', 'Org', { id: ORG }], [true, false, false, false]],
-  ['read the policy', ['read', 'Policy', { orgId: ORG }], [true, true, true, true]],
+  ['read the full policy', ['read', 'Policy', { orgId: ORG }], [true, true, false, false]],
+  [
+    'read own effective policy',
+    ['read', 'EffectivePolicy', { orgId: ORG, userId: ME }],
+    [true, true, true, true],
+  ],
+  [
+    "read another member's effective policy",
+    ['read', 'EffectivePolicy', { orgId: ORG, userId: YOU }],
+    [true, true, false, false],
+  ],
   ['change the policy', ['update', 'Policy', { orgId: ORG }], [true, true, false, false]],
   ['read own usage', ['read', 'Usage', { orgId: ORG, userId: ME }], [true, true, true, true]],
   ["read someone else's usage", ['read', 'Usage', { orgId: ORG, userId: YOU }], [true, true, false, false]],
