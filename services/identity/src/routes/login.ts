@@ -12,6 +12,7 @@ import type { IdentityContext } from '../context.js';
 import { requestMeta } from '../domain/audit.js';
 import { sendLoginConfirm, sendLoginError } from '../domain/error-page.js';
 import { LoginFailure, loginFailures } from '../domain/login-failure.js';
+import { auditLoginFailure } from '../domain/login-failure-audit.js';
 import { createOidcClient, parseOidcConfig, type OidcClient } from '../domain/oidc.js';
 import { provisionSsoUser, type VerifiedIdentity } from '../domain/provisioning.js';
 import { signIn } from '../domain/sessions.js';
@@ -97,7 +98,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       },
       'sign-in failed',
     );
-    ctx.audit.publish({
+    await auditLoginFailure(ctx, req, {
       action: 'auth.login_failed',
       orgId: context.orgId ?? null,
       actor: { type: 'anonymous', id: null, email: null },
