@@ -19,6 +19,7 @@ import { createServer, type Server } from 'node:http';
 import { freePort, openTestDb, testEnv } from '@airlock/common/testing';
 import type { Express } from 'express';
 import { baseConfigSchema } from '@airlock/common';
+import { rbacConfig, rbacModule } from '@airlock/rbac';
 import { identityConfig, type IdentityConfig } from '../src/config.js';
 import type { IdentityContext } from '../src/context.js';
 import { identityContext, identityModule } from '../src/module.js';
@@ -71,6 +72,8 @@ export async function startFixture(
     redisUrl?: string;
     /** Believe X-Forwarded-For from loopback (tests that need distinct client IPs). */
     trustProxy?: boolean;
+    /** Also mount rbac (orgs, members, platform routes) with this bootstrap token, as all-in-one does. */
+    rbacBootstrapToken?: string;
   } = {},
 ): Promise<Fixture> {
   const port = options.listen ? await freePort() : 0;
@@ -118,6 +121,13 @@ export async function startFixture(
       ...options.settings,
     }),
   };
+  const rbac = options.rbacBootstrapToken
+    ? await rbacModule.init({
+        ...deps,
+        moduleConfig: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: options.rbacBootstrapToken }),
+      })
+    : undefined;
+  await rbac?.start?.();
   const instance = await identityModule.init(deps);
   await instance.start?.();
   // A second context on the same deps, for domain-level calls in tests (its resolver only
@@ -127,7 +137,7 @@ export async function startFixture(
     logger: log.logger,
     metrics,
     readiness: { phase: 'serving', checks: [] },
-    routers: [instance.router],
+    routers: rbac ? [rbac.router, instance.router] : [instance.router],
     corsOrigins: [],
     trustedProxies: options.trustProxy ? ['loopback'] : [],
     bodyLimit: '64kb',
@@ -183,6 +193,7 @@ export async function startFixture(
         await new Promise((r) => server!.close(r));
       }
       await instance.stop?.();
+      await rbac?.stop?.();
       await real.stop();
       await redis.close();
       await testDb.close();

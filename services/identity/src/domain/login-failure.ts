@@ -44,6 +44,18 @@ export const loginFailures = {
       'You are not in any group that grants access to this organisation. Ask your administrator.',
       403,
     ),
+  unverifiedLink: () =>
+    new LoginFailure(
+      'unverified_email_link',
+      'An account with this email already exists, and the identity provider did not verify the address. Ask your administrator.',
+      403,
+    ),
+  foreignAccount: () =>
+    new LoginFailure(
+      'account_held_elsewhere',
+      'This email belongs to an account this identity provider does not manage. Ask your administrator.',
+      403,
+    ),
   accountDisabled: () => new LoginFailure('account_disabled', 'This account is deactivated.', 403),
   platformAccount: () =>
     new LoginFailure('reserved_account', 'This account cannot sign in with single sign-on.', 403),
