@@ -34,7 +34,7 @@ const OWN_CREDENTIAL_PREFIXES = ['/scim/v2'];
 const DATA_PLANE_PREFIXES = ['/v1/'];
 
 interface Layer {
-  route?: { path: string; methods: Record<string, boolean>; stack: Layer[] };
+  route?: { path: string | string[]; methods: Record<string, boolean>; stack: Layer[] };
   handle: ((...args: unknown[]) => unknown) & { stack?: Layer[] };
   slash?: boolean;
   rawPath?: unknown;
@@ -57,13 +57,16 @@ function routesOf(stack: Layer[], prefix = '', inherited: Array<{ layer: Layer; 
       .map((e) => e.layer.handle);
   for (const layer of stack) {
     if (layer.route) {
-      const path = prefix + layer.route.path;
-      for (const method of Object.keys(layer.route.methods)) {
-        out.push({
-          method: method.toUpperCase(),
-          path,
-          handlers: [...applies(path), ...layer.route.stack.map((l) => l.handle)],
-        });
+      // A route may be mounted at several paths (an array): each is a route of its own here.
+      const paths = ([] as string[]).concat(layer.route.path).map((p) => prefix + p);
+      for (const path of paths) {
+        for (const method of Object.keys(layer.route.methods)) {
+          out.push({
+            method: method.toUpperCase(),
+            path,
+            handlers: [...applies(path), ...layer.route.stack.map((l) => l.handle)],
+          });
+        }
       }
     } else if (layer.handle.stack) {
       const mount = layer.slash ? '' : String(layer.rawPath);
