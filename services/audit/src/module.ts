@@ -3,6 +3,7 @@ import { Router } from 'express';
 import {
   AUDIT_STREAM,
   authenticate,
+  createAdminAddressCheck,
   createPolicyReader,
   createPrincipalResolver,
   notImplementedRouter,
@@ -42,13 +43,24 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         logger: deps.logger,
         clock: deps.clock,
       });
+      const policies = createPolicyReader({
+        db: deps.db,
+        redis: deps.redis,
+        logger: deps.logger,
+        clock: deps.clock,
+      });
       const secureCookies = new URL(deps.config.AIRLOCK_PUBLIC_URL).protocol === 'https:';
       const ctx: AuditContext = {
         db: deps.db,
         audit: deps.audit,
         logger: deps.logger,
         clock: deps.clock,
-        anyCredential: authenticate({ resolver, accept: ['session', 'api_token'], secureCookies }),
+        anyCredential: authenticate({
+          resolver,
+          accept: ['session', 'api_token'],
+          secureCookies,
+          adminAddresses: createAdminAddressCheck({ db: deps.db, policies, logger: deps.logger }),
+        }),
       };
       const source = createStreamSource(deps.redis, {
         stream: options.stream ?? AUDIT_STREAM,
@@ -66,12 +78,6 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         writer,
         logger: deps.logger,
         metrics: deps.metrics,
-      });
-      const policies = createPolicyReader({
-        db: deps.db,
-        redis: deps.redis,
-        logger: deps.logger,
-        clock: deps.clock,
       });
       const retention = createRetentionJob({
         db: deps.db,

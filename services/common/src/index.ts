@@ -27,3 +27,4 @@ export * from './access/index.js';
 export * from './auth/index.js';
 export * from './audit/index.js';
 export * from './policy/index.js';
+export * from './net/destinations.js';

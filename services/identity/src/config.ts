@@ -69,6 +69,20 @@ export const identityConfigSchema = z.object({
     .max(10_000)
     .default(20)
     .describe('break-glass login: attempts allowed per client IP per 15 minutes'),
+  AIRLOCK_LOGIN_FAILED_AUDIT_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(10)
+    .describe('auth.login_failed audit rows kept per org and client IP per minute (the rest dropped)'),
+  AIRLOCK_LOGIN_FAILED_AUDIT_PER_ORG: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(300)
+    .describe('auth.login_failed audit rows kept per org per minute, from all addresses'),
   AIRLOCK_SSO_LOGIN_IP_LIMIT: z.coerce
     .number()
     .int()

@@ -1,11 +1,13 @@
 // Everything the identity routes share, built once in module.ts from the module deps.
 import type { RequestHandler } from 'express';
-import type { ModuleDeps, PrincipalResolver } from '@airlock/common';
+import type { ModuleDeps, PolicyReader, PrincipalResolver } from '@airlock/common';
 import type { IdentityConfig } from './config.js';
 
 export interface IdentityContext extends ModuleDeps {
   settings: IdentityConfig;
   resolver: PrincipalResolver;
+  /** Org policies, for the admin IP allowlist of every authenticated route. */
+  policies: PolicyReader;
   /** True when AIRLOCK_PUBLIC_URL is https: Secure + __Host- cookies. */
   secureCookies: boolean;
   /** Session cookie or bearer token. */

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import {
   authenticate,
+  createAdminAddressCheck,
+  createPolicyReader,
   createPrincipalResolver,
   notImplementedRouter,
   type AirlockModule,
@@ -28,14 +30,27 @@ export function identityContext(deps: ModuleDeps & { moduleConfig: IdentityConfi
     logger: deps.logger,
     clock: deps.clock,
   });
+  const policies = createPolicyReader({
+    db: deps.db,
+    redis: deps.redis,
+    logger: deps.logger,
+    clock: deps.clock,
+  });
+  const adminAddresses = createAdminAddressCheck({ db: deps.db, policies, logger: deps.logger });
   const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
   return {
     ...deps,
     settings: deps.moduleConfig,
     resolver,
+    policies,
     secureCookies,
-    anyCredential: authenticate({ resolver, accept: ['session', 'api_token'], secureCookies }),
-    sessionOnly: authenticate({ resolver, accept: ['session'], secureCookies }),
+    anyCredential: authenticate({
+      resolver,
+      accept: ['session', 'api_token'],
+      secureCookies,
+      adminAddresses,
+    }),
+    sessionOnly: authenticate({ resolver, accept: ['session'], secureCookies, adminAddresses }),
   };
 }
 
@@ -59,8 +74,14 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(notImplementedRouter('identity', ROUTE_PREFIXES));
     return {
       router,
-      start: () => ctx.resolver.start(),
-      stop: () => ctx.resolver.stop(),
+      async start() {
+        await ctx.resolver.start();
+        await ctx.policies.start();
+      },
+      async stop() {
+        await ctx.policies.stop();
+        await ctx.resolver.stop();
+      },
       async seedDemo() {
         const password = await ensurePlatformAdmin(deps.db);
         if (!password) return [];

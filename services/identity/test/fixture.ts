@@ -114,7 +114,12 @@ export async function startFixture(
     audit,
     clock,
     // Suites run in parallel from one IP: the SSO start throttle is tested on its own.
-    moduleConfig: identityConfig({ AIRLOCK_SSO_LOGIN_IP_LIMIT: 100_000, ...options.settings }),
+    moduleConfig: identityConfig({
+      AIRLOCK_SSO_LOGIN_IP_LIMIT: 100_000,
+      AIRLOCK_LOGIN_FAILED_AUDIT_PER_ADDRESS: 100_000,
+      AIRLOCK_LOGIN_FAILED_AUDIT_PER_ORG: 1_000_000,
+      ...options.settings,
+    }),
   };
   const rbac = options.rbacBootstrapToken
     ? await rbacModule.init({

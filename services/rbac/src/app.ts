@@ -1,5 +1,6 @@
 // The rbac router and its background parts, built from the module deps (no singletons).
 import {
+  createAdminAddressCheck,
   createPolicyReader,
   createPrincipalResolver,
   createUpstreamKeyBox,
@@ -42,6 +43,7 @@ export function createRbac(deps: ModuleDeps & { moduleConfig: RbacConfig }): Rba
     audit: deps.audit,
     resolver,
     policyReader,
+    adminAddresses: createAdminAddressCheck({ db, policies: policyReader, logger }),
     keys: createUpstreamKeyBox(deps.keyring),
     orgs: orgStore(db),
     members: memberStore(db),
@@ -52,7 +54,7 @@ export function createRbac(deps: ModuleDeps & { moduleConfig: RbacConfig }): Rba
   const router = Router();
   router.use(pendingOwnerRoutes(context));
   router.use(orgRoutes(context));
-  // Every member and policy route: authenticated, bound to an org, inside its IP allowlist.
+  // Every member and policy route: authenticated (inside the org's IP allowlist), bound to an org.
   for (const prefix of ['/api/v1/members', '/api/v1/policy']) {
     router.use(prefix, requireAuthenticated(context), requireOrgAccess(context));
   }

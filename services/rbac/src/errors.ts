@@ -7,8 +7,6 @@ export const rbacErrors = {
   platformOnly: () => new AirlockError('forbidden', 'this route needs the platform admin'),
   noOrg: () =>
     new AirlockError('forbidden', 'this credential is not bound to an organisation (platform admin session)'),
-  ipNotAllowed: () =>
-    new AirlockError('forbidden', "your address is not in this organisation's admin IP allowlist"),
   selfChange: () => new AirlockError('forbidden', 'you may not change your own role or remove yourself'),
   lastOwner: () =>
     new AirlockError(

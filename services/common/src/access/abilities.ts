@@ -19,6 +19,7 @@ export type Action = 'create' | 'read' | 'update' | 'delete' | 'manage' | 'use' 
 export type SubjectName =
   | 'ApiToken'
   | 'AuditEvent'
+  | 'EffectivePolicy'
   | 'Member'
   | 'Model'
   | 'Org'
@@ -36,6 +37,9 @@ export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
 
 /** Roles an admin may grant, change and remove. Owners manage every role. */
 const ADMIN_MANAGED_ROLES: readonly Role[] = ['member', 'viewer'];
+
+/** Whose sessions and tokens an admin may end (`userRole`: the credential's user's role). */
+const ADMIN_REVOCABLE_ROLES: readonly Role[] = ['admin', 'member', 'viewer'];
 
 /** Model-name globs ("llama-3.*", "*") as anchored regex sources. */
 export function globToRegex(glob: string): string {
@@ -77,7 +81,9 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
     const own = { orgId, userId };
     can('read', 'Org', { id: orgId });
     can('read', 'Usage', own);
-    can('read', 'Policy', inOrg);
+    // The full policy (upstream URLs, redaction regexes, the IP allowlist) is admin material;
+    // everyone reads what applies to them: their effective policy.
+    can('read', 'EffectivePolicy', own);
     can('read', 'Session', own);
     can('delete', 'Session', own);
     if (role !== 'viewer') {
@@ -89,10 +95,14 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
     if (role === 'admin' || role === 'owner') {
       can('read', 'Member', inOrg);
       can(['create', 'update', 'delete'], 'Member', { orgId, role: { $in: [...ADMIN_MANAGED_ROLES] } });
-      can('manage', ['Policy', 'Session'], inOrg);
-      // Admins see and revoke anyone's tokens, but only a token's owner may rotate it:
-      // rotation hands out the new secret, which would let an admin act as an owner.
-      can(['read', 'delete'], 'ApiToken', inOrg);
+      can('manage', 'Policy', inOrg);
+      can('read', 'EffectivePolicy', inOrg);
+      // Admins see anyone's sessions and tokens and end those of non-owners (`userRole`, which
+      // a check must supply: without it the rule does not match). Only a token's owner may
+      // rotate it: rotation hands out the new secret, which would let an admin act as them.
+      const nonOwner = { orgId, userRole: { $in: [...ADMIN_REVOCABLE_ROLES] } };
+      can('read', ['Session', 'ApiToken'], inOrg);
+      can('delete', ['Session', 'ApiToken'], nonOwner);
       can('read', ['SsoConnection', 'ScimToken'], inOrg);
       can(['read', 'export'], 'AuditEvent', inOrg);
       can('read', 'Usage', inOrg);
@@ -101,7 +111,7 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
       can('manage', 'Member', inOrg);
       // SSO connections decide who signs in as whom and with which role, and SCIM tokens can
       // deprovision anyone: both are owner powers (an admin could otherwise map itself to owner).
-      can('manage', ['SsoConnection', 'ScimToken', 'ApiToken'], inOrg);
+      can('manage', ['SsoConnection', 'ScimToken', 'ApiToken', 'Session'], inOrg);
       can('update', 'Org', { id: orgId });
     }
     // Nobody changes their own role or removes themselves through the member API.

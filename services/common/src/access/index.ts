@@ -1,1 +1,3 @@
 export * from './abilities.js';
+export * from './admin-addresses.js';
+export * from './ip-allowlist.js';

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ipNotAllowedError, type AdminAddressCheck } from '../access/admin-addresses.js';
 import { AirlockError } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { PrincipalResolver } from './resolver.js';
@@ -38,7 +39,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * browser sends it, else the Origin header against our own host. Non-browser clients send
  * neither and cannot be forged into sending a victim's cookie.
  */
-function isCrossSite(req: Request): boolean {
+export function isCrossSite(req: Request): boolean {
   const site = req.get('sec-fetch-site');
   if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = req.get('origin');
@@ -55,16 +56,30 @@ export interface AuthenticateOptions {
   /** Which credentials this route accepts. */
   accept: readonly ('api_token' | 'session')[];
   secureCookies: boolean;
+  /**
+   * The org's admin IP allowlist, checked for every org-bound principal. Required so that
+   * no management route can leave it out; only the gateway's data plane passes 'data-plane'.
+   */
+  adminAddresses: AdminAddressCheck | 'data-plane';
 }
+
+/** Tags the middleware authenticate() returns, so a test can walk every router for it. */
+export const AUTH_SCOPE = Symbol.for('airlock.auth.scope');
+export type AuthScope = 'admin' | 'data-plane';
 
 /**
  * Requires a valid credential: `Authorization: Bearer <token>` (api_token) or the session
  * cookie (session). Anything else is 401 unauthenticated, with the same message whether the
  * credential is unknown, revoked or expired, so a caller learns nothing from the difference.
  */
-export function authenticate({ resolver, accept, secureCookies }: AuthenticateOptions): RequestHandler {
+export function authenticate({
+  resolver,
+  accept,
+  secureCookies,
+  adminAddresses,
+}: AuthenticateOptions): RequestHandler {
   const cookieName = sessionCookieName(secureCookies);
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  const handler = async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     let principal: Principal | null = null;
     if (header !== undefined) {
@@ -83,9 +98,31 @@ export function authenticate({ resolver, accept, secureCookies }: AuthenticateOp
     if (!principal) {
       return next(new AirlockError('unauthenticated', 'missing, invalid, expired or revoked credentials'));
     }
+    // req.ip: X-Forwarded-For is believed only from AIRLOCK_TRUSTED_PROXIES.
+    if (principal.orgId && adminAddresses !== 'data-plane') {
+      try {
+        if (!(await adminAddresses(principal.orgId, req.ip))) return next(ipNotAllowedError());
+      } catch (e) {
+        return next(e);
+      }
+    }
     req.principal = principal;
     next();
   };
+  const scope: AuthScope = adminAddresses === 'data-plane' ? 'data-plane' : 'admin';
+  return Object.assign(handler, { [AUTH_SCOPE]: scope });
+}
+
+/** The scope of an authenticate() middleware (or a wrapper of one), else undefined. */
+export function authScopeOf(handler: unknown): AuthScope | undefined {
+  return (handler as { [AUTH_SCOPE]?: AuthScope } | null)?.[AUTH_SCOPE];
+}
+
+/** A middleware that wraps authenticate() carries its scope, so route walks still see it. */
+export function withAuthScopeOf<T extends RequestHandler>(wrapper: T, inner: RequestHandler): T {
+  const scope = authScopeOf(inner);
+  if (!scope) throw new Error('withAuthScopeOf: the inner middleware is not authenticate()');
+  return Object.assign(wrapper, { [AUTH_SCOPE]: scope });
 }
 
 /** The authenticated principal; throws if a route forgot authenticate(). */

@@ -1,6 +1,7 @@
 // The org policy document admins set (rbac stores and versions it; every service reads it).
 // Field by field documentation: docs/policy.md. Unknown keys are refused, so a typo in a
 // policy is an error, not a silently ignored setting.
+import { DestinationPolicy } from '../net/destinations.js';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { compileLinear } from './bounded-regex.js';
@@ -39,11 +40,11 @@ const upstreamUrl = z
  * the resolved address (at connection time) answers for it.
  */
 export function isLinkLocalHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIP(host) === 4) return host.startsWith('169.254.');
-  if (isIP(host) === 6) return /^fe[89ab][0-9a-f]:/.test(host) || /^::ffff:(169\.254\.|a9fe:)/.test(host);
-  return host === 'metadata.google.internal';
+  // The shared outbound guard (net/destinations.ts) decides, in every written form.
+  return LITERAL_GUARD.hostVerdict(hostname) === 'refused';
 }
+/** Loopback is a deployment choice (AIRLOCK_ALLOW_LOOPBACK_UPSTREAMS), checked by the gateway. */
+const LITERAL_GUARD = new DestinationPolicy({ allowlist: [], allowLoopback: true });
 
 /** "10.0.0.0/8", "2001:db8::/32", or a single address. */
 export function isCidr(value: string): boolean {

@@ -35,7 +35,17 @@ type Check = [Action, Exclude<SubjectName, 'all'>, Record<string, unknown>];
 const TABLE: [string, Check, [boolean, boolean, boolean, boolean]][] = [
   ['read the org', ['read', 'Org', { id: ORG }], [true, true, true, true]],
   ['update the org', ['update', 'Org', { id: ORG }], [true, false, false, false]],
-  ['read the policy', ['read', 'Policy', { orgId: ORG }], [true, true, true, true]],
+  ['read the full policy', ['read', 'Policy', { orgId: ORG }], [true, true, false, false]],
+  [
+    'read own effective policy',
+    ['read', 'EffectivePolicy', { orgId: ORG, userId: ME }],
+    [true, true, true, true],
+  ],
+  [
+    "read another member's effective policy",
+    ['read', 'EffectivePolicy', { orgId: ORG, userId: YOU }],
+    [true, true, false, false],
+  ],
   ['change the policy', ['update', 'Policy', { orgId: ORG }], [true, true, false, false]],
   ['read own usage', ['read', 'Usage', { orgId: ORG, userId: ME }], [true, true, true, true]],
   ["read someone else's usage", ['read', 'Usage', { orgId: ORG, userId: YOU }], [true, true, false, false]],
@@ -83,8 +93,33 @@ const TABLE: [string, Check, [boolean, boolean, boolean, boolean]][] = [
   ['create own API token', ['create', 'ApiToken', { orgId: ORG, userId: ME }], [true, true, true, false]],
   [
     "revoke someone else's API token",
-    ['delete', 'ApiToken', { orgId: ORG, userId: YOU }],
+    ['delete', 'ApiToken', { orgId: ORG, userId: YOU, userRole: 'member' }],
     [true, true, false, false],
+  ],
+  [
+    "revoke another admin's API token",
+    ['delete', 'ApiToken', { orgId: ORG, userId: YOU, userRole: 'admin' }],
+    [true, true, false, false],
+  ],
+  [
+    "revoke an owner's API token",
+    ['delete', 'ApiToken', { orgId: ORG, userId: YOU, userRole: 'owner' }],
+    [true, false, false, false],
+  ],
+  [
+    "revoke a token whose user's role is not given",
+    ['delete', 'ApiToken', { orgId: ORG, userId: YOU }],
+    [true, false, false, false],
+  ],
+  [
+    "end a member's sessions",
+    ['delete', 'Session', { orgId: ORG, userId: YOU, userRole: 'member' }],
+    [true, true, false, false],
+  ],
+  [
+    "end an owner's sessions",
+    ['delete', 'Session', { orgId: ORG, userId: YOU, userRole: 'owner' }],
+    [true, false, false, false],
   ],
   ['read audit events', ['read', 'AuditEvent', { orgId: ORG }], [true, true, false, false]],
   ['export audit events', ['export', 'AuditEvent', { orgId: ORG }], [true, true, false, false]],

@@ -118,7 +118,12 @@ describe('principal resolver', () => {
       const a = express();
       a.get(
         '/who',
-        authenticate({ resolver: r, accept: ['api_token'], secureCookies: false }),
+        authenticate({
+          resolver: r,
+          accept: ['api_token'],
+          secureCookies: false,
+          adminAddresses: 'data-plane',
+        }),
         (req, res) => {
           res.json({ userId: principalOf(req).userId });
         },
@@ -158,7 +163,12 @@ describe('principal resolver', () => {
         },
       });
       const a = express();
-      const auth = authenticate({ resolver, accept: ['session', 'api_token'], secureCookies: false });
+      const auth = authenticate({
+        resolver,
+        accept: ['session', 'api_token'],
+        secureCookies: false,
+        adminAddresses: 'data-plane',
+      });
       a.post('/change', auth, (req, res) => {
         res.json({ userId: principalOf(req).userId });
       });

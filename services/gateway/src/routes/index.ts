@@ -1,7 +1,7 @@
 // The gateway's router. Every /v1 request is authenticated (bearer API token or session
 // cookie), with a throttle on addresses whose credentials keep failing; every model route is built by modelRoute(), so
 // it passes the policy gate. Errors are rendered in the OpenAI envelope by common's handler.
-import { AirlockError, authenticate, isAirlockError } from '@airlock/common';
+import { AirlockError, authenticate, isAirlockError, withAuthScopeOf } from '@airlock/common';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Endpoint } from '../domain/decide.js';
 import { UPSTREAM_FAILURE_CODES } from '../errors.js';
@@ -28,8 +28,10 @@ function authenticateWithThrottle(ctx: GatewayContext): RequestHandler {
     resolver: ctx.resolver,
     accept: ['api_token', 'session'],
     secureCookies: ctx.secureCookies,
+    // The data plane: the admin IP allowlist guards the management API, not model calls.
+    adminAddresses: 'data-plane',
   });
-  return (req, res, next) =>
+  const handler: RequestHandler = (req, res, next) =>
     auth(req, res, (err?: unknown) => {
       if (!(isAirlockError(err) && err.code === 'unauthenticated')) return next(err);
       const ip = req.ip ?? 'unknown';
@@ -45,6 +47,7 @@ function authenticateWithThrottle(ctx: GatewayContext): RequestHandler {
       void ctx.failedAuth.recordFailure(ip, now).catch(() => undefined); // Redis down: refused anyway
       next(err);
     });
+  return withAuthScopeOf(handler, auth);
 }
 
 function errorRenderer(ctx: GatewayContext): ErrorRequestHandler {

@@ -72,3 +72,20 @@ export function sendLoginError(
 <p><small>Reference: ${escapeHtml(req.id)}</small></p>`,
   );
 }
+
+/**
+ * The page a sign-in started by another site gets instead of a redirect to the IdP: the user
+ * confirms with a link from our own origin. Otherwise any site could navigate a browser
+ * through an IdP that signs in silently (e.g. one the attacker controls) and leave the
+ * victim signed in as the attacker (login CSRF).
+ */
+export function sendLoginConfirm(res: Response, orgSlug: string, href: string): void {
+  sendPage(
+    res,
+    200,
+    'Sign in',
+    `<h1>Sign in to ${escapeHtml(orgSlug)}</h1>
+<p>Another site sent you here to sign in. Continue only if you meant to sign in to Airlock.</p>
+<p><a href="${escapeHtml(href)}">Continue to sign in</a></p>`,
+  );
+}

@@ -94,19 +94,23 @@ async function recordFailure(
   throw new LocalLoginError(reason, wrongCredentials(), username);
 }
 
-async function succeed(ctx: IdentityContext, userId: string, step: number): Promise<void> {
+/**
+ * Claims the TOTP step and records the sign-in. The claim is one conditional UPDATE (the step
+ * must be newer than the last one used), so of parallel sign-ins with one code exactly one
+ * gets it; the others get false and fail like a reused code.
+ */
+async function succeed(ctx: IdentityContext, userId: string, step: number): Promise<boolean> {
   const now = ctx.clock();
-  await ctx.db.prisma.$transaction([
-    ctx.db.prisma.localCredential.update({
-      where: { userId },
-      data: { failedAttempts: 0, lockedUntil: null },
-    }),
-    ctx.db.prisma.mfaSecret.update({
-      where: { userId },
+  return ctx.db.prisma.$transaction(async (tx) => {
+    const claimed = await tx.mfaSecret.updateMany({
+      where: { userId, OR: [{ lastUsedStep: null }, { lastUsedStep: { lt: BigInt(step) } }] },
       data: { lastUsedStep: BigInt(step), confirmedAt: now },
-    }),
-    ctx.db.prisma.user.update({ where: { id: userId }, data: { lastLoginAt: now } }),
-  ]);
+    });
+    if (claimed.count !== 1) return false;
+    await tx.localCredential.update({ where: { userId }, data: { failedAttempts: 0, lockedUntil: null } });
+    await tx.user.update({ where: { id: userId }, data: { lastLoginAt: now } });
+    return true;
+  });
 }
 
 export async function localLogin(
@@ -137,15 +141,9 @@ export async function localLogin(
   const box = createSecretBox(ctx.keyring);
   const mfa = user.mfaSecret;
   if (mfa?.confirmedAt) {
-    if (!input.totp) {
-      throw new LocalLoginError(
-        'mfa_required',
-        new AirlockError('unauthenticated', 'a TOTP code from your authenticator app is required', {
-          details: { mfa: 'required' },
-        }),
-        cred.username,
-      );
-    }
+    // The right password without a code answers (and counts) exactly like a wrong password:
+    // a distinct answer would tell a guesser the password is right.
+    if (!input.totp) return recordFailure(ctx, user.id, cred.username, 'mfa_required');
     const secret = box.decrypt(mfa.secretEnc, mfaAad(user.id));
     const step = verifyTotp(
       secret,
@@ -154,7 +152,8 @@ export async function localLogin(
       mfa.lastUsedStep === null ? null : Number(mfa.lastUsedStep),
     );
     if (step === null) return recordFailure(ctx, user.id, cred.username, 'invalid_totp');
-    await succeed(ctx, user.id, step);
+    if (!(await succeed(ctx, user.id, step)))
+      return recordFailure(ctx, user.id, cred.username, 'totp_reused');
     return { kind: 'signed_in', userId: user.id };
   }
   // First sign-in (or enrolment never finished): a fresh secret, confirmed by a first code.
@@ -208,7 +207,13 @@ export async function confirmEnrollment(
   const secret = createSecretBox(ctx.keyring).decrypt(mfa.secretEnc, mfaAad(userId));
   const step = verifyTotp(secret, input.totp, now, null);
   if (step === null) return recordFailure(ctx, userId, cred.username, 'invalid_totp');
-  await ctx.redis.client.del(ENROLL_KEY(input.enrollmentToken));
-  await succeed(ctx, userId, step);
+  // GETDEL-like: only the request that deletes the enrolment key goes on.
+  if ((await ctx.redis.client.del(ENROLL_KEY(input.enrollmentToken))) !== 1) {
+    throw new LocalLoginError(
+      'enrollment_expired',
+      new AirlockError('unauthenticated', 'this enrolment is no longer valid'),
+    );
+  }
+  if (!(await succeed(ctx, userId, step))) return recordFailure(ctx, userId, cred.username, 'totp_reused');
   return { userId };
 }

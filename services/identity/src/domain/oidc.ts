@@ -4,6 +4,7 @@
 // audience, expiry with a small clock tolerance, nonce).
 import * as oidc from 'openid-client';
 import { createSecretBox, type SecretBox } from '@airlock/common';
+import { guardedFetch } from './outbound.js';
 import type { IdentityContext } from '../context.js';
 import { loginFailures } from './login-failure.js';
 import { normaliseGroups } from './role-mapping.js';
@@ -72,9 +73,11 @@ export function createOidcClient(
         {
           execute: allowHttp && issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
           timeout: 10,
+          [oidc.customFetch]: guardedFetch as oidc.CustomFetch,
         },
       )
       .then((c) => {
+        c[oidc.customFetch] = guardedFetch as oidc.CustomFetch;
         // The spec lets a client trust the token endpoint's TLS instead of the ID token's
         // signature; we check the signature against the IdP's JWKS as well (defence in depth,
         // and the only protection if TLS is terminated somewhere we do not control).

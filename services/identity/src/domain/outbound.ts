@@ -1,16 +1,18 @@
-// Which IdP URLs identity will fetch (OIDC discovery, JWKS). An org admin types these in, so
-// they are checked: https only (http only when explicitly allowed outside production), and
-// never cloud metadata or link-local addresses given literally.
-// Not covered: a hostname that resolves to such an address (DNS is not pinned here).
-import { isIP } from 'node:net';
-import { AirlockError } from '@airlock/common';
+// Which IdP URLs identity will fetch (OIDC discovery and every endpoint it names, SAML
+// metadata). An org admin types these in, so they pass common's outbound-destination guard
+// (the gateway's): never link-local, cloud metadata (also as ::ffff:, IPv4-compatible or
+// NAT64 IPv6, or a name with a trailing dot), multicast or unspecified addresses. Loopback
+// stays allowed (in-cluster IdPs and tests), as it was.
+// Not covered yet: a hostname that resolves to such an address (the socket's DNS is not
+// pinned here as it is in the gateway's upstream client).
+import { AirlockError, DestinationPolicy } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 
-function isLinkLocal(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIP(h) === 4) return h.startsWith('169.254.') || h === '0.0.0.0';
-  if (isIP(h) === 6) return h.startsWith('fe80:') || h === '::' || h.startsWith('fd00:ec2:');
-  return h === 'metadata.google.internal';
+const guard = new DestinationPolicy({ allowlist: [], allowLoopback: true });
+
+/** True when identity may fetch this URL's host (scheme rules are the callers'). */
+export function outboundHostAllowed(url: URL): boolean {
+  return guard.hostVerdict(url.hostname) !== 'refused';
 }
 
 export function checkIssuerUrl(value: string, ctx: Pick<IdentityContext, 'settings' | 'config'>): void {
@@ -22,5 +24,16 @@ export function checkIssuerUrl(value: string, ctx: Pick<IdentityContext, 'settin
     throw bad('issuer must be an https URL');
   if (url.username || url.password) throw bad('issuer must not contain credentials');
   if (url.search || url.hash) throw bad('issuer must not have a query or fragment');
-  if (isLinkLocal(url.hostname)) throw bad('issuer must not be a link-local or metadata address');
+  if (!outboundHostAllowed(url)) throw bad('issuer must not be a link-local or metadata address');
+}
+
+/**
+ * A fetch for openid-client that refuses every URL the guard refuses: the issuer and each
+ * endpoint discovery names (token, JWKS, userinfo), which the admin never typed in.
+ */
+export function guardedFetch(url: string, options: RequestInit): Promise<Response> {
+  if (!outboundHostAllowed(new URL(url))) {
+    return Promise.reject(new Error('IdP endpoint refused by the outbound-destination guard'));
+  }
+  return fetch(url, options);
 }

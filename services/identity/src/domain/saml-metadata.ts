@@ -59,6 +59,25 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   return { idpEntityId, idpSsoUrl, idpCertificates: [...new Set(certificates)].slice(0, 5) };
 }
 
+/** The body as text, refused as soon as it passes `max` bytes (chunked bodies state no length). */
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new Error('too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Fetches metadata from the IdP (https, or http where allowed; same outbound rules as OIDC issuers), bounded in time and size. */
 export async function fetchIdpMetadata(
   ctx: Pick<IdentityContext, 'settings' | 'config'>,
@@ -77,7 +96,7 @@ export async function fetchIdpMetadata(
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const length = Number(res.headers.get('content-length') ?? '0');
     if (length > MAX_METADATA_BYTES) throw new Error('too large');
-    text = await res.text();
+    text = await readCapped(res, MAX_METADATA_BYTES);
   } catch (e) {
     throw new AirlockError('validation_failed', 'IdP metadata could not be fetched', {
       cause: e,

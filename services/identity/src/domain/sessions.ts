@@ -44,6 +44,29 @@ export interface SignIn {
 }
 
 /**
+ * The idle and absolute lifetimes of a new session: the stricter of the install's settings and
+ * the org's policy (sessions.idleMinutes / absoluteHours). A policy that no longer parses
+ * cannot loosen anything, so the install's settings then apply alone.
+ */
+export async function sessionLimits(ctx: IdentityContext, orgId: string | null) {
+  let idleMs = ctx.settings.AIRLOCK_SESSION_IDLE_MINUTES * 60_000;
+  let absoluteMs = ctx.settings.AIRLOCK_SESSION_ABSOLUTE_HOURS * 3_600_000;
+  if (orgId) {
+    try {
+      const { sessions } = (await ctx.policies.get(orgId)).policy;
+      idleMs = Math.min(idleMs, sessions.idleMinutes * 60_000);
+      absoluteMs = Math.min(absoluteMs, sessions.absoluteHours * 3_600_000);
+    } catch (e) {
+      ctx.logger.warn(
+        { err: (e as Error).message, orgId },
+        'org policy unreadable; global session limits apply',
+      );
+    }
+  }
+  return { idleMs: Math.min(idleMs, absoluteMs), absoluteMs };
+}
+
+/**
  * Starts a fresh session and sets its cookie. A session the browser already had is revoked
  * first: a sign-in (and any privilege change that comes with it) never reuses an old cookie.
  */
@@ -59,8 +82,7 @@ export async function signIn(ctx: IdentityContext, req: Request, res: Response, 
     orgId: who.orgId,
     clientIp: req.ip ?? null,
     userAgent: req.get('user-agent') ?? null,
-    idleMs: ctx.settings.AIRLOCK_SESSION_IDLE_MINUTES * 60_000,
-    absoluteMs: ctx.settings.AIRLOCK_SESSION_ABSOLUTE_HOURS * 3_600_000,
+    ...(await sessionLimits(ctx, who.orgId)),
     now,
   });
   setSessionCookie(res, ctx.secureCookies, session.token, session.absoluteExpiresAt);

@@ -3,6 +3,7 @@ import type { Principal } from '@airlock/common';
 import { may } from './access.js';
 import type { IdentityContext } from '../context.js';
 import { identityErrors } from '../errors.js';
+import { roleInOrg } from '../store/member-roles.js';
 import {
   findToken,
   insertToken,
@@ -57,7 +58,8 @@ async function tokenFor(ctx: IdentityContext, p: Principal, id: string, action: 
   const orgId = orgOf(p);
   const row = await findToken(ctx.db, orgId, id);
   if (!row) throw identityErrors.tokenNotFound();
-  if (!may(p, action, 'ApiToken', { orgId: row.orgId, userId: row.userId })) {
+  const userRole = await roleInOrg(ctx.db, row.orgId, row.userId);
+  if (!may(p, action, 'ApiToken', { orgId: row.orgId, userId: row.userId, userRole })) {
     throw identityErrors.tokenNotFound();
   }
   return row;

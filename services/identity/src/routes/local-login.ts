@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { requestMeta } from '../domain/audit.js';
 import { confirmEnrollment, LocalLoginError, localLogin } from '../domain/local-login.js';
+import { auditLoginFailure } from '../domain/login-failure-audit.js';
 import { signIn } from '../domain/sessions.js';
 import { identityErrors } from '../errors.js';
 
@@ -28,8 +29,8 @@ const enrollBody = z.strictObject({
 export function localLoginRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
-  function failed(req: Request, e: LocalLoginError) {
-    ctx.audit.publish({
+  async function failed(req: Request, e: LocalLoginError) {
+    await auditLoginFailure(ctx, req, {
       action: 'auth.login_failed',
       orgId: null,
       actor: { type: 'anonymous', id: null, email: null },
@@ -67,7 +68,7 @@ export function localLoginRoutes(ctx: IdentityContext): Router {
     try {
       result = await localLogin(ctx, body, req.ip ?? 'unknown');
     } catch (e) {
-      if (e instanceof LocalLoginError) throw failed(req, e);
+      if (e instanceof LocalLoginError) throw await failed(req, e);
       throw e;
     }
     if (result.kind === 'enroll') {
@@ -88,7 +89,7 @@ export function localLoginRoutes(ctx: IdentityContext): Router {
     try {
       ({ userId } = await confirmEnrollment(ctx, body, req.ip ?? 'unknown'));
     } catch (e) {
-      if (e instanceof LocalLoginError) throw failed(req, e);
+      if (e instanceof LocalLoginError) throw await failed(req, e);
       throw e;
     }
     ctx.audit.publish({

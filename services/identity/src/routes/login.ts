@@ -13,9 +13,10 @@ import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { requestMeta } from '../domain/audit.js';
-import { sendLoginError } from '../domain/error-page.js';
+import { sendLoginConfirm, sendLoginError } from '../domain/error-page.js';
 import { sendChooser } from '../domain/chooser-page.js';
 import { LoginFailure, loginFailures } from '../domain/login-failure.js';
+import { auditLoginFailure } from '../domain/login-failure-audit.js';
 import { createOidcClient, parseOidcConfig, type OidcClient } from '../domain/oidc.js';
 import { provisionSsoUser, type VerifiedIdentity } from '../domain/provisioning.js';
 import { signIn } from '../domain/sessions.js';
@@ -56,6 +57,12 @@ function readCookie(req: Request, name: string): string | undefined {
     if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
+}
+
+/** A navigation another site started (Fetch Metadata; browsers without it are not told apart). */
+function startedElsewhere(req: Request): boolean {
+  const site = req.get('sec-fetch-site');
+  return site === 'cross-site' || site === 'same-site';
 }
 
 export interface LoginDeps {
@@ -100,7 +107,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       },
       'sign-in failed',
     );
-    ctx.audit.publish({
+    await auditLoginFailure(ctx, req, {
       action: 'auth.login_failed',
       orgId: context.orgId ?? null,
       actor: { type: 'anonymous', id: null, email: null },
@@ -151,6 +158,12 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       if (!query.success) throw loginFailures.unknownOrg();
       const org = await activeOrg({ slug: query.data.org });
       context.orgId = org.id;
+      // Login CSRF: a start another site navigated to is confirmed by the user first (the
+      // link below is a same-origin navigation). Same-site siblings count as other sites.
+      if (startedElsewhere(req)) {
+        sendLoginConfirm(res, org.slug, req.originalUrl);
+        return;
+      }
       const returnTo = safeReturnTo(query.data.returnTo);
       const enabled = await enabledConnections(ctx.db, org.id);
       if (enabled.length === 0) throw loginFailures.noConnection();

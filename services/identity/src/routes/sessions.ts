@@ -2,13 +2,14 @@
 //   POST   /auth/logout                  ends the caller's own session
 //   DELETE /auth/users/:userId/sessions  an admin ends every session of a member of their org
 import { Router } from 'express';
-import { principalOf } from '@airlock/common';
+import { AirlockError, isCrossSite, principalOf } from '@airlock/common';
 import { may } from '../domain/access.js';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { principalEvent, requestMeta } from '../domain/audit.js';
 import { revokeAllSessions, signOut } from '../domain/sessions.js';
 import { identityErrors } from '../errors.js';
+import { roleInOrg } from '../store/member-roles.js';
 
 const userIdParam = z.uuid();
 
@@ -16,6 +17,8 @@ export function sessionRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
   router.post('/auth/logout', async (req, res) => {
+    // Logout CSRF: another site must not end the user's session (the cookie rides along).
+    if (isCrossSite(req)) throw new AirlockError('forbidden', 'cross-site request refused');
     const session = await signOut(ctx, req, res);
     if (session) {
       ctx.audit.publish({
@@ -39,7 +42,10 @@ export function sessionRoutes(ctx: IdentityContext): Router {
     // A platform admin without an org revokes everywhere; anyone else only inside their org.
     const orgId = p.isPlatformAdmin && !p.orgId ? null : p.orgId;
     if (orgId === null && !p.isPlatformAdmin) throw identityErrors.noOrg();
-    if (!may(p, 'delete', 'Session', { orgId: orgId ?? '', userId })) {
+    // Whose sessions these are decides who may end them: an owner's, only an owner.
+    // A non-member holds no power here (answered like anyone else's: nothing to revoke).
+    const userRole = orgId ? ((await roleInOrg(ctx.db, orgId, userId)) ?? 'member') : null;
+    if (!may(p, 'delete', 'Session', { orgId: orgId ?? '', userId, userRole })) {
       throw identityErrors.forbidden("revoke this user's sessions");
     }
     const count = await revokeAllSessions(ctx, userId, orgId);

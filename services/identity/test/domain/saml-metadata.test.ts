@@ -46,4 +46,36 @@ describe('IdP metadata', () => {
       server.close();
     }
   });
+
+  it('refuses a chunked metadata body past the cap while it streams, not after reading it all', async () => {
+    let written = 0;
+    let closed = false;
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const server = createServer((_req, res) => {
+      res.on('close', () => (closed = true));
+      // No Content-Length (chunked): up to 200 MiB, one chunk whenever the client reads.
+      const pump = () => {
+        while (!closed && written < 200 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/metadata`;
+    try {
+      const allowed = {
+        settings: identityConfig({ AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: true }),
+        config: { NODE_ENV: 'test' as const },
+      };
+      await expect(fetchIdpMetadata(allowed as never, url)).rejects.toThrow(/could not be fetched/);
+      // The cap is 512 KiB; socket buffers add a few MiB at most, nowhere near 200 MiB.
+      expect(written).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });

@@ -65,7 +65,9 @@ describe('break-glass platform admin sign-in', () => {
   it('requires the TOTP code once enrolled, refuses a wrong one and a reused one', async () => {
     const noCode = await login({ username: PLATFORM_ADMIN_USERNAME, password });
     expect(noCode.status).toBe(401);
-    expect(noCode.body.error.details).toEqual({ mfa: 'required' });
+    // The right password without a code answers exactly like a wrong password (no oracle).
+    expect(noCode.body.error.message).toBe('wrong username, password or TOTP code');
+    expect(noCode.body.error.details).toBeUndefined();
     const good = code();
     const wrong = await login({
       username: PLATFORM_ADMIN_USERNAME,
@@ -78,6 +80,33 @@ describe('break-glass platform admin sign-in', () => {
     expect(ok.body.status).toBe('signed_in');
     const reused = await login({ username: PLATFORM_ADMIN_USERNAME, password, totp: good });
     expect(reused.status).toBe(401);
+  });
+
+  it('lets exactly one of 4 parallel sign-ins with the same code through', async () => {
+    const good = code();
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => login({ username: PLATFORM_ADMIN_USERNAME, password, totp: good })),
+    );
+    // The losers count as failures (a reused code); with this suite's limit of 3 the third
+    // may lock the account (429) — either way, refused.
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 401 || r.status === 429)).toHaveLength(3);
+  });
+
+  it('answers a wrong password and the right password without a code alike', async () => {
+    const answers = [
+      await login({ username: PLATFORM_ADMIN_USERNAME, password }),
+      await login({ username: PLATFORM_ADMIN_USERNAME, password: 'wrong-password' }),
+      await login({ username: 'nobody-here', password: 'wrong-password' }),
+    ];
+    const shape = (r: (typeof answers)[number]) => ({
+      status: r.status,
+      code: r.body.error.code,
+      message: r.body.error.message,
+      details: r.body.error.details,
+    });
+    expect(shape(answers[0]!)).toEqual(shape(answers[1]!));
+    expect(shape(answers[2]!)).toEqual(shape(answers[1]!));
   });
 
   it('locks the account after repeated failures, with a clear message, even for the right password', async () => {

@@ -156,6 +156,33 @@ describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed
     expect(page.body).toContain('was not started in this browser');
   });
 
+  it.each([
+    ['cross-site', false],
+    ['same-site', false],
+    ['same-origin', true],
+    ['none', true],
+    [undefined, true],
+  ] as const)(
+    'a sign-in start with Sec-Fetch-Site %s goes to the IdP: %s (login CSRF)',
+    async (site, redirects) => {
+      const res = await fetch(`${f.url}/auth/login?org=acme&returnTo=/x`, {
+        redirect: 'manual',
+        headers: site ? { 'sec-fetch-site': site } : {},
+      });
+      const body = await res.text();
+      if (redirects) {
+        expect(res.status).toBe(303);
+        expect(res.headers.get('location')!.startsWith(idp.issuer)).toBe(true);
+      } else {
+        // No redirect, no binding cookie, no state: a page whose same-origin link starts it.
+        expect(res.status).toBe(200);
+        expect(res.headers.get('location')).toBeNull();
+        expect(res.headers.getSetCookie()).toEqual([]);
+        expect(body).toContain('<a href="/auth/login?org=acme&amp;returnTo=/x">');
+      }
+    },
+  );
+
   it('refuses a tampered state', async () => {
     const browser = new Browser();
     idp.signInAs({ sub: 'carol', email: 'carol@acme.example', name: 'C', groups: [] });

@@ -88,6 +88,23 @@ describe('sessions and /api/v1/me', () => {
     expect(f.events.some((e) => e.action === 'auth.logout' && e.actor.id === user.id)).toBe(true);
   });
 
+  it.each([
+    ['Sec-Fetch-Site', 'cross-site', false],
+    ['Sec-Fetch-Site', 'same-site', false],
+    ['Origin', 'https://evil.example', false],
+    ['Origin', 'null', false],
+    ['Sec-Fetch-Site', 'same-origin', true],
+    ['Sec-Fetch-Site', 'none', true],
+  ] as const)('logout with %s: %s ends the session: %s (logout CSRF)', async (header, value, ends) => {
+    const org = await f.org();
+    const user = await f.user(org.id);
+    const token = await user.session();
+    const out = await request(f.app).post('/auth/logout').set('Cookie', cookie(token)).set(header, value);
+    expect(out.status).toBe(ends ? 204 : 403);
+    const me = await request(f.app).get('/api/v1/me').set('Cookie', cookie(token));
+    expect(me.status).toBe(ends ? 401 : 200);
+  });
+
   it('lets an admin revoke every session of a member of their org', async () => {
     const org = await f.org();
     const admin = await f.user(org.id, 'admin');

@@ -1,5 +1,6 @@
 // What every rbac route is built from (assembled once in module.ts).
 import type {
+  AdminAddressCheck,
   AuditPublisher,
   Logger,
   PolicyReader,
@@ -23,6 +24,8 @@ export interface RbacContext {
   resolver: PrincipalResolver;
   /** This process's cached view of org policies (for the admin IP allowlist). */
   policyReader: PolicyReader;
+  /** The admin IP allowlist check every authenticated route applies (common/access). */
+  adminAddresses: AdminAddressCheck;
   keys: UpstreamKeyBox;
   orgs: OrgStore;
   members: MemberStore;

@@ -1,10 +1,10 @@
 // Who gets past the door of each route group. Platform routes: the platform admin (a
 // platform admin session, or the install's bootstrap token). Org routes: a session or API
-// token bound to an org, from an address the org's admin IP allowlist admits.
+// token bound to an org, from an address the org's admin IP allowlist admits (checked by
+// common's authenticate for every service).
 import {
   authenticate,
   defineAbilityFor,
-  isCidr,
   principalOf,
   safeEqual,
   sha256Hex,
@@ -12,9 +12,9 @@ import {
   type AuditEventInput,
   type Principal,
   type Role,
+  withAuthScopeOf,
 } from '@airlock/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipAllowed } from '../domain/ip-allowlist.js';
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
 
@@ -38,6 +38,7 @@ function authenticator(ctx: RbacContext): RequestHandler {
     resolver: ctx.resolver,
     accept: ['session', 'api_token'],
     secureCookies: ctx.secureCookies,
+    adminAddresses: ctx.adminAddresses,
   });
 }
 
@@ -48,7 +49,7 @@ export function requirePlatformAdmin(ctx: RbacContext): RequestHandler {
   const bootstrapHash = ctx.config.AIRLOCK_BOOTSTRAP_TOKEN
     ? sha256Hex(ctx.config.AIRLOCK_BOOTSTRAP_TOKEN)
     : undefined;
-  return (req: Request, res: Response, next: NextFunction) => {
+  return withAuthScopeOf((req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (bootstrapHash && header?.startsWith('Bearer ')) {
       if (safeEqual(sha256Hex(header.slice('Bearer '.length)), bootstrapHash)) {
@@ -62,7 +63,7 @@ export function requirePlatformAdmin(ctx: RbacContext): RequestHandler {
       if (!principalOf(req).isPlatformAdmin) return next(rbacErrors.platformOnly());
       next();
     });
-  };
+  }, auth);
 }
 
 /** Any authenticated principal (org routes check the org and the allowlist next). */
@@ -83,44 +84,18 @@ export function orgPrincipalOf(req: Request): OrgPrincipal {
 }
 
 /**
- * Org routes: the credential must be bound to an org, and the caller's address (req.ip, so
- * X-Forwarded-For only from AIRLOCK_TRUSTED_PROXIES) must be in the org's admin allowlist.
+ * Org routes: the credential must be bound to an org. The caller's address was checked
+ * against the org's admin allowlist by authenticate() (common/access/admin-addresses.ts).
  */
-export function requireOrgAccess(ctx: RbacContext): RequestHandler {
-  return async (req, _res, next) => {
+export function requireOrgAccess(_ctx: RbacContext): RequestHandler {
+  return (req, _res, next) => {
     try {
-      const p = orgPrincipalOf(req);
-      const allowlist = await allowlistOf(ctx, p.orgId);
-      if (allowlist === 'nobody' || !ipAllowed(req.ip, allowlist)) throw rbacErrors.ipNotAllowed();
+      orgPrincipalOf(req);
       next();
     } catch (e) {
       next(e);
     }
   };
-}
-
-/**
- * The org's admin allowlist. When the stored policy no longer parses (a schema tightened
- * after it was saved), the gateway refuses that org, but its admins must still be able to
- * reach this API to fix it: the raw allowlist's valid entries then apply, and a list with
- * entries but none valid admits nobody.
- */
-async function allowlistOf(ctx: RbacContext, orgId: string): Promise<string[] | 'nobody'> {
-  try {
-    return (await ctx.policyReader.get(orgId)).policy.admin.ipAllowlist;
-  } catch (e) {
-    const row = await ctx.policies.current(orgId);
-    const raw = (row?.document as { admin?: { ipAllowlist?: unknown } } | undefined)?.admin?.ipAllowlist;
-    ctx.logger.error(
-      { err: (e as Error).message, orgId },
-      'stored org policy does not parse; using its raw allowlist',
-    );
-    if (raw === undefined) return [];
-    const entries = Array.isArray(raw)
-      ? raw.filter((x): x is string => typeof x === 'string' && isCidr(x))
-      : [];
-    return entries.length > 0 ? entries : 'nobody';
-  }
 }
 
 /** The ability of the request's principal, given its org's model allowlist is irrelevant here. */

@@ -170,15 +170,17 @@ export function policyRoutes(ctx: RbacContext): Router {
   // What a member may do: their own view for anyone, another member's for those who may
   // read members (admins and owners), and only within the caller's org.
   router.get('/api/v1/policy/effective', async (req, res) => {
-    const p = assertMay(req, 'read');
+    const p = orgPrincipalOf(req);
     const requested = req.query.user;
     if (requested !== undefined && typeof requested !== 'string') {
       throw rbacErrors.invalid([{ path: '$.user', message: 'must be one user id' }], 'query is invalid');
     }
     const userId = requested ?? p.userId;
     if (!userId) throw rbacErrors.invalid([{ path: '$.user', message: 'is required' }], 'query is invalid');
-    if (userId !== p.userId && !abilityOf(req).can('read', subject('Member', { orgId: p.orgId }))) {
-      throw rbacErrors.forbidden("read another member's effective policy");
+    if (!abilityOf(req).can('read', subject('EffectivePolicy', { orgId: p.orgId, userId }))) {
+      throw rbacErrors.forbidden(
+        userId === p.userId ? 'read your effective policy' : "read another member's effective policy",
+      );
     }
     const member = isUuid(userId) ? await ctx.members.get(p.orgId, userId) : null;
     if (!member) throw rbacErrors.memberNotFound();

@@ -36,6 +36,19 @@ async function lockOwnersAndTarget(
 }
 
 /**
+ * Every membership removal goes through here: it revokes the member's API tokens and sessions
+ * in that org in the same transaction, so adding them back later (however soon) starts with no
+ * credential of the old membership. The resolver's issued-before-membership check is only the
+ * second wall (it allows clock skew between app and database).
+ */
+async function deleteMembership(tx: Tx, orgId: string, userId: string): Promise<void> {
+  await tx.membership.delete({ where: { orgId_userId: { orgId, userId } } });
+  const revokedAt = new Date();
+  await tx.apiToken.updateMany({ where: { orgId, userId, revokedAt: null }, data: { revokedAt } });
+  await tx.session.updateMany({ where: { orgId, userId, revokedAt: null }, data: { revokedAt } });
+}
+
+/**
  * For provisioning outside the member API (identity's SSO role mapping and SCIM): sets, or
  * with `role` null removes, a membership inside the caller's org-scoped transaction, under
  * the same owner lock as the API, and refuses (rbacErrors.lastOwner, 409) to demote or
@@ -55,7 +68,7 @@ export async function provisionMembership(
   if (before === 'owner' && role !== 'owner' && owners <= 1) throw rbacErrors.lastOwner();
   const key = { orgId_userId: { orgId, userId } };
   if (role === null) {
-    if (before) await tx.membership.delete({ where: key });
+    if (before) await deleteMembership(tx, orgId, userId);
   } else if (before === null) {
     await tx.membership.create({ data: { orgId, userId, role } });
   } else if (before !== role) {
@@ -136,7 +149,7 @@ export function memberStore(db: Db) {
       return db.inOrg(orgId, async (tx) => {
         const { owners, target } = await lockOwnersAndTarget(tx, orgId, userId);
         decide(target, owners);
-        await tx.membership.delete({ where: { orgId_userId: { orgId, userId } } });
+        await deleteMembership(tx, orgId, userId);
         return target.role;
       });
     },

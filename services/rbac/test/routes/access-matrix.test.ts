@@ -169,7 +169,8 @@ const ROUTES: Route[] = [
   },
   {
     name: 'GET /api/v1/policy',
-    own: EVERY_MEMBER(200),
+    // The full policy is admin material (members and viewers: the effective view).
+    own: ADMINS(200),
     call: (c) => c.as(request(c.h.app).get('/api/v1/policy')),
   },
   {
@@ -183,13 +184,14 @@ const ROUTES: Route[] = [
   },
   {
     name: 'GET /api/v1/policy/versions',
-    own: EVERY_MEMBER(200),
+    // The full policy is admin material (members and viewers: the effective view).
+    own: ADMINS(200),
     call: (c) => c.as(request(c.h.app).get('/api/v1/policy/versions')),
   },
   {
     name: 'GET /api/v1/policy/versions/:version',
-    own: EVERY_MEMBER(200),
-    other: e(404, 404, 404, 404, 403, 401),
+    own: ADMINS(200),
+    other: e(404, 404, 403, 403, 403, 401),
     call: (c) => c.as(request(c.h.app).get(`/api/v1/policy/versions/${c.target.onlyVersion}`)),
   },
   {

@@ -41,7 +41,7 @@ describe('/api/v1/policy', () => {
 
   describe('versioning', () => {
     it('serves the default policy as version 0 before any change', async () => {
-      const res = await request(h.app).get('/api/v1/policy').set('Cookie', viewer.cookie);
+      const res = await request(h.app).get('/api/v1/policy').set('Cookie', admin.cookie);
       expect(res.status).toBe(200);
       expect(res.headers.etag).toBe('"0"');
       expect(res.body).toMatchObject({
@@ -74,7 +74,7 @@ describe('/api/v1/policy', () => {
         [{ version: 1 }, admin.userId],
         [{ version: 2, previousVersion: 1 }, owner.userId],
       ]);
-      const current = await request(h.app).get('/api/v1/policy').set('Authorization', member.bearer);
+      const current = await request(h.app).get('/api/v1/policy').set('Authorization', admin.bearer);
       expect(current.headers.etag).toBe('"2"');
       expect(current.body.policy.privacyMode).toBe('offline');
     });
@@ -100,18 +100,18 @@ describe('/api/v1/policy', () => {
     });
 
     it('lists versions newest first and serves an old one', async () => {
-      const list = await request(h.app).get('/api/v1/policy/versions').set('Cookie', viewer.cookie);
+      const list = await request(h.app).get('/api/v1/policy/versions').set('Cookie', admin.cookie);
       expect(list.status).toBe(200);
       const numbers = (list.body.data as { version: number }[]).map((v) => v.version);
       expect(numbers).toEqual([...numbers].sort((a, b) => b - a));
       expect(numbers.at(-1)).toBe(1);
-      const old = await request(h.app).get('/api/v1/policy/versions/2').set('Cookie', viewer.cookie);
+      const old = await request(h.app).get('/api/v1/policy/versions/2').set('Cookie', admin.cookie);
       expect(old.body).toMatchObject({ version: 2, policy: { privacyMode: 'offline' } });
       expect(
-        (await request(h.app).get('/api/v1/policy/versions/999').set('Cookie', viewer.cookie)).status,
+        (await request(h.app).get('/api/v1/policy/versions/999').set('Cookie', admin.cookie)).status,
       ).toBe(404);
       expect(
-        (await request(h.app).get('/api/v1/policy/versions/abc').set('Cookie', viewer.cookie)).status,
+        (await request(h.app).get('/api/v1/policy/versions/abc').set('Cookie', admin.cookie)).status,
       ).toBe(404);
     });
 
@@ -333,6 +333,25 @@ describe('/api/v1/policy', () => {
         .get(`/api/v1/policy/effective?user=${admin.userId}`)
         .set('Cookie', member.cookie);
       expect(denied.status).toBe(403);
+    });
+
+    it('gives members and viewers the effective view only: no URLs, regexes or IP allowlist', async () => {
+      const etag = (await request(h.app).get('/api/v1/policy').set('Cookie', admin.cookie)).headers.etag!;
+      const policy = samplePolicy({
+        redaction: { customPatterns: [{ name: 'ticket', pattern: 'TCK-[0-9]{6}' }] },
+        admin: { ipAllowlist: ['127.0.0.1', '::1', '::ffff:127.0.0.1', '198.51.100.0/24'] },
+      });
+      await put(admin, { policy }, etag).expect(200);
+      for (const who of [member, viewer]) {
+        for (const path of ['/api/v1/policy', '/api/v1/policy/versions', '/api/v1/policy/versions/1']) {
+          const res = await request(h.app).get(path).set('Cookie', who.cookie);
+          expect(res.status).toBe(403);
+        }
+        const effective = await request(h.app).get('/api/v1/policy/effective').set('Cookie', who.cookie);
+        expect(effective.status).toBe(200);
+        const text = JSON.stringify(effective.body);
+        for (const secret of ['vllm.internal', 'TCK-', '198.51.100.0']) expect(text).not.toContain(secret);
+      }
     });
 
     it('answers 404 for a user of another org', async () => {
