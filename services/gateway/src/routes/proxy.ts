@@ -4,11 +4,11 @@
 // SSE error event (never a made-up finish_reason or [DONE]).
 import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
-import type { Endpoint } from '../domain/decide.js';
 import { redactBody } from '../domain/redaction/redact.js';
 import { StreamUsageMeter, estimateTokens, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
+import type { BaseOperation } from '../upstreams/types.js';
 import type { GatewayContext } from './context.js';
 import { stateOf, type RequestState } from './request-state.js';
 
@@ -20,7 +20,7 @@ const STREAM_ERROR = JSON.stringify({
   },
 });
 
-export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
+export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHandler {
   return async (req, res, next) => {
     const state = stateOf(res);
     const decision = state.decision!;
