@@ -163,3 +163,96 @@ export const messagesAgentBehaviour: Behaviour = async (req, res) => {
   );
   await sse(res, events);
 };
+
+/** A native Responses server (vLLM, OpenAI): the same script as Responses items and events. */
+export const responsesAgentBehaviour: Behaviour = async (req, res) => {
+  if (!req.path.endsWith('/responses')) return json(res, 404, { error: { message: 'no such path' } });
+  const model = String(req.body.model);
+  const input = (req.body.input ?? []) as { type?: string }[];
+  const toolTurn = !(Array.isArray(input) && input.some((i) => i.type === 'function_call_output'));
+  const item = toolTurn
+    ? {
+        type: 'function_call',
+        id: 'fc_native',
+        call_id: 'call_native',
+        name: 'write_file',
+        arguments: TOOL_ARGS,
+        status: 'completed',
+      }
+    : {
+        type: 'message',
+        id: 'msg_native',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'done', annotations: [] }],
+      };
+  const response = (status: string, output: unknown[]) => ({
+    id: 'resp_native',
+    object: 'response',
+    created_at: 1,
+    status,
+    model,
+    output,
+    store: req.body.store,
+    usage: status === 'completed' ? { input_tokens: 40, output_tokens: 9, total_tokens: 49 } : null,
+  });
+  if (req.body.stream !== true) return json(res, 200, response('completed', [item]));
+  let seq = 0;
+  const ev = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const events = [ev('response.created', { response: response('in_progress', []) })];
+  if (toolTurn) {
+    events.push(
+      ev('response.output_item.added', {
+        output_index: 0,
+        item: { ...item, arguments: '', status: 'in_progress' },
+      }),
+      ev('response.function_call_arguments.delta', {
+        item_id: 'fc_native',
+        output_index: 0,
+        delta: TOOL_ARGS,
+      }),
+      ev('response.function_call_arguments.done', {
+        item_id: 'fc_native',
+        output_index: 0,
+        arguments: TOOL_ARGS,
+      }),
+    );
+  } else {
+    events.push(
+      ev('response.output_item.added', {
+        output_index: 0,
+        item: { ...item, content: [], status: 'in_progress' },
+      }),
+      ev('response.content_part.added', {
+        item_id: 'msg_native',
+        output_index: 0,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      }),
+      ev('response.output_text.delta', {
+        item_id: 'msg_native',
+        output_index: 0,
+        content_index: 0,
+        delta: 'done',
+      }),
+      ev('response.output_text.done', {
+        item_id: 'msg_native',
+        output_index: 0,
+        content_index: 0,
+        text: 'done',
+      }),
+      ev('response.content_part.done', {
+        item_id: 'msg_native',
+        output_index: 0,
+        content_index: 0,
+        part: { type: 'output_text', text: 'done', annotations: [] },
+      }),
+    );
+  }
+  events.push(
+    ev('response.output_item.done', { output_index: 0, item }),
+    ev('response.completed', { response: response('completed', [item]) }),
+  );
+  await sse(res, events);
+};

@@ -6,7 +6,7 @@ import { gatewayErrors } from '../errors.js';
 import type { RouteTarget } from '../upstreams/client.js';
 
 export type Endpoint =
-  'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'messages.count_tokens';
+  'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'messages.count_tokens' | 'responses';
 
 export interface Candidate {
   target: RouteTarget;

@@ -8,7 +8,9 @@ import { UPSTREAM_FAILURE_CODES } from '../errors.js';
 import type { GatewayContext } from './context.js';
 import { listModelsRoute } from './models.js';
 import { policyGate } from './policy-gate.js';
-import { countTokensRoute, messagesRoute } from './messages.js';
+import { countTokensRoute, foreignApiRoute } from './foreign-api.js';
+import { ANTHROPIC_MESSAGES } from '../protocols/anthropic/index.js';
+import { OPENAI_RESPONSES } from '../protocols/responses/index.js';
 import { proxy } from './proxy.js';
 import { anthropicError } from '../protocols/anthropic/errors.js';
 import { stateOf } from './request-state.js';
@@ -26,8 +28,9 @@ export const MODEL_ROUTES: readonly {
   },
   { path: '/v1/completions', endpoint: 'completions', handler: (ctx) => proxy(ctx, 'completions') },
   { path: '/v1/embeddings', endpoint: 'embeddings', handler: (ctx) => proxy(ctx, 'embeddings') },
-  { path: '/v1/messages', endpoint: 'messages', handler: messagesRoute },
+  { path: '/v1/messages', endpoint: 'messages', handler: (ctx) => foreignApiRoute(ctx, ANTHROPIC_MESSAGES) },
   { path: '/v1/messages/count_tokens', endpoint: 'messages.count_tokens', handler: countTokensRoute },
+  { path: '/v1/responses', endpoint: 'responses', handler: (ctx) => foreignApiRoute(ctx, OPENAI_RESPONSES) },
 ];
 
 /** Paths that answer errors in Anthropic's envelope instead of OpenAI's. */
@@ -111,6 +114,17 @@ export function gatewayRouter(ctx: GatewayContext): Router {
     router.post(path, policyGate(ctx, endpoint), handler(ctx));
   }
   router.get('/v1/models', listModelsRoute(ctx));
+  // Codex tries a WebSocket on GET /v1/responses first; 426 makes it fall back to HTTP at once.
+  // Mounted with use(), not as a route: it reaches no model, so it needs no policy gate.
+  router.use('/v1/responses', (req, _res, next) => {
+    if (req.method !== 'GET') return next();
+    next(
+      new AirlockError(
+        'upgrade_required',
+        'WebSocket is not served here; use POST /v1/responses (HTTP and SSE)',
+      ),
+    );
+  });
   router.use(errorRenderer(ctx));
   return router;
 }

@@ -29,7 +29,8 @@ function textLength(value: unknown): number {
       textLength(o.function) +
       // Anthropic blocks: tool_use input, thinking text
       (o.input && typeof o.input === 'object' ? JSON.stringify(o.input).length : 0) +
-      textLength(o.thinking)
+      textLength(o.thinking) +
+      textLength(o.output) // Responses function_call_output
     );
   }
   return 0;
@@ -47,6 +48,7 @@ function validate(
     throw gatewayErrors.badRequest('"model" must be a non-empty string');
   if (body.stream !== undefined && typeof body.stream !== 'boolean')
     throw gatewayErrors.badRequest('"stream" must be a boolean');
+  if (endpoint === 'responses') return validateResponses(body, model);
   if (endpoint === 'messages' || endpoint === 'messages.count_tokens')
     return validateMessages(endpoint, body, model);
   const field =
@@ -91,6 +93,31 @@ function validateMessages(
       textLength(body.system) +
       (body.tools ? JSON.stringify(body.tools).length : 0),
     maxTokens: endpoint === 'messages' ? (max as number) : undefined,
+  };
+}
+
+/** The OpenAI Responses shape: input (text or items), optional instructions and max_output_tokens. */
+function validateResponses(
+  body: Body,
+  model: string,
+): { model: string; promptChars: number; maxTokens?: number } {
+  const input = body.input;
+  if (typeof input !== 'string' && !(Array.isArray(input) && input.length > 0))
+    throw gatewayErrors.badRequest('"input" must be a string or a non-empty array of items');
+  if (body.instructions !== undefined && body.instructions !== null && typeof body.instructions !== 'string')
+    throw gatewayErrors.badRequest('"instructions" must be a string');
+  const max = body.max_output_tokens;
+  if (max !== undefined && max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 1))
+    throw gatewayErrors.badRequest('"max_output_tokens" must be a positive integer');
+  if (body.tools !== undefined && !Array.isArray(body.tools))
+    throw gatewayErrors.badRequest('"tools" must be an array');
+  return {
+    model,
+    promptChars:
+      textLength(input) +
+      textLength(body.instructions) +
+      (body.tools ? JSON.stringify(body.tools).length : 0),
+    maxTokens: typeof max === 'number' ? max : undefined,
   };
 }
 

@@ -2,7 +2,7 @@
 // Adding a server type is a new folder with an index.ts exporting a ProviderSpec.
 
 /** Every operation the gateway routes, by its audit endpoint name. */
-export type Operation = 'chat.completions' | 'completions' | 'embeddings' | 'messages';
+export type Operation = 'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'responses';
 
 /** Operations every kind speaks; the others only where a kind declares them (native APIs). */
 export type BaseOperation = 'chat.completions' | 'completions' | 'embeddings';

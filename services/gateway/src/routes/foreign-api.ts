@@ -1,26 +1,21 @@
-// POST /v1/messages and /v1/messages/count_tokens (the Anthropic Messages API), after the
-// policy gate. An upstream whose kind speaks Messages natively gets the body as is (with
-// anthropic-version / anthropic-beta); any other gets it translated to chat completions,
-// and its answer, streamed or not, translated back. Redaction happens before either.
+// The APIs served in front of chat-completions upstreams (POST /v1/messages, /v1/responses),
+// after the policy gate. An upstream whose kind speaks the API natively gets the body as is
+// (plus the caller headers its kind declares, e.g. anthropic-version); any other gets it
+// translated to chat completions, and its answer, streamed or not, translated back.
+// Redaction happens before either; /v1/messages/count_tokens is answered here too.
 import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
 import { estimateTokens, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
-import { chatToMessage } from '../protocols/anthropic/from-chat.js';
-import { MID_STREAM_ERROR } from '../protocols/anthropic/errors.js';
-import { ChatToMessagesStream } from '../protocols/anthropic/stream.js';
-import { messagesToChat } from '../protocols/anthropic/to-chat.js';
-import { MessagesUsageMeter, usageFromMessage } from '../protocols/anthropic/usage.js';
+import type { ForeignApi, Obj } from '../protocols/types.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
-import { speaksMessages } from '../upstreams/messages-native.js';
 import type { GatewayContext } from './context.js';
 import { stateOf, type RequestState } from './request-state.js';
 
-type Obj = Record<string, unknown>;
-
-const native = (target: RouteTarget): boolean => speaksMessages(PROVIDERS[target.provider]);
+/** Caller headers a native upstream may get, if its kind lists them (forwardHeaders). */
+const FORWARDABLE = ['anthropic-version', 'anthropic-beta'] as const;
 
 /** count_tokens: an estimate from the gated body (no upstream needed, nothing generated). */
 export function countTokensRoute(): RequestHandler {
@@ -37,7 +32,9 @@ function redactOrRefuse(body: Obj, settings: Parameters<typeof redactBody>[1]) {
   }
 }
 
-export function messagesRoute(ctx: GatewayContext): RequestHandler {
+export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHandler {
+  const native = (target: RouteTarget): boolean =>
+    PROVIDERS[target.provider].paths[api.operation] !== undefined;
   return async (req, res, next) => {
     const state = stateOf(res);
     const decision = state.decision!;
@@ -52,10 +49,11 @@ export function messagesRoute(ctx: GatewayContext): RequestHandler {
       // some candidate needs. A redaction error refuses the request (fail closed).
       const needs = (isNative: boolean, redact: boolean) =>
         decision.candidates.some((c) => native(c.target) === isNative && c.redact === redact);
-      const chat = decision.candidates.some((c) => !native(c.target))
-        ? messagesToChat(original, '')
-        : undefined;
-      const redactedNative = needs(true, true) ? redactOrRefuse(original, policy.redaction) : undefined;
+      const translated = decision.candidates.some((c) => !native(c.target));
+      if (translated) api.refuseWhenTranslated?.(original);
+      const chat = translated ? api.toChat(original, '') : undefined;
+      const nativeBody = api.nativeBody ? api.nativeBody(original) : original;
+      const redactedNative = needs(true, true) ? redactOrRefuse(nativeBody, policy.redaction) : undefined;
       const redactedChat = chat && needs(false, true) ? redactOrRefuse(chat, policy.redaction) : undefined;
       const redactFor = new Map(decision.candidates.map((c) => [c.target, c.redact]));
       const bodyFor = (target: RouteTarget) => {
@@ -63,7 +61,7 @@ export function messagesRoute(ctx: GatewayContext): RequestHandler {
         const source = native(target)
           ? redact
             ? redactedNative!.body
-            : original
+            : nativeBody
           : redact
             ? redactedChat!.body
             : chat!;
@@ -71,12 +69,12 @@ export function messagesRoute(ctx: GatewayContext): RequestHandler {
       };
       const upstream = await ctx.upstreams.send(
         decision.candidates.map((c) => c.target),
-        (t) => (native(t) ? 'messages' : 'chat.completions'),
+        (t) => (native(t) ? api.operation : 'chat.completions'),
         bodyFor,
         req.id,
         abort.signal,
         state.stream,
-        { 'anthropic-version': req.get('anthropic-version'), 'anthropic-beta': req.get('anthropic-beta') },
+        Object.fromEntries(FORWARDABLE.map((name) => [name, req.get(name)])),
       );
       const target = upstream.target;
       state.upstream = target.name;
@@ -90,8 +88,9 @@ export function messagesRoute(ctx: GatewayContext): RequestHandler {
         upstream.statusCode === 200 &&
         String(upstream.headers['content-type'] ?? '').includes('text/event-stream');
       const model = state.model!;
-      if (isStream) await relayStream(upstream, res, state, abort.signal, native(target), model);
-      else await relayJson(upstream, res, state, native(target), model);
+      const how = { api, isNative: native(target), model, request: original };
+      if (isStream) await relayStream(upstream, res, state, abort.signal, how);
+      else await relayJson(upstream, res, state, how);
     } catch (e) {
       if (res.headersSent) return;
       if (abort.signal.aborted) {
@@ -103,12 +102,18 @@ export function messagesRoute(ctx: GatewayContext): RequestHandler {
   };
 }
 
+interface Relay {
+  api: ForeignApi;
+  isNative: boolean;
+  model: string;
+  request: Obj;
+}
+
 async function relayJson(
   upstream: UpstreamResponse,
   res: Response,
   state: RequestState,
-  isNative: boolean,
-  model: string,
+  { api, isNative, model, request }: Relay,
 ): Promise<void> {
   let raw: Buffer;
   try {
@@ -127,25 +132,20 @@ async function relayJson(
     // The provider's refusal, in our envelope: its own error message at most, never its raw body.
     state.errorCode = `upstream_${upstream.statusCode}`;
     const error = (parsed?.error ?? {}) as Obj;
-    const detail = typeof error.message === 'string' ? `: ${error.message.slice(0, 500)}` : '';
-    res.status(upstream.statusCode).json({
-      type: 'error',
-      error: {
-        type: upstream.statusCode === 404 ? 'not_found_error' : 'invalid_request_error',
-        message: `upstream "${upstream.target.name}" refused the request (status ${upstream.statusCode})${detail}`,
-        code: 'upstream_error',
-      },
-    });
+    const detail = typeof error.message === 'string' ? error.message.slice(0, 500) : undefined;
+    res
+      .status(upstream.statusCode)
+      .json(api.upstreamRefusal(upstream.target.name, upstream.statusCode, detail));
     return;
   }
   if (!parsed) throw gatewayErrors.upstreamFailed(upstream.target.name);
-  const usage = isNative ? usageFromMessage(parsed) : usageFrom(parsed);
+  const usage = isNative ? api.nativeUsage(parsed) : usageFrom(parsed);
   state.usage = usage ?? {
     promptTokens: estimateTokens(state.promptChars),
     completionTokens: 0,
     estimated: true,
   };
-  res.status(200).json(isNative ? parsed : chatToMessage(parsed, model));
+  res.status(200).json(isNative ? parsed : api.fromChat(parsed, model, request));
 }
 
 async function relayStream(
@@ -153,16 +153,17 @@ async function relayStream(
   res: Response,
   state: RequestState,
   signal: AbortSignal,
-  isNative: boolean,
-  model: string,
+  { api, isNative, model, request }: Relay,
 ): Promise<void> {
   res.status(200);
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
   res.setHeader('cache-control', 'no-cache, no-store');
   res.setHeader('x-accel-buffering', 'no');
   res.flushHeaders();
-  const meter = isNative ? new MessagesUsageMeter() : undefined;
-  const translate = isNative ? undefined : new ChatToMessagesStream(model, estimateTokens(state.promptChars));
+  const meter = isNative ? api.nativeMeter() : undefined;
+  const translate = isNative
+    ? undefined
+    : api.streamFromChat(model, request, estimateTokens(state.promptChars));
   const write = async (text: string | Buffer) => {
     if (text.length > 0 && !res.write(text)) await once(res, 'drain', { signal });
   };
@@ -190,7 +191,7 @@ async function relayStream(
       return;
     }
     state.errorCode = 'upstream_stream_failed';
-    res.end(`event: error\ndata: ${MID_STREAM_ERROR}\n\n`);
+    res.end(api.midStreamError());
   } finally {
     upstream.release();
   }
