@@ -9,6 +9,7 @@ import type { ProviderSpec } from '../types.js';
 export const ollamaSpec: ProviderSpec = {
   ...openAiCompatible,
   name: 'ollama',
+  streamUsage: true,
   paths: { ...openAiCompatible.paths, messages: MESSAGES_NATIVE.path },
   forwardHeaders: MESSAGES_NATIVE.forwardHeaders,
 };

@@ -9,5 +9,6 @@ import type { ProviderSpec } from '../types.js';
 export const openaiSpec: ProviderSpec = {
   ...openAiCompatible,
   name: 'openai',
+  streamUsage: true,
   paths: { ...openAiCompatible.paths, responses: RESPONSES_NATIVE_PATH },
 };

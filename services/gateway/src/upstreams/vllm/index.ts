@@ -10,6 +10,7 @@ import type { ProviderSpec } from '../types.js';
 export const vllmSpec: ProviderSpec = {
   ...openAiCompatible,
   name: 'vllm',
+  streamUsage: true,
   paths: { ...openAiCompatible.paths, messages: MESSAGES_NATIVE.path, responses: RESPONSES_NATIVE_PATH },
   forwardHeaders: MESSAGES_NATIVE.forwardHeaders,
 };
