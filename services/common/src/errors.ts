@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   service_unavailable: 503,
   unauthenticated: 401,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   upstream_error: 502,
   upstream_rate_limited: 429,
   upstream_timeout: 504,

@@ -12,7 +12,20 @@ export const ACTION_DETAILS = {
   'ai.request': z.strictObject({
     model: z.string().max(256),
     upstream: z.string().max(128).optional(),
-    endpoint: z.enum(['chat.completions', 'completions', 'embeddings', 'models']),
+    endpoint: z.enum([
+      'chat.completions',
+      'completions',
+      'embeddings',
+      'messages',
+      'messages.count_tokens',
+      'models',
+      'responses',
+    ]),
+    /** The calling tool, from its user agent (claude-code, codex, openai-sdk, curl…). */
+    clientTool: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .optional(),
     status: z.number().int(),
     stream: z.boolean(),
     promptTokens: count.optional(),

@@ -126,7 +126,16 @@ const ENVELOPE_KEYS = new Set([
 ]);
 const ACTOR_TYPES = new Set(['user', 'token', 'scim', 'system', 'anonymous']);
 const OUTCOMES = new Set(['success', 'failure', 'denied']);
-const ENDPOINTS = new Set(['chat.completions', 'completions', 'embeddings', 'models']);
+const ENDPOINTS = new Set([
+  'chat.completions',
+  'completions',
+  'embeddings',
+  'messages',
+  'messages.count_tokens',
+  'models',
+  'responses',
+]);
+const CLIENT_TOOL = /^[a-z0-9-]{1,32}$/;
 const AI_REQUEST_KEYS = new Set([
   'model',
   'upstream',
@@ -142,6 +151,7 @@ const AI_REQUEST_KEYS = new Set([
   'redactions',
   'errorCode',
   'cached',
+  'clientTool',
 ]);
 const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -189,7 +199,8 @@ function isAiRequestDetails(d: unknown): boolean {
     optional(d.tokenId, (v) => str(v, 128) && (v as string).length >= 1) &&
     optional(d.redactions, isRedactions) &&
     optional(d.errorCode, (v) => str(v, 64)) &&
-    optional(d.cached, isBool)
+    optional(d.cached, isBool) &&
+    optional(d.clientTool, (v) => typeof v === 'string' && CLIENT_TOOL.test(v))
   );
 }
 

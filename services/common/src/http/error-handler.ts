@@ -12,6 +12,7 @@ const OPENAI_TYPES: Record<number, string> = {
   409: 'invalid_request_error',
   413: 'invalid_request_error',
   415: 'invalid_request_error',
+  426: 'invalid_request_error',
   429: 'rate_limit_error',
 };
 

@@ -5,7 +5,8 @@ import { defineAbilityFor, globToRegex, subject, type Policy, type Principal } f
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget } from '../upstreams/client.js';
 
-export type Endpoint = 'chat.completions' | 'completions' | 'embeddings';
+export type Endpoint =
+  'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'messages.count_tokens' | 'responses';
 
 export interface Candidate {
   target: RouteTarget;

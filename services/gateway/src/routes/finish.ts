@@ -3,6 +3,7 @@
 // are batched across requests, so the only per-request round trip is the limit check. The audit event is metadata only (never prompt or completion text).
 import type { AuditEventInput } from '@airlock/common';
 import type { Request, Response } from 'express';
+import { clientToolOf } from '../domain/client-tool.js';
 import type { GatewayContext } from './context.js';
 import { stateOf } from './request-state.js';
 
@@ -65,6 +66,7 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
       tokenId: principal.tokenId,
       redactions,
       errorCode: state.errorCode,
+      clientTool: clientToolOf(req.get('user-agent')),
     },
   };
   const actual = state.usage ? (state.usage.promptTokens ?? 0) + (state.usage.completionTokens ?? 0) : 0;

@@ -8,15 +8,44 @@ import { UPSTREAM_FAILURE_CODES } from '../errors.js';
 import type { GatewayContext } from './context.js';
 import { listModelsRoute } from './models.js';
 import { policyGate } from './policy-gate.js';
+import { countTokensRoute, foreignApiRoute } from './foreign-api.js';
+import { ANTHROPIC_MESSAGES } from '../protocols/anthropic/index.js';
+import { OPENAI_RESPONSES } from '../protocols/responses/index.js';
 import { proxy } from './proxy.js';
+import { anthropicError } from '../protocols/anthropic/errors.js';
 import { stateOf } from './request-state.js';
 
-/** Every model route, by path. Adding an API means adding a line here. */
-export const MODEL_ROUTES: readonly { path: string; endpoint: Endpoint }[] = [
-  { path: '/v1/chat/completions', endpoint: 'chat.completions' },
-  { path: '/v1/completions', endpoint: 'completions' },
-  { path: '/v1/embeddings', endpoint: 'embeddings' },
+/** Every model route, by path, with what serves it after the gate. Adding an API means adding a line here. */
+export const MODEL_ROUTES: readonly {
+  path: string;
+  endpoint: Endpoint;
+  handler: (ctx: GatewayContext) => RequestHandler;
+}[] = [
+  {
+    path: '/v1/chat/completions',
+    endpoint: 'chat.completions',
+    handler: (ctx) => proxy(ctx, 'chat.completions'),
+  },
+  { path: '/v1/completions', endpoint: 'completions', handler: (ctx) => proxy(ctx, 'completions') },
+  { path: '/v1/embeddings', endpoint: 'embeddings', handler: (ctx) => proxy(ctx, 'embeddings') },
+  { path: '/v1/messages', endpoint: 'messages', handler: (ctx) => foreignApiRoute(ctx, ANTHROPIC_MESSAGES) },
+  { path: '/v1/messages/count_tokens', endpoint: 'messages.count_tokens', handler: countTokensRoute },
+  { path: '/v1/responses', endpoint: 'responses', handler: (ctx) => foreignApiRoute(ctx, OPENAI_RESPONSES) },
 ];
+
+/** Paths that answer errors in Anthropic's envelope instead of OpenAI's. */
+const ANTHROPIC_SURFACE = /^\/v1\/messages(\/|$|\?)/;
+
+/**
+ * Anthropic clients (Claude Code, @anthropic-ai/sdk) may send their key as x-api-key: it is
+ * read as the bearer token when no Authorization header is present, and checked the same way.
+ */
+const apiKeyAsBearer: RequestHandler = (req, _res, next) => {
+  const key = req.headers['x-api-key'];
+  if (req.headers.authorization === undefined && typeof key === 'string')
+    req.headers.authorization = `Bearer ${key}`;
+  next();
+};
 
 /**
  * Authenticates, and throttles addresses that keep failing. The block applies only to
@@ -69,17 +98,36 @@ function errorRenderer(ctx: GatewayContext): ErrorRequestHandler {
     else if (state) state.errorCode = 'internal_error';
     // Mid-stream the proxy has already ended the answer with an SSE error event.
     if (res.headersSent && isAirlockError(err) && UPSTREAM_FAILURE_CODES.has(err.code)) return;
+    if (!res.headersSent && ANTHROPIC_SURFACE.test(req.originalUrl)) {
+      if (!isAirlockError(err) || !err.expose)
+        ctx.logger.error({ err: (err as Error)?.message, requestId: req.id }, 'request failed');
+      const { status, headers, body } = anthropicError(err, req.id);
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      res.status(status).json(body);
+      return;
+    }
     next(err); // common's handler renders AirlockErrors and hides everything else
   };
 }
 
 export function gatewayRouter(ctx: GatewayContext): Router {
   const router = Router();
-  router.use('/v1', authenticateWithThrottle(ctx));
-  for (const { path, endpoint } of MODEL_ROUTES) {
-    router.post(path, policyGate(ctx, endpoint), proxy(ctx, endpoint));
+  router.use('/v1', apiKeyAsBearer, authenticateWithThrottle(ctx));
+  for (const { path, endpoint, handler } of MODEL_ROUTES) {
+    router.post(path, policyGate(ctx, endpoint), handler(ctx));
   }
   router.get('/v1/models', listModelsRoute(ctx));
+  // Codex tries a WebSocket on GET /v1/responses first; 426 makes it fall back to HTTP at once.
+  // Mounted with use(), not as a route: it reaches no model, so it needs no policy gate.
+  router.use('/v1/responses', (req, _res, next) => {
+    if (req.method !== 'GET') return next();
+    next(
+      new AirlockError(
+        'upgrade_required',
+        'WebSocket is not served here; use POST /v1/responses (HTTP and SSE)',
+      ),
+    );
+  });
   router.use(errorRenderer(ctx));
   return router;
 }

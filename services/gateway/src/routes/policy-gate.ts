@@ -26,7 +26,11 @@ function textLength(value: unknown): number {
       textLength(o.text) +
       textLength(o.arguments) +
       textLength(o.tool_calls) +
-      textLength(o.function)
+      textLength(o.function) +
+      // Anthropic blocks: tool_use input, thinking text
+      (o.input && typeof o.input === 'object' ? JSON.stringify(o.input).length : 0) +
+      textLength(o.thinking) +
+      textLength(o.output) // Responses function_call_output
     );
   }
   return 0;
@@ -44,6 +48,9 @@ function validate(
     throw gatewayErrors.badRequest('"model" must be a non-empty string');
   if (body.stream !== undefined && typeof body.stream !== 'boolean')
     throw gatewayErrors.badRequest('"stream" must be a boolean');
+  if (endpoint === 'responses') return validateResponses(body, model);
+  if (endpoint === 'messages' || endpoint === 'messages.count_tokens')
+    return validateMessages(endpoint, body, model);
   const field =
     endpoint === 'chat.completions' ? 'messages' : endpoint === 'completions' ? 'prompt' : 'input';
   const value = body[field];
@@ -56,6 +63,61 @@ function validate(
     model,
     promptChars: textLength(value) + textLength(body.suffix),
     maxTokens: max as number | undefined,
+  };
+}
+
+/** The Anthropic Messages shape: messages required, max_tokens required on /v1/messages. */
+function validateMessages(
+  endpoint: 'messages' | 'messages.count_tokens',
+  body: Body,
+  model: string,
+): { model: string; promptChars: number; maxTokens?: number } {
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    throw gatewayErrors.badRequest('"messages" must be a non-empty array');
+  for (const m of body.messages as unknown[]) {
+    const role = (m as { role?: unknown } | null)?.role;
+    if (role !== 'user' && role !== 'assistant')
+      throw gatewayErrors.badRequest('each message needs "role" "user" or "assistant"');
+  }
+  const max = body.max_tokens;
+  if (endpoint === 'messages' && (typeof max !== 'number' || !Number.isInteger(max) || max < 1))
+    throw gatewayErrors.badRequest('"max_tokens" must be a positive integer');
+  if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system))
+    throw gatewayErrors.badRequest('"system" must be a string or a list of text blocks');
+  if (body.tools !== undefined && !Array.isArray(body.tools))
+    throw gatewayErrors.badRequest('"tools" must be an array');
+  return {
+    model,
+    promptChars:
+      textLength(body.messages) +
+      textLength(body.system) +
+      (body.tools ? JSON.stringify(body.tools).length : 0),
+    maxTokens: endpoint === 'messages' ? (max as number) : undefined,
+  };
+}
+
+/** The OpenAI Responses shape: input (text or items), optional instructions and max_output_tokens. */
+function validateResponses(
+  body: Body,
+  model: string,
+): { model: string; promptChars: number; maxTokens?: number } {
+  const input = body.input;
+  if (typeof input !== 'string' && !(Array.isArray(input) && input.length > 0))
+    throw gatewayErrors.badRequest('"input" must be a string or a non-empty array of items');
+  if (body.instructions !== undefined && body.instructions !== null && typeof body.instructions !== 'string')
+    throw gatewayErrors.badRequest('"instructions" must be a string');
+  const max = body.max_output_tokens;
+  if (max !== undefined && max !== null && (typeof max !== 'number' || !Number.isInteger(max) || max < 1))
+    throw gatewayErrors.badRequest('"max_output_tokens" must be a positive integer');
+  if (body.tools !== undefined && !Array.isArray(body.tools))
+    throw gatewayErrors.badRequest('"tools" must be an array');
+  return {
+    model,
+    promptChars:
+      textLength(input) +
+      textLength(body.instructions) +
+      (body.tools ? JSON.stringify(body.tools).length : 0),
+    maxTokens: typeof max === 'number' ? max : undefined,
   };
 }
 
@@ -87,10 +149,13 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       });
       state.allowedModel = model;
       const now = ctx.clock();
+      // Counting tokens generates nothing: it counts as a request, not against token budgets.
       const tokens =
-        endpoint === 'embeddings'
-          ? reservationFor(promptChars, 0)
-          : reservationFor(promptChars, maxTokens ?? ctx.config.AIRLOCK_GATEWAY_DEFAULT_MAX_TOKENS);
+        endpoint === 'messages.count_tokens'
+          ? 0
+          : endpoint === 'embeddings'
+            ? reservationFor(promptChars, 0)
+            : reservationFor(promptChars, maxTokens ?? ctx.config.AIRLOCK_GATEWAY_DEFAULT_MAX_TOKENS);
       state.checks = limitChecks(principal, policy, tokens, now);
       state.reservedTokens = tokens;
       let verdict;

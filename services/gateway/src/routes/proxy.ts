@@ -4,13 +4,13 @@
 // SSE error event (never a made-up finish_reason or [DONE]).
 import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
-import type { Endpoint } from '../domain/decide.js';
 import { redactBody } from '../domain/redaction/redact.js';
 import { UsageChunkFilter } from '../domain/usage-chunk-filter.js';
 import { StreamUsageMeter, choiceChars, estimateTokens, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
+import type { BaseOperation } from '../upstreams/types.js';
 import type { GatewayContext } from './context.js';
 import { stateOf, type RequestState } from './request-state.js';
 
@@ -25,7 +25,7 @@ const STREAM_ERROR = JSON.stringify({
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   !!v && typeof v === 'object' && !Array.isArray(v);
 
-export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
+export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHandler {
   return async (req, res, next) => {
     const state = stateOf(res);
     const decision = state.decision!;

@@ -6,7 +6,9 @@ import type { Decision } from '../domain/decide.js';
 import type { LimitCheck } from '../domain/limits.js';
 import type { Usage } from '../domain/usage.js';
 
-export type GatewayEndpoint = 'chat.completions' | 'completions' | 'embeddings' | 'models';
+import type { Endpoint } from '../domain/decide.js';
+
+export type GatewayEndpoint = Endpoint | 'models';
 
 export interface RequestState {
   endpoint: GatewayEndpoint;

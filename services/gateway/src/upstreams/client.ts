@@ -168,10 +168,22 @@ export class UpstreamClient {
     requestId: string,
     signal: AbortSignal,
     stream: boolean,
+    callerHeaders: Readonly<Record<string, string | undefined>>,
   ): Promise<UpstreamResponse> {
     const url = new URL(target.baseUrl);
     const spec = PROVIDERS[target.provider];
+    const path = spec.paths[operation];
+    if (path === undefined) throw new Error(`provider ${spec.name} does not speak ${operation}`);
+    const forwarded: Record<string, string> = {};
+    // Only the headers the kind declares, and only when it is spoken to in the caller's own API.
+    if (operation === 'messages') {
+      for (const name of spec.forwardHeaders ?? []) {
+        const value = callerHeaders[name];
+        if (typeof value === 'string' && value.length <= 1024) forwarded[name] = value;
+      }
+    }
     const headers: Record<string, string> = {
+      ...forwarded,
       'content-type': 'application/json',
       accept: stream ? 'text/event-stream' : 'application/json',
       'user-agent': 'airlock-gateway',
@@ -190,7 +202,7 @@ export class UpstreamClient {
     try {
       const res = await this.pool(url, target.connectTimeoutMs).request({
         method: 'POST',
-        path: `${url.pathname.replace(/\/$/, '')}${spec.paths[operation]}`,
+        path: `${url.pathname.replace(/\/$/, '')}${path}`,
         headers,
         body,
         // Carries both the total timeout and the caller hanging up (forwarded by onAbort).
@@ -223,11 +235,12 @@ export class UpstreamClient {
    */
   async send(
     targets: readonly RouteTarget[],
-    operation: Operation,
+    operation: Operation | ((target: RouteTarget) => Operation),
     bodyFor: (target: RouteTarget) => string,
     requestId: string,
     signal: AbortSignal,
     stream: boolean,
+    callerHeaders: Readonly<Record<string, string | undefined>> = {},
   ): Promise<UpstreamResponse> {
     // Built only on failure: an Error captures a stack, which the hot path should not pay for.
     let last: AirlockError | undefined;
@@ -247,11 +260,12 @@ export class UpstreamClient {
       }
       const breaker = this.breakerFor(target);
       const body = bodyFor(target);
+      const op = typeof operation === 'function' ? operation(target) : operation;
       for (let n = 0; n <= this.options.retries; n++) {
         if (signal.aborted) throw signal.reason;
         try {
           return await breaker.fire(() =>
-            this.attempt(target, operation, body, key, requestId, signal, stream),
+            this.attempt(target, op, body, key, requestId, signal, stream, callerHeaders),
           );
         } catch (e) {
           if (isAbort(e) && signal.aborted) throw e;

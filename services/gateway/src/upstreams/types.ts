@@ -2,14 +2,22 @@
 // Adding a server type is a new folder with an index.ts exporting a ProviderSpec.
 
 /** Every operation the gateway routes, by its audit endpoint name. */
-export type Operation = 'chat.completions' | 'completions' | 'embeddings';
+export type Operation = 'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'responses';
+
+/** Operations every kind speaks; the others only where a kind declares them (native APIs). */
+export type BaseOperation = 'chat.completions' | 'completions' | 'embeddings';
 
 export type ProviderName = 'llamacpp' | 'ollama' | 'openai' | 'openai-compatible' | 'tgi' | 'vllm';
 
 export interface ProviderSpec {
   name: ProviderName;
   /** Path of each operation under the upstream's baseUrl (which carries any /v1 prefix). */
-  paths: Record<Operation, string>;
+  paths: Record<BaseOperation, string> & Partial<Record<Exclude<Operation, BaseOperation>, string>>;
+  /**
+   * Caller headers passed through to this kind when it speaks the caller's API natively
+   * (anthropic-version and anthropic-beta for Messages); no other caller header ever is.
+   */
+  forwardHeaders?: readonly string[];
   /** The upstream's own credential; the caller's is never forwarded. */
   authHeaders(apiKey: string): Record<string, string>;
   /**

@@ -1,0 +1,18 @@
+// The calling tool, named from its User-Agent for the audit record (never the full string's
+// free text beyond what the audit event already keeps). First match wins; most specific first.
+const TOOLS: readonly [RegExp, string][] = [
+  [/^claude-cli\/|claude-code/i, 'claude-code'],
+  [/^codex/i, 'codex'],
+  [/continue/i, 'continue'],
+  [/^Anthropic\/JS|anthropic-sdk|^Anthropic\/Python/i, 'anthropic-sdk'],
+  [/^OpenAI\/JS|^OpenAI\/Python|openai-sdk/i, 'openai-sdk'],
+  [/^curl\//i, 'curl'],
+  [/^python-requests|^python-httpx|^aiohttp/i, 'python'],
+  [/^node(-fetch)?\b|^undici/i, 'node'],
+];
+
+export function clientToolOf(userAgent: string | undefined): string | undefined {
+  if (!userAgent) return undefined;
+  for (const [pattern, name] of TOOLS) if (pattern.test(userAgent)) return name;
+  return 'other';
+}

@@ -1,0 +1,63 @@
+// Token usage from a native Messages upstream: the JSON answer's usage, or message_start's
+// input_tokens and message_delta's output_tokens as the SSE stream passes (not held).
+import { estimateTokens, type Usage } from '../../domain/usage.js';
+
+type Obj = Record<string, unknown>;
+
+export function usageFromMessage(value: unknown): Usage | undefined {
+  const u = (value as { usage?: Obj } | null)?.usage;
+  if (!u || typeof u.input_tokens !== 'number') return undefined;
+  // Cached prompt tokens are prompt tokens too: they count against limits.
+  const cached =
+    (typeof u.cache_read_input_tokens === 'number' ? u.cache_read_input_tokens : 0) +
+    (typeof u.cache_creation_input_tokens === 'number' ? u.cache_creation_input_tokens : 0);
+  return {
+    promptTokens: u.input_tokens + cached,
+    completionTokens: typeof u.output_tokens === 'number' ? u.output_tokens : 0,
+    estimated: false,
+  };
+}
+
+export class MessagesUsageMeter {
+  private partial = '';
+  private chars = 0;
+  private input: number | undefined;
+  private output: number | undefined;
+
+  push(chunk: Buffer): void {
+    const lines = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const raw of lines) {
+      const line = raw.trimEnd();
+      if (!line.startsWith('data:')) continue;
+      let e: Obj;
+      try {
+        e = JSON.parse(line.slice(5).trim()) as Obj;
+      } catch {
+        continue;
+      }
+      if (e.type === 'message_start') {
+        const u = usageFromMessage(e.message);
+        if (u) this.input = u.promptTokens;
+      } else if (e.type === 'message_delta') {
+        const u = (e.usage ?? {}) as Obj;
+        if (typeof u.output_tokens === 'number') this.output = u.output_tokens;
+        if (typeof u.input_tokens === 'number') this.input = u.input_tokens;
+      } else if (e.type === 'content_block_delta') {
+        const d = (e.delta ?? {}) as Obj;
+        const piece = d.text ?? d.thinking ?? d.partial_json;
+        if (typeof piece === 'string') this.chars += piece.length;
+      }
+    }
+  }
+
+  result(promptChars: number): Usage {
+    if (this.input !== undefined && this.output !== undefined)
+      return { promptTokens: this.input, completionTokens: this.output, estimated: false };
+    return {
+      promptTokens: this.input ?? estimateTokens(promptChars),
+      completionTokens: estimateTokens(this.chars),
+      estimated: true,
+    };
+  }
+}
