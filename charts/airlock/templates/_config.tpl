@@ -48,7 +48,7 @@ password from its Secret through Kubernetes' $(VAR) expansion, so it never appea
 {{- define "airlock.secretEnv" -}}
 {{- $app := include "airlock.appSecretName" . -}}
 {{- $chart := include "airlock.chartSecretName" . -}}
-{{- range $key := list "AIRLOCK_ENCRYPTION_KEY" "AIRLOCK_SESSION_SECRET" "AIRLOCK_BOOTSTRAP_TOKEN" }}
+{{- range $key := list "AIRLOCK_ENCRYPTION_KEY" "AIRLOCK_BOOTSTRAP_TOKEN" }}
 - name: {{ $key }}
   valueFrom:
     secretKeyRef:
@@ -140,7 +140,6 @@ would no longer match the evaluation database.
 {{- $common := dict "ctx" . "old" $old "name" $name -}}
 {{- if not .Values.secrets.existingSecret }}
 AIRLOCK_ENCRYPTION_KEY: {{ include "airlock.secretValue" (merge (dict "key" "AIRLOCK_ENCRYPTION_KEY" "value" .Values.secrets.encryptionKey "generate" "key32" "critical" true) $common) }}
-AIRLOCK_SESSION_SECRET: {{ include "airlock.secretValue" (merge (dict "key" "AIRLOCK_SESSION_SECRET" "value" .Values.secrets.sessionSecret "generate" "key32" "critical" false) $common) }}
 AIRLOCK_BOOTSTRAP_TOKEN: {{ include "airlock.secretValue" (merge (dict "key" "AIRLOCK_BOOTSTRAP_TOKEN" "value" .Values.secrets.bootstrapToken "generate" "token" "critical" false) $common) }}
 {{- end }}
 {{- if .Values.evaluation.enabled }}
