@@ -21,10 +21,6 @@ AIRLOCK_ALLOWED_UPSTREAM_HOSTS: {{ join "," .Values.airgapped.allowedUpstreamHos
 LOG_LEVEL: {{ .Values.global.logLevel | quote }}
 AIRLOCK_DB_WAIT_SECONDS: {{ .Values.migration.dbWaitSeconds | toString | quote }}
 AIRLOCK_SHUTDOWN_DELAY_SECONDS: {{ .Values.global.shutdownDelaySeconds | toString | quote }}
-{{- if not .Values.allInOne.enabled }}
-AIRLOCK_RBAC_URL: {{ printf "http://%s:%s" (include "airlock.componentName" (dict "ctx" . "component" "rbac")) (include "airlock.httpPort" .) | quote }}
-AIRLOCK_IDENTITY_URL: {{ printf "http://%s:%s" (include "airlock.componentName" (dict "ctx" . "component" "identity")) (include "airlock.httpPort" .) | quote }}
-{{- end }}
 {{- with .Values.global.extraCaCerts }}
 {{- if or .secretName .configMapName }}
 NODE_EXTRA_CA_CERTS: {{ printf "%s/%s" (include "airlock.caMountPath" $) .key | quote }}
