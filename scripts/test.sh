@@ -66,3 +66,13 @@ log "chart: helm lint/template, Kubernetes schemas, chart tests, kube-apiserver 
 bash scripts/test-chart.sh
 log "jest: services"
 npm test -- "$@"
+if [ $# -eq 0 ]; then
+  # The same gateway, limits and audit suites against the in-memory Redis stand-in that
+  # all-in-one runs on, so the stand-in cannot drift from real Redis unnoticed.
+  log "jest: gateway and audit suites on the in-memory Redis stand-in"
+  TEST_REDIS_URL=memory npm test -- services/gateway/test/openai-sdk.test.ts \
+    services/gateway/test/routes/policy-gate.test.ts services/gateway/test/routes/limits.test.ts \
+    services/gateway/test/routes/routing.test.ts services/gateway/test/routes/redaction.test.ts \
+    services/audit/test/ingest/consumer.test.ts services/audit/test/module.test.ts \
+    services/audit/test/routes services/audit/test/retention
+fi

@@ -17,7 +17,7 @@ import {
   type ModuleInstance,
   type Role,
 } from '@airlock/common';
-import { openTestDb } from '@airlock/common/testing';
+import { openTestDb, testEnv } from '@airlock/common/testing';
 import type { Express } from 'express';
 import { createAuditModule } from '../src/module.js';
 import { appendEvents } from '../src/store/events.js';
@@ -47,7 +47,7 @@ export interface Fixture {
 export async function startFixture(): Promise<Fixture> {
   const testDb = await openTestDb();
   const { db } = testDb;
-  const redis = openRedis({ url: process.env.TEST_REDIS_URL!, nodeEnv: 'test', commandTimeoutMs: 2_000 });
+  const redis = openRedis({ url: testEnv.redisUrlOrStandIn, nodeEnv: 'test', commandTimeoutMs: 2_000 });
   const log = captureLogger();
   const metrics = createMetrics('audit-test');
   const stream = `test:audit:${randomUUID()}`;

@@ -25,6 +25,14 @@ export const testEnv = {
   get redisUrl() {
     return required('TEST_REDIS_URL');
   },
+  /**
+   * The Redis URL for suites that also run against the in-memory stand-in: undefined (the
+   * stand-in) when TEST_REDIS_URL=memory, as scripts/test.sh sets for its second pass.
+   */
+  get redisUrlOrStandIn(): string | undefined {
+    const url = required('TEST_REDIS_URL');
+    return url === 'memory' ? undefined : url;
+  },
 };
 
 function withDatabase(url: string, database: string): string {

@@ -35,7 +35,7 @@ export const gatewayConfigSchema = z.object({
     })
     .default([])
     .describe(
-      'comma-separated upstream host names and IP ranges (CIDR) the gateway may call; required with AIRLOCK_AIRGAPPED; unset otherwise: any host',
+      'comma-separated upstream host names and IP ranges (CIDR) the gateway may call; required with AIRLOCK_AIRGAPPED and when NODE_ENV=production; unset (development): any host, private ranges included, with a start-up warning',
     ),
   AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: bool
     .default(false)

@@ -51,6 +51,19 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
         'invalid gateway config: AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: is refused when NODE_ENV=production',
       );
     }
+    if (config.AIRLOCK_ALLOWED_UPSTREAM_HOSTS.length === 0) {
+      // Without a list, any policy admin can point an upstream at a private address of this
+      // network (only loopback and link-local/metadata are refused): production must name them.
+      if (deps.config.NODE_ENV === 'production') {
+        throw new ConfigError(
+          'invalid gateway config: AIRLOCK_ALLOWED_UPSTREAM_HOSTS: is required when NODE_ENV=production ' +
+            '(name the upstream hosts or CIDR ranges the gateway may call, e.g. api.openai.com,10.20.0.0/16)',
+        );
+      }
+      deps.logger.warn(
+        'AIRLOCK_ALLOWED_UPSTREAM_HOSTS is unset: policy upstreams may reach any host, private ranges (10/8, 172.16/12, 192.168/16, fc00::/7) included',
+      );
+    }
     const destinations = new DestinationPolicy({
       allowlist: config.AIRLOCK_ALLOWED_UPSTREAM_HOSTS,
       allowLoopback: config.AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS,

@@ -45,4 +45,31 @@ describe('gateway config', () => {
       }),
     ).rejects.toThrow(/AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: is refused when NODE_ENV=production/);
   });
+
+  it('refuses production without named upstream hosts, with a message that says what to set', async () => {
+    await expect(
+      startGateway({
+        env: {
+          NODE_ENV: 'production',
+          AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'false',
+          AIRLOCK_SHUTDOWN_DELAY_SECONDS: '0',
+        },
+      }),
+    ).rejects.toThrow(
+      /AIRLOCK_ALLOWED_UPSTREAM_HOSTS: is required when NODE_ENV=production \(name the upstream hosts/,
+    );
+  });
+
+  it('warns at start-up, outside production, that without a list private ranges are reachable', async () => {
+    const open = await startGateway();
+    const named = await startGateway({ env: { AIRLOCK_ALLOWED_UPSTREAM_HOSTS: 'api.openai.com' } });
+    try {
+      expect(open.logs()).toMatch(
+        /"level":"warn".*AIRLOCK_ALLOWED_UPSTREAM_HOSTS is unset: .*private ranges/,
+      );
+      expect(named.logs()).not.toContain('AIRLOCK_ALLOWED_UPSTREAM_HOSTS is unset');
+    } finally {
+      await Promise.all([open.stop(), named.stop()]);
+    }
+  });
 });

@@ -44,7 +44,7 @@ export async function startGateway(
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: database.url,
-      REDIS_URL: options.redisUrl ?? testEnv.redisUrl,
+      ...redisEnv(options.redisUrl ?? testEnv.redisUrlOrStandIn),
       AIRLOCK_ENCRYPTION_KEY: key,
       AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true', // test upstreams listen on 127.0.0.1
       AIRLOCK_GATEWAY_RETRY_BACKOFF_MS: '5',
@@ -65,6 +65,11 @@ export async function startGateway(
       if (!options.database) await database.drop();
     },
   };
+}
+
+/** No REDIS_URL at all selects the in-memory stand-in, as in all-in-one. */
+function redisEnv(url: string | undefined): Record<string, string> {
+  return url ? { REDIS_URL: url } : {};
 }
 
 /** POST JSON with a bearer token. */

@@ -78,7 +78,9 @@ export const identityConfigSchema = z.object({
     .describe('SSO sign-ins a client IP may start per minute (each holds state in Redis)'),
   AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
     .default(false)
-    .describe('accept http:// OIDC issuers (development and tests only; refused in production)'),
+    .describe(
+      'accept http:// OIDC issuers and SAML metadata URLs (development and tests only; ignored in production)',
+    ),
 });
 
 export type IdentityConfig = z.output<typeof identityConfigSchema>;

@@ -1,1 +1,2 @@
 export { identityModule } from './module.js';
+export { insertConnection } from './store/sso-connections.js';

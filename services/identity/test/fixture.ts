@@ -19,6 +19,7 @@ import { createServer, type Server } from 'node:http';
 import { freePort, openTestDb, testEnv } from '@airlock/common/testing';
 import type { Express } from 'express';
 import { baseConfigSchema } from '@airlock/common';
+import { rbacConfig, rbacModule } from '@airlock/rbac';
 import { identityConfig, type IdentityConfig } from '../src/config.js';
 import type { IdentityContext } from '../src/context.js';
 import { identityContext, identityModule } from '../src/module.js';
@@ -71,6 +72,8 @@ export async function startFixture(
     redisUrl?: string;
     /** Believe X-Forwarded-For from loopback (tests that need distinct client IPs). */
     trustProxy?: boolean;
+    /** Also mount rbac (orgs, members, platform routes) with this bootstrap token, as all-in-one does. */
+    rbacBootstrapToken?: string;
   } = {},
 ): Promise<Fixture> {
   const port = options.listen ? await freePort() : 0;
@@ -113,6 +116,13 @@ export async function startFixture(
     // Suites run in parallel from one IP: the SSO start throttle is tested on its own.
     moduleConfig: identityConfig({ AIRLOCK_SSO_LOGIN_IP_LIMIT: 100_000, ...options.settings }),
   };
+  const rbac = options.rbacBootstrapToken
+    ? await rbacModule.init({
+        ...deps,
+        moduleConfig: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: options.rbacBootstrapToken }),
+      })
+    : undefined;
+  await rbac?.start?.();
   const instance = await identityModule.init(deps);
   await instance.start?.();
   // A second context on the same deps, for domain-level calls in tests (its resolver only
@@ -122,7 +132,7 @@ export async function startFixture(
     logger: log.logger,
     metrics,
     readiness: { phase: 'serving', checks: [] },
-    routers: [instance.router],
+    routers: rbac ? [rbac.router, instance.router] : [instance.router],
     corsOrigins: [],
     trustedProxies: options.trustProxy ? ['loopback'] : [],
     bodyLimit: '64kb',
@@ -178,6 +188,7 @@ export async function startFixture(
         await new Promise((r) => server!.close(r));
       }
       await instance.stop?.();
+      await rbac?.stop?.();
       await real.stop();
       await redis.close();
       await testDb.close();

@@ -13,9 +13,11 @@ import type { RbacContext } from './routes/context.js';
 import { requireAuthenticated, requireOrgAccess } from './routes/guards.js';
 import { memberRoutes } from './routes/members.js';
 import { orgRoutes } from './routes/orgs.js';
+import { pendingOwnerRoutes } from './routes/pending-owners.js';
 import { policyRoutes } from './routes/policy.js';
 import { memberStore } from './store/members.js';
 import { orgStore } from './store/orgs.js';
+import { pendingGrantStore } from './store/pending-grants.js';
 import { policyStore } from './store/policies.js';
 import { userStore } from './store/users.js';
 
@@ -45,8 +47,10 @@ export function createRbac(deps: ModuleDeps & { moduleConfig: RbacConfig }): Rba
     members: memberStore(db),
     policies: policyStore(db),
     users: userStore(db),
+    grants: pendingGrantStore(db),
   };
   const router = Router();
+  router.use(pendingOwnerRoutes(context));
   router.use(orgRoutes(context));
   // Every member and policy route: authenticated, bound to an org, inside its IP allowlist.
   for (const prefix of ['/api/v1/members', '/api/v1/policy']) {

@@ -17,6 +17,17 @@ export const rbacErrors = {
     ),
   orgNotFound: () => new AirlockError('not_found', 'no such organisation'),
   slugTaken: () => new AirlockError('conflict', 'an organisation with this slug already exists'),
+  orgSuspended: () =>
+    new AirlockError(
+      'conflict',
+      'this organisation is suspended; activate it before changing its sign-in set-up',
+    ),
+  grantExists: () =>
+    new AirlockError(
+      'conflict',
+      'this email already has an open pending grant in this organisation; revoke it first',
+    ),
+  grantNotFound: () => new AirlockError('not_found', 'no such open pending grant in this organisation'),
   userNotFound: () => new AirlockError('not_found', 'no such user'),
   memberNotFound: () => new AirlockError('not_found', 'no such member in this organisation'),
   alreadyMember: () => new AirlockError('conflict', 'this user is already a member of this organisation'),

@@ -38,6 +38,7 @@ export function configReference(): string {
     '',
     HEADER,
     `| \`AIRLOCK_TARGET\` | ${TARGETS.map((t) => `\`${t}\``).join(' \\| ')} | \`"all"\` | modules this process runs; \`--target=\` on the command line wins |`,
+    '| `AIRLOCK_DEMO` | `true` \\| `false` \\| `1` \\| `0` | `true` outside production, `false` in production | with `--target=all`: the trial demo (development IdP at `/dev-idp`, demo model at `/demo-upstream`, demo org wired to both); `true` is refused when `NODE_ENV=production` |',
     '',
     '## Every process',
     '',

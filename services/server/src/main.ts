@@ -2,6 +2,7 @@
 // (AIRLOCK_TARGET works too; default all), `main.js migrate` applies migrations and exits.
 import { main } from '@airlock/common';
 import { isTarget, modulesFor, TARGETS } from './modules.js';
+import { demoModule } from './demo/module.js';
 
 const argv = process.argv.slice(2);
 const target =
@@ -14,4 +15,22 @@ if (!isTarget(target)) {
   );
   process.exit(1);
 }
-await main({ modules: modulesFor(target), service: target, seedDemo: target === 'all', argv });
+const demo =
+  target === 'all' &&
+  !['false', '0'].includes(
+    process.env.AIRLOCK_DEMO ?? (process.env.NODE_ENV === 'production' ? 'false' : 'true'),
+  );
+// The demo's IdP lives at AIRLOCK_PUBLIC_URL, plain http on a laptop, and its models on this
+// machine (the demo model in this process, Ollama on 127.0.0.1): identity must accept an http
+// issuer and the gateway loopback upstreams. Outside production only (the demo module refuses
+// production at start-up).
+if (demo && process.env.NODE_ENV !== 'production') {
+  process.env.AIRLOCK_SSO_ALLOW_HTTP_ISSUERS ??= 'true';
+  process.env.AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS ??= 'true';
+}
+await main({
+  modules: demo ? [...modulesFor(target), demoModule] : modulesFor(target),
+  service: target,
+  seedDemo: target === 'all',
+  argv,
+});

@@ -50,6 +50,22 @@ describe('airlock main', () => {
     expect(run.stderr()).toContain('REDIS_URL: is required when NODE_ENV=production');
   }, 30_000);
 
+  it('refuses the demo (development IdP, demo model) in production, before opening anything', async () => {
+    // Nothing listens on these: the refusal comes before anything is opened.
+    const run = runMain(['--target=all'], {
+      NODE_ENV: 'production',
+      AIRLOCK_DEMO: 'true',
+      DATABASE_URL: 'postgres://airlock@127.0.0.1:1/airlock',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      AIRLOCK_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      AIRLOCK_PUBLIC_URL: 'https://airlock.example',
+    });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain(
+      'AIRLOCK_DEMO: the demo (development IdP, demo model) is refused when NODE_ENV=production',
+    );
+  }, 30_000);
+
   it('runs all-in-one on embedded PGlite: ready within 60 s, demo seeded once, SIGTERM exits 0', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'airlock-data-'));
     const port = await freePort();

@@ -22,7 +22,7 @@ export interface DeadLetter {
 }
 
 export interface StreamSource {
-  readonly kind: 'group' | 'tail';
+  readonly kind: 'group';
   /**
    * True when read() returns only entries never returned before, so the next batch may be
    * read while this one is stored. False while re-reading this consumer's pending entries
@@ -97,7 +97,7 @@ async function addDeadLetters(redis: Redis, stream: string, letters: readonly De
 }
 
 export function createStreamSource(redis: RedisHandle, options: SourceOptions): StreamSource {
-  return redis.kind === 'memory' ? tailSource(redis.client, options) : groupSource(redis, options);
+  return groupSource(redis, options);
 }
 
 function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
@@ -204,37 +204,5 @@ function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
     async close() {
       conn.disconnect();
     },
-  };
-}
-
-function tailSource(redis: Redis, o: SourceOptions): StreamSource {
-  let lastId = '0';
-  let confirmedId = '0';
-  return {
-    kind: 'tail',
-    readsNewOnly: true,
-    async init() {},
-    async read() {
-      const reply = (await redis.xread('COUNT', o.batchSize, 'STREAMS', o.stream, lastId)) as
-        [string, unknown][] | null;
-      const messages = entriesOf(reply?.[0]?.[1]);
-      if (messages.length === 0) {
-        // The stand-in cannot block: poll.
-        await new Promise((r) => setTimeout(r, Math.min(o.blockMs, 200)));
-        return [];
-      }
-      lastId = messages[messages.length - 1]!.streamId;
-      return messages;
-    },
-    async ack(ids) {
-      // ioredis-mock has neither XDEL nor XTRIM: stored entries stay in memory until the
-      // process ends. The stand-in is for trials (all-in-one), never production.
-      if (ids.length > 0) confirmedId = ids[ids.length - 1]!;
-    },
-    deadLetter: (letters) => addDeadLetters(redis, o.deadLetterStream ?? DEAD_LETTER_STREAM, letters),
-    rewind() {
-      lastId = confirmedId;
-    },
-    async close() {},
   };
 }

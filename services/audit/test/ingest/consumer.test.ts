@@ -18,7 +18,7 @@ describe('audit stream consumer', () => {
 
   beforeAll(async () => {
     t = await openTestDb();
-    redis = openRedis({ url: testEnv.redisUrl, nodeEnv: 'test', commandTimeoutMs: 2_000 });
+    redis = openRedis({ url: testEnv.redisUrlOrStandIn, nodeEnv: 'test', commandTimeoutMs: 2_000 });
     admin = new pg.Client({ connectionString: t.database.adminUrl });
     await admin.connect();
   });

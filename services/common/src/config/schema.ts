@@ -27,7 +27,9 @@ export const baseConfigSchema = z
     HOST: z.string().min(1).default('0.0.0.0').describe('address to listen on'),
     AIRLOCK_INTERNAL_PORT: port
       .optional()
-      .describe('serves /metrics (and /healthz, /readyz) apart from public traffic; unset: /metrics on PORT'),
+      .describe(
+        'serves /metrics (and /healthz, /readyz) apart from public traffic; unset: /metrics on PORT, to direct loopback callers only',
+      ),
     AIRLOCK_PUBLIC_URL: z
       .url({ message: 'must be an absolute URL' })
       .default('http://localhost:8080')

@@ -6,6 +6,7 @@ import { errorHandler, notFound } from './error-handler.js';
 import { healthRoutes, metricsRoute, type Readiness } from './health.js';
 import { requestId } from './request-context.js';
 import { corsAllowlist, securityHeaders } from './security.js';
+import { jsonDepthLimit } from './json-depth.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -16,7 +17,7 @@ export interface AppOptions {
   corsOrigins: readonly string[];
   trustedProxies: readonly string[];
   bodyLimit: string;
-  /** False when /metrics is served on the internal port instead. */
+  /** False when /metrics is served on the internal port instead; true: loopback callers only. */
   serveMetrics: boolean;
   /** Prefixes whose successful requests are logged one in `every` (modules declare them). */
   accessLogSampling?: readonly AccessLogSampling[];
@@ -54,9 +55,10 @@ export function createApp(options: AppOptions): Express {
   app.use(accessLog(options.logger, options.accessLogSampling ?? []));
   app.use(express.json({ limit: options.bodyLimit, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: options.bodyLimit }));
+  app.use(jsonDepthLimit);
 
   app.use(healthRoutes(options.readiness));
-  if (options.serveMetrics) app.use(metricsRoute(options.metrics));
+  if (options.serveMetrics) app.use(metricsRoute(options.metrics, { loopbackOnly: true }));
   for (const router of options.routers) app.use(router);
 
   app.use(notFound);

@@ -45,6 +45,13 @@ function normalise(err: unknown): AirlockError {
     case 'charset.unsupported':
       return new AirlockError('unsupported_media_type', 'unsupported body encoding', { cause: err });
   }
+  // body-parser marks a body it could not read (a corrupt gzip/deflate/br stream: zlib's
+  // Z_DATA_ERROR, brotli's ERR__ERROR_FORMAT_*) as 400 with no type: the client's fault.
+  if (e?.status === 400) {
+    return new AirlockError('bad_request', 'request body could not be decoded (corrupt content encoding)', {
+      cause: err,
+    });
+  }
   return new AirlockError('internal_error', 'unhandled error', { cause: err });
 }
 

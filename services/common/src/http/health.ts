@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Registry } from 'prom-client';
 
 /** A dependency /readyz checks, e.g. the database or Redis. */
@@ -60,9 +60,30 @@ export function healthRoutes(readiness: Readiness): Router {
   return router;
 }
 
-export function metricsRoute(registry: Registry): Router {
+const LOOPBACK = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
+
+/**
+ * True for a request from this host that no proxy relayed: the socket's own address (not
+ * req.ip, which trusts X-Forwarded-For) is loopback, and no forwarding header is present (a
+ * reverse proxy on the same host would otherwise make every public request look local).
+ */
+export function isDirectLoopback(req: Request): boolean {
+  return (
+    LOOPBACK.test(req.socket.remoteAddress ?? '') &&
+    req.headers['x-forwarded-for'] === undefined &&
+    req.headers.forwarded === undefined
+  );
+}
+
+/**
+ * /metrics. On the public port (no AIRLOCK_INTERNAL_PORT) it answers only direct loopback
+ * requests (a sidecar or `curl localhost`), 404 otherwise: series names and labels (models,
+ * upstreams, routes) are internals the public must not read. The internal port serves all.
+ */
+export function metricsRoute(registry: Registry, options: { loopbackOnly?: boolean } = {}): Router {
   const router = Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res, next) => {
+    if (options.loopbackOnly && !isDirectLoopback(req)) return next(); // → the 404 handler
     res.setHeader('Content-Type', registry.contentType);
     res.send(await registry.metrics());
   });

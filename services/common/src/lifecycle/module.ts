@@ -10,7 +10,8 @@ import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
 import type { RedisHandle } from '../redis/client.js';
 
-export type ModuleName = 'audit' | 'gateway' | 'identity' | 'rbac';
+/** demo: the all-in-one trial's development IdP and demo model (never in production). */
+export type ModuleName = 'audit' | 'demo' | 'gateway' | 'identity' | 'rbac';
 
 /** What every module is built from. Passed in, never imported: tests hand in their own. */
 export interface ModuleDeps {

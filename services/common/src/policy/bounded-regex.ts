@@ -1,50 +1,40 @@
-// Admin-written regular expressions (custom redaction patterns) run against every prompt.
-// JavaScript's backtracking engine can take exponential time on patterns such as (a|aa)+b,
-// which would stall the event loop for every tenant. Matching runs in a V8 context with a
-// time limit instead: on timeout the caller refuses the request (redaction fails closed).
-import vm from 'node:vm';
-
-export class PatternTimeoutError extends Error {
-  constructor(readonly patternName: string) {
-    super(`pattern ${patternName} exceeded its time limit`);
-    this.name = 'PatternTimeoutError';
-  }
-}
+// Admin-written regular expressions (custom redaction patterns) run against every string of
+// every prompt. JavaScript's backtracking engine can take exponential time on patterns such
+// as (a|aa)+b and would stall the event loop for every tenant, so these patterns are
+// compiled by re2js, a pure-JS port of RE2: matching is linear in the text, whatever the
+// pattern. RE2 syntax has no lookaround or backreferences; such a pattern does not compile
+// and is refused when the policy is written (validation_failed).
+import { RE2JS } from 're2js';
 
 export interface BoundedPattern {
   readonly name: string;
-  /** [index, length] of every non-empty match, or PatternTimeoutError past the limit. */
+  /** [index, length] (UTF-16 units) of every non-empty match, left to right. */
   matches(text: string): [number, number][];
 }
 
-const context = vm.createContext(Object.create(null));
-const script = new vm.Script(`(() => {
-  const found = [];
-  for (const m of text.matchAll(re)) if (m[0].length > 0) found.push([m.index, m[0].length]);
-  return JSON.stringify(found);
-})()`);
+/** Compiles `source` with RE2; throws a SyntaxError (with RE2's reason) when it cannot. */
+export function compileLinear(source: string): RE2JS {
+  try {
+    return RE2JS.compile(source);
+  } catch (e) {
+    throw new SyntaxError((e as Error).message, { cause: e });
+  }
+}
 
-/** Compiles `source` (throws SyntaxError when invalid); matching is bounded by timeoutMs. */
-export function boundedPattern(name: string, source: string, timeoutMs = 50): BoundedPattern {
-  new RegExp(source, 'g'); // fail at compile time, in this realm, with the real error
+/** A custom pattern whose matching time is linear in the text (RE2 semantics). */
+export function boundedPattern(name: string, source: string): BoundedPattern {
+  const re = compileLinear(source);
   return {
     name,
     matches(text) {
-      context.re = vm.runInContext(`new RegExp(${JSON.stringify(source)}, 'g')`, context);
-      context.text = text;
-      try {
-        // A JSON string crosses realms without leaking objects of the other context.
-        return JSON.parse(script.runInContext(context, { timeout: timeoutMs }) as string) as [
-          number,
-          number,
-        ][];
-      } catch (e) {
-        if ((e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
-          throw new PatternTimeoutError(name);
-        throw e;
-      } finally {
-        context.text = undefined;
+      const found: [number, number][] = [];
+      const m = re.matcher(text);
+      while (m.find()) {
+        const start = m.start();
+        const end = m.end();
+        if (end > start) found.push([start, end - start]);
       }
+      return found;
     },
   };
 }

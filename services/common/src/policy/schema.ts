@@ -3,6 +3,7 @@
 // policy is an error, not a silently ignored setting.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { compileLinear } from './bounded-regex.js';
 
 const modelGlob = z
   .string()
@@ -88,9 +89,10 @@ export function hasNestedQuantifier(pattern: string): boolean {
   return false;
 }
 
+/** The gateway matches custom patterns with RE2 (linear time): what RE2 cannot compile is refused. */
 function compiles(pattern: string): boolean {
   try {
-    new RegExp(pattern, 'u');
+    compileLinear(pattern);
     return true;
   } catch {
     return false;
@@ -128,7 +130,7 @@ export const redactionSchema = z.strictObject({
           .string()
           .min(1)
           .max(512)
-          .refine(compiles, 'must be a valid regular expression')
+          .refine(compiles, 'must be a valid RE2 regular expression (no lookaround or backreferences)')
           .refine(
             (p) => !hasNestedQuantifier(p),
             'must not nest quantifiers like (a+)+ (catastrophic backtracking)',

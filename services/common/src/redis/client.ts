@@ -1,8 +1,8 @@
-// Redis: a real server from REDIS_URL, or an in-memory stand-in (ioredis-mock) for
+// Redis: a real server from REDIS_URL, or an in-memory stand-in (memory-client.ts) for
 // all-in-one and development. Config refuses the stand-in in production; this function
 // refuses it again so no other code path can reach it there.
 import { Redis } from 'ioredis';
-import RedisMock from 'ioredis-mock';
+import { openMemoryRedis } from './memory-client.js';
 
 export type { Redis };
 
@@ -32,7 +32,7 @@ export function openRedis({
 }: RedisOptions): RedisHandle {
   if (!url) {
     if (nodeEnv === 'production') throw new Error('REDIS_URL is required in production');
-    const client = new RedisMock() as unknown as Redis;
+    const client = openMemoryRedis();
     return {
       kind: 'memory',
       client,

@@ -20,6 +20,7 @@ const EXPECTED_TABLES = [
   'mfa_secrets',
   'org_policies',
   'orgs',
+  'pending_grants',
   'scim_tokens',
   'scim_users',
   'sessions',

@@ -38,6 +38,22 @@ describe('row-level security', () => {
     expect(await db.forOrg(orgA).org.findMany()).toHaveLength(1);
   });
 
+  it('keeps pending grants to their org: invisible and unwritable from another', async () => {
+    const expiresAt = new Date(Date.now() + 86_400_000);
+    await db.system.pendingGrant.create({
+      data: { orgId: orgB, email: 'boss@b.example', role: 'owner', expiresAt },
+    });
+    expect(await db.forOrg(orgA).pendingGrant.findMany()).toEqual([]);
+    const taken = await db.forOrg(orgA).pendingGrant.updateMany({ data: { acceptedAt: new Date() } });
+    expect(taken.count).toBe(0);
+    await expect(
+      db
+        .forOrg(orgA)
+        .pendingGrant.create({ data: { orgId: orgB, email: 'x@b.example', role: 'owner', expiresAt } }),
+    ).rejects.toThrow();
+    expect(await db.forOrg(orgB).pendingGrant.count()).toBe(1);
+  });
+
   it('denies a cross-org read even when the query asks for the other org by id', async () => {
     expect(await db.forOrg(orgA).upstream.findMany({ where: { orgId: orgB } })).toEqual([]);
     expect(await db.forOrg(orgA).org.findUnique({ where: { id: orgB } })).toBeNull();

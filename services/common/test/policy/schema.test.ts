@@ -93,6 +93,25 @@ describe('hasNestedQuantifier', () => {
     expect(hasNestedQuantifier(pattern)).toBe(expected);
   });
 
+  it.each(['secret(?=!)', '(?<!x)key', '(a)\\1'])(
+    "refuses %s, which the gateway's RE2 engine cannot compile",
+    (pattern) => {
+      const result = validatePolicy({ redaction: { customPatterns: [{ name: 'p', pattern }] } });
+      expect(result).toMatchObject({
+        ok: false,
+        problems: [
+          { path: '$.redaction.customPatterns[0].pattern', message: expect.stringContaining('RE2') },
+        ],
+      });
+    },
+  );
+
+  it('accepts (a|a)+b: RE2 matches it in linear time', () => {
+    expect(validatePolicy({ redaction: { customPatterns: [{ name: 'p', pattern: '(a|a)+b' }] } }).ok).toBe(
+      true,
+    );
+  });
+
   it('makes the schema refuse such a custom pattern', () => {
     const result = validatePolicy({ redaction: { customPatterns: [{ name: 'slow', pattern: '(a+)+$' }] } });
     expect(result).toMatchObject({

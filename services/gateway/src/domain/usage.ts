@@ -23,9 +23,38 @@ export function usageFrom(value: unknown): Usage | undefined {
 
 export const estimateTokens = (chars: number): number => Math.ceil(chars / 4);
 
+// Bookkeeping fields of a delta or message, not generated text.
+const NOT_GENERATED = new Set(['role', 'type', 'id', 'index', 'tool_call_id']);
+
+/**
+ * Characters the model generated in a delta, message or choice: every string in it, so
+ * content, refusal, reasoning (`reasoning_content`, `reasoning`), tool-call names and
+ * arguments and fields added later all count (a tool call is not free).
+ */
+export function generatedChars(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return value.length;
+  if (!value || typeof value !== 'object' || depth > 16) return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) n += generatedChars(v, depth + 1);
+    return n;
+  }
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!NOT_GENERATED.has(key)) n += generatedChars(v, depth + 1);
+  }
+  return n;
+}
+
+/** What one choice generated, streamed (delta) or not (message), chat or completion (text). */
+export function choiceChars(choice: unknown): number {
+  const c = choice as { delta?: unknown; message?: unknown; text?: unknown } | null;
+  if (!c || typeof c !== 'object') return 0;
+  return generatedChars(c.delta) + generatedChars(c.message) + generatedChars(c.text);
+}
+
 /**
  * Reads an SSE stream's data lines as they pass, without holding them: the usage chunk if
- * the upstream sends one, otherwise the length of generated text for an estimate.
+ * the upstream sends one, otherwise the length of everything generated for an estimate.
  */
 export class StreamUsageMeter {
   private partial = '';
@@ -44,7 +73,7 @@ export class StreamUsageMeter {
     if (!line.startsWith('data:')) return;
     const data = line.slice(5).trim();
     if (data === '' || data === '[DONE]') return;
-    let parsed: { choices?: { delta?: { content?: unknown }; text?: unknown }[] };
+    let parsed: { choices?: unknown };
     try {
       parsed = JSON.parse(data) as typeof parsed;
     } catch {
@@ -52,10 +81,8 @@ export class StreamUsageMeter {
     }
     const usage = usageFrom(parsed);
     if (usage) this.usage = usage;
-    for (const choice of parsed.choices ?? []) {
-      const piece = choice.delta?.content ?? choice.text;
-      if (typeof piece === 'string') this.chars += piece.length;
-    }
+    if (Array.isArray(parsed?.choices))
+      for (const choice of parsed.choices) this.chars += choiceChars(choice);
   }
 
   result(promptChars: number): Usage {

@@ -6,9 +6,11 @@ import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import type { Endpoint } from '../domain/decide.js';
 import { redactBody } from '../domain/redaction/redact.js';
-import { StreamUsageMeter, estimateTokens, usageFrom } from '../domain/usage.js';
+import { UsageChunkFilter } from '../domain/usage-chunk-filter.js';
+import { StreamUsageMeter, choiceChars, estimateTokens, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
+import { PROVIDERS } from '../upstreams/index.js';
 import type { GatewayContext } from './context.js';
 import { stateOf, type RequestState } from './request-state.js';
 
@@ -19,6 +21,9 @@ const STREAM_ERROR = JSON.stringify({
     code: 'upstream_error',
   },
 });
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
 
 export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
   return async (req, res, next) => {
@@ -41,9 +46,25 @@ export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
         }
       }
       const redactFor = new Map<RouteTarget, boolean>(decision.candidates.map((c) => [c.target, c.redact]));
+      // Streams are metered by the upstream's own count where it can give one: ask for it
+      // even when the client did not (and drop the extra chunk on the way back, below).
+      const clientAskedUsage =
+        isRecord(original.stream_options) && original.stream_options.include_usage === true;
+      const injectUsage = (target: RouteTarget) =>
+        state.stream &&
+        endpoint !== 'embeddings' &&
+        !clientAskedUsage &&
+        PROVIDERS[target.provider].streamUsage;
       const bodyFor = (target: RouteTarget) => {
         const source = redactFor.get(target) && redacted ? redacted.body : original;
-        return JSON.stringify({ ...source, model: target.upstreamModel });
+        const body: Record<string, unknown> = { ...source, model: target.upstreamModel };
+        if (injectUsage(target)) {
+          body.stream_options = {
+            ...(isRecord(source.stream_options) ? source.stream_options : {}),
+            include_usage: true,
+          };
+        }
+        return JSON.stringify(body);
       };
 
       const upstream = await ctx.upstreams.send(
@@ -59,7 +80,7 @@ export function proxy(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
       ctx.metrics.upstreamLatency.observe({ upstream: upstream.target.name }, upstream.ttfbMs / 1000);
       const contentType = String(upstream.headers['content-type'] ?? '');
       if (state.stream && upstream.statusCode === 200 && contentType.includes('text/event-stream')) {
-        await relayStream(upstream, res, state, abort.signal);
+        await relayStream(upstream, res, state, abort.signal, injectUsage(upstream.target));
       } else {
         await relayJson(upstream, res, state);
       }
@@ -89,16 +110,26 @@ async function relayJson(upstream: UpstreamResponse, res: Response, state: Reque
     } catch {
       throw gatewayErrors.upstreamFailed(upstream.target.name);
     }
+    const choices = isRecord(parsed) && Array.isArray(parsed.choices) ? parsed.choices : [];
     state.usage = usageFrom(parsed) ?? {
       promptTokens: estimateTokens(state.promptChars),
-      completionTokens: 0,
+      completionTokens: estimateTokens(choices.reduce<number>((n, c) => n + choiceChars(c), 0)),
       estimated: true,
     };
   } else {
     state.errorCode = `upstream_${upstream.statusCode}`;
+    // An upstream's error body is relayed only if it is JSON (the OpenAI error shape clients
+    // parse); an HTML or text page (a proxy's 404, a login page) could carry script or
+    // internals, so it becomes our own envelope instead.
+    try {
+      JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw gatewayErrors.upstreamFailed(upstream.target.name, upstream.statusCode);
+    }
   }
   res.status(upstream.statusCode);
-  res.setHeader('content-type', String(upstream.headers['content-type'] ?? 'application/json'));
+  // Whatever the upstream labelled it, what we relay is JSON (checked above).
+  res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(raw);
 }
 
@@ -107,8 +138,10 @@ async function relayStream(
   res: Response,
   state: RequestState,
   signal: AbortSignal,
+  stripUsageChunk: boolean,
 ): Promise<void> {
   const meter = new StreamUsageMeter();
+  const filter = stripUsageChunk ? new UsageChunkFilter() : undefined;
   res.status(200);
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
   res.setHeader('cache-control', 'no-cache, no-store');
@@ -124,10 +157,11 @@ async function relayStream(
       // No compression, no buffering: each upstream chunk is written as it arrives. A slow
       // client slows the upstream read (backpressure) instead of filling our memory.
       meter.push(chunk as Buffer);
-      if (!res.write(chunk)) await once(res, 'drain', { signal }); // the signal ends the wait if the client leaves
+      const out = filter ? filter.push(chunk as Buffer) : (chunk as Buffer);
+      if (out.length > 0 && !res.write(out)) await once(res, 'drain', { signal }); // the signal ends the wait if the client leaves
     }
     state.usage = meter.result(state.promptChars);
-    res.end();
+    res.end(filter?.flush());
   } catch {
     state.usage = meter.result(state.promptChars);
     if (res.destroyed) {

@@ -12,4 +12,9 @@ export interface ProviderSpec {
   paths: Record<Operation, string>;
   /** The upstream's own credential; the caller's is never forwarded. */
   authHeaders(apiKey: string): Record<string, string>;
+  /**
+   * Honours `stream_options.include_usage` (a final usage-only chunk). When true the gateway
+   * asks for it on every stream, so streamed usage is the upstream's count, not an estimate.
+   */
+  streamUsage: boolean;
 }

@@ -125,7 +125,8 @@ describe('audit events and metrics', () => {
   it('takes usage from the final stream chunk when asked for, and marks estimates as such', async () => {
     const t = await createTenant(gw.server.runtime.db, {
       models: { allow: { member: ['*'] } },
-      upstreams: [onprem('vllm', upstream.baseUrl)],
+      // A server kind the gateway does not ask for usage itself (vllm is: stream-usage.test.ts).
+      upstreams: [onprem('generic', upstream.baseUrl, { provider: 'openai-compatible' })],
     });
     const messages = [{ role: 'user', content: 'count me' }];
     const withUsage = await post(`${gw.url}/v1/chat/completions`, t.token, {

@@ -1,6 +1,7 @@
 // The page a browser sees when a sign-in fails. Static HTML, every value escaped, no script
 // or style (the app-wide CSP allows neither inline), nothing from the IdP echoed back.
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { errorBody, AirlockError, type ErrorCode } from '@airlock/common';
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -11,27 +12,63 @@ const ESCAPES: Record<string, string> = {
 };
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
-export function sendLoginError(res: Response, status: number, message: string, requestId: string): void {
+/** No script, no style, no form posts: the page is links and text only. */
+export const PAGE_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+export function sendPage(res: Response, status: number, title: string, body: string): void {
   res
     .status(status)
     .type('html')
-    .setHeader(
-      'Content-Security-Policy',
-      "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-    )
+    .setHeader('Content-Security-Policy', PAGE_CSP)
     .send(
       `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign-in failed · Airlock</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · Airlock</title></head>
 <body>
 <main>
-<h1>Sign-in failed</h1>
-<p>${escapeHtml(message)}</p>
-<p><a href="/">Back to Airlock</a></p>
-<p><small>Reference: ${escapeHtml(requestId)}</small></p>
+${body}
 </main>
 </body>
 </html>
 `,
     );
+}
+
+/** The envelope's code for a sign-in failure's status (the precise reason is details.reason). */
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  429: 'rate_limited',
+};
+const codeFor = (status: number): ErrorCode =>
+  CODE_BY_STATUS[status] ?? (status >= 500 ? 'service_unavailable' : 'bad_request');
+
+/**
+ * A browser gets a page; a client asking for JSON (Accept: application/json) gets the usual
+ * error envelope with `details.reason`, the same stable word as the auth.login_failed event.
+ */
+export function sendLoginError(
+  req: Request,
+  res: Response,
+  failure: { status: number; userMessage: string; reason: string },
+): void {
+  if (req.accepts(['html', 'json']) === 'json') {
+    const err = new AirlockError(codeFor(failure.status), failure.userMessage, {
+      details: { reason: failure.reason },
+    });
+    res.status(failure.status).json(errorBody(err, req.id));
+    return;
+  }
+  sendPage(
+    res,
+    failure.status,
+    'Sign-in failed',
+    `<h1>Sign-in failed</h1>
+<p>${escapeHtml(failure.userMessage)}</p>
+<p><a href="/">Back to Airlock</a></p>
+<p><small>Reference: ${escapeHtml(req.id)}</small></p>`,
+  );
 }

@@ -13,7 +13,21 @@ export class LoginFailure extends Error {
 }
 
 export const loginFailures = {
-  unknownOrg: () => new LoginFailure('unknown_org', 'This organisation does not exist or is suspended.', 404),
+  unknownOrg: () =>
+    new LoginFailure('unknown_org', 'This organisation does not exist. Check the sign-in link.', 404),
+  orgSuspended: () =>
+    new LoginFailure(
+      'org_suspended',
+      'This organisation is suspended: nobody can sign in to it. Ask your administrator.',
+      403,
+    ),
+  /** The link names a connection the org does not have enabled (the chooser's links are fine). */
+  unknownConnection: () =>
+    new LoginFailure(
+      'unknown_connection',
+      'This sign-in option is not available for this organisation. Start again from its sign-in page.',
+      404,
+    ),
   noConnection: () =>
     new LoginFailure(
       'no_connection',
@@ -42,6 +56,18 @@ export const loginFailures = {
     new LoginFailure(
       'no_mapped_group',
       'You are not in any group that grants access to this organisation. Ask your administrator.',
+      403,
+    ),
+  unverifiedLink: () =>
+    new LoginFailure(
+      'unverified_email_link',
+      'An account with this email already exists, and the identity provider did not verify the address. Ask your administrator.',
+      403,
+    ),
+  foreignAccount: () =>
+    new LoginFailure(
+      'account_held_elsewhere',
+      'This email belongs to an account this identity provider does not manage. Ask your administrator.',
       403,
     ),
   accountDisabled: () => new LoginFailure('account_disabled', 'This account is deactivated.', 403),

@@ -122,7 +122,7 @@ export function createOidcClient(
       const claims = tokens.claims();
       if (!claims) throw loginFailures.idpError(new Error('no ID token'));
       let email = typeof claims.email === 'string' ? claims.email : null;
-      let emailVerified = typeof claims.email_verified === 'boolean' ? claims.email_verified : undefined;
+      let emailVerified = claims.email_verified === true;
       let name = typeof claims.name === 'string' ? claims.name : null;
       let groups: unknown = claims[settings.groupsClaim];
       if (
@@ -136,7 +136,7 @@ export function createOidcClient(
         if (info) {
           if (!email && typeof info.email === 'string') {
             email = info.email;
-            emailVerified = typeof info.email_verified === 'boolean' ? info.email_verified : undefined;
+            emailVerified = info.email_verified === true;
           }
           name ??= typeof info.name === 'string' ? info.name : null;
           if (groups === undefined) groups = info[settings.groupsClaim];

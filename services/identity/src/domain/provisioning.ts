@@ -1,7 +1,8 @@
 // Just-in-time provisioning after a verified SSO sign-in: find or create the user, record the
 // IdP identity and groups, and set the org membership from the group mapping. Used by OIDC
 // and SAML alike (and, for the membership part, by SCIM).
-import type { Role } from '@airlock/common';
+import { heldByAnotherOrg, ROLES, type Role } from '@airlock/common';
+import { acceptPendingGrant } from '@airlock/rbac';
 import type { IdentityContext } from '../context.js';
 import { actorOf } from './audit.js';
 import { loginFailures } from './login-failure.js';
@@ -14,6 +15,7 @@ import type { ConnectionRow } from '../store/sso-connections.js';
 export interface VerifiedIdentity {
   subject: string;
   email: string | null;
+  /** OIDC only: true only when the IdP sent the boolean `email_verified: true`. */
   emailVerified?: boolean;
   name: string | null;
   groups: string[];
@@ -39,9 +41,13 @@ export async function provisionSsoUser(
   requireMappedGroup: boolean,
 ): Promise<ProvisionedUser> {
   const email = who.email?.trim().toLowerCase() ?? '';
-  if (!EMAIL.test(email) || who.emailVerified === false) throw loginFailures.missingEmail();
+  if (!EMAIL.test(email)) throw loginFailures.missingEmail();
   if (!emailDomainAllowed(email, org.allowedEmailDomains)) throw loginFailures.emailDomain();
-  const role = mapRole(
+  const verified = emailIsVerified(connection.protocol, email, who.emailVerified, org.allowedEmailDomains);
+  // An OIDC IdP that does not vouch for the address does not sign anyone in by it: the email
+  // is the global account key, so an unverified one could squat another tenant's user.
+  if (connection.protocol === 'oidc' && !verified) throw loginFailures.missingEmail();
+  const mapped = mapRole(
     who.groups,
     connection.groupRoleMap as Record<string, Role>,
     connection.defaultRole,
@@ -61,6 +67,12 @@ export async function provisionSsoUser(
     // email must not become a platform admin session.
     if (user?.isPlatformAdmin) throw loginFailures.platformAccount();
     if (user && user.status !== 'active') throw loginFailures.accountDisabled();
+    // Linking this IdP identity to an account that exists by email: only with a strictly
+    // verified email and only for an account no other org holds (an IdP one org controls must
+    // never reach another org's user).
+    const linked = !identity && user !== null;
+    if (linked && !verified) throw loginFailures.unverifiedLink();
+    if (linked && (await heldByAnotherOrg(ctx.db, user!.id, org.id))) throw loginFailures.foreignAccount();
     const created = !user;
     if (!user) {
       user = await tx.user.create({ data: { email, name, lastLoginAt: now } });
@@ -84,12 +96,16 @@ export async function provisionSsoUser(
         },
       });
     }
+    // A role the platform promised this email (a pending owner): only a verified email
+    // through this org's own IdP takes it, and it never lowers the mapped role.
+    const granted = verified ? await acceptPendingGrant(tx, org.id, email, user.id, now) : null;
+    const role = stronger(mapped, granted);
     if (role === null) {
       const removed = await removeMembership(tx, org.id, user.id);
-      return { userId: user.id, role: null, roleBefore: removed, created };
+      return { userId: user.id, role: null, roleBefore: removed, created, linked, granted };
     }
     const roleBefore = await upsertMembership(tx, org.id, user.id, role);
-    return { userId: user.id, role, roleBefore, created };
+    return { userId: user.id, role, roleBefore, created, linked, granted };
   });
 
   // The name is global: one org's IdP renames only users who belong to no other org.
@@ -110,6 +126,26 @@ export async function provisionSsoUser(
     expiresAt: null,
   });
   const target = { type: 'user', id: result.userId };
+  if (result.linked) {
+    ctx.audit.publish({
+      action: 'identity.linked',
+      orgId: org.id,
+      actor,
+      outcome: 'success',
+      details: { connectionId: connection.id, protocol: connection.protocol, by: 'verified_email' },
+      target,
+    });
+  }
+  if (result.granted) {
+    ctx.audit.publish({
+      action: 'member.invitation_accepted',
+      orgId: org.id,
+      actor,
+      outcome: 'success',
+      details: { role: result.granted },
+      target,
+    });
+  }
   if (result.role === null) {
     // No longer in any mapped group: access ends now, not at the next expiry.
     await revokeAllSessions(ctx, result.userId, org.id);
@@ -153,4 +189,26 @@ export async function provisionSsoUser(
     created: result.created,
     roleBefore: result.roleBefore,
   };
+}
+
+/**
+ * Whether the address is one the connection vouches for: OIDC only with the boolean
+ * `email_verified: true` (not "true", not absent); SAML has no such claim, so only an address
+ * in a domain this org has claimed (a non-empty allowed-domains list that names it).
+ */
+export function emailIsVerified(
+  protocol: string,
+  email: string,
+  emailVerified: boolean | undefined,
+  allowedDomains: readonly string[],
+): boolean {
+  if (protocol === 'oidc') return emailVerified === true;
+  return allowedDomains.length > 0 && emailDomainAllowed(email, allowedDomains);
+}
+
+/** The more powerful of two roles (null: none). */
+function stronger(a: Role | null, b: Role | null): Role | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b;
 }

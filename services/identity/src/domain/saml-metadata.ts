@@ -59,7 +59,7 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   return { idpEntityId, idpSsoUrl, idpCertificates: [...new Set(certificates)].slice(0, 5) };
 }
 
-/** Fetches metadata from the IdP (https; same outbound rules as OIDC issuers), bounded in time and size. */
+/** Fetches metadata from the IdP (https, or http where allowed; same outbound rules as OIDC issuers), bounded in time and size. */
 export async function fetchIdpMetadata(
   ctx: Pick<IdentityContext, 'settings' | 'config'>,
   url: string,
@@ -67,7 +67,9 @@ export async function fetchIdpMetadata(
   try {
     checkIssuerUrl(url, ctx);
   } catch {
-    throw invalid('metadata URL must be https and not a link-local or metadata address');
+    throw invalid(
+      'metadata URL must be https (http only where AIRLOCK_SSO_ALLOW_HTTP_ISSUERS allows) and not a link-local or metadata address',
+    );
   }
   let text: string;
   try {

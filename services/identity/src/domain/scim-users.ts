@@ -5,7 +5,7 @@
 // the scim_users row keeps the user visible as active=false so the IdP can reactivate them.
 // A user is global (one email, possibly several orgs), so an org's SCIM never deactivates the
 // user everywhere and renames only users who belong to no other org.
-import type { AuditEventInput } from '@airlock/common';
+import { heldByAnotherOrg, type AuditEventInput } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { emailDomainAllowed } from './role-mapping.js';
 import { revokeAllSessions } from './sessions.js';
@@ -162,15 +162,22 @@ export async function createScimUser(
     throw new ScimError(400, 'the email domain is not allowed for this organisation', 'invalidValue');
   }
   let user = await ctx.db.prisma.user.findUnique({ where: { email } });
-  if (user?.isPlatformAdmin)
-    throw new ScimError(409, 'this email belongs to a reserved account', 'uniqueness');
   if (user) {
     const key = { orgId_userId: { orgId: caller.orgId, userId: user.id } };
     const [member, tracked] = await Promise.all([
       ctx.db.forOrg(caller.orgId).membership.findUnique({ where: key }),
       ctx.db.forOrg(caller.orgId).scimUser.findUnique({ where: key }),
     ]);
-    if (member || tracked) throw new ScimError(409, 'a user with this userName already exists', 'uniqueness');
+    // Adopting an account that exists: only one this org may own (an email in a domain it
+    // has claimed, held by no other org, never the break-glass account). Every refusal is
+    // the same answer as a duplicate here, so it says nothing about other tenants.
+    const adoptable =
+      !user.isPlatformAdmin &&
+      org.allowedEmailDomains.length > 0 &&
+      !(await heldByAnotherOrg(ctx.db, user.id, caller.orgId));
+    if (member || tracked || !adoptable) {
+      throw new ScimError(409, 'a user with this userName already exists', 'uniqueness');
+    }
   } else {
     user = await ctx.db.prisma.user.create({ data: { email, name: nameOf(input) } });
   }

@@ -3,7 +3,10 @@
 //   GET /auth/oidc/callback                                          the IdP's answer (OIDC)
 //   POST /auth/saml/:org/acs                                         the IdP's answer (SAML, HTTP-POST)
 //   GET /auth/saml/:org/metadata                                     SP metadata for the IdP admin
-// Every failure renders the same plain error page and emits auth.login_failed.
+// An org with several enabled connections and none named gets a chooser page (names only).
+// Every failure renders the same plain error page (or, for Accept: application/json, the
+// error envelope with details.reason) and emits auth.login_failed; unknown org, suspended
+// org and no SSO are distinct reasons.
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import * as oidc from 'openid-client';
@@ -11,11 +14,17 @@ import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { requestMeta } from '../domain/audit.js';
 import { sendLoginError } from '../domain/error-page.js';
+import { sendChooser } from '../domain/chooser-page.js';
 import { LoginFailure, loginFailures } from '../domain/login-failure.js';
 import { createOidcClient, parseOidcConfig, type OidcClient } from '../domain/oidc.js';
 import { provisionSsoUser, type VerifiedIdentity } from '../domain/provisioning.js';
 import { signIn } from '../domain/sessions.js';
-import { loginConnection, samlConnection, type ConnectionRow } from '../store/sso-connections.js';
+import {
+  enabledConnections,
+  loginConnection,
+  samlConnection,
+  type ConnectionRow,
+} from '../store/sso-connections.js';
 import { authnRequestIdOf, completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
 import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
 import { sha256Hex, AirlockError } from '@airlock/common';
@@ -109,12 +118,13 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       secure: ctx.secureCookies,
       sameSite: 'lax',
     });
-    sendLoginError(res, failure.status, failure.userMessage, req.id);
+    sendLoginError(req, res, failure);
   }
 
   async function activeOrg(where: { slug: string } | { id: string }) {
     const org = await ctx.db.system.org.findUnique({ where });
-    if (!org || org.status !== 'active') throw loginFailures.unknownOrg();
+    if (!org) throw loginFailures.unknownOrg();
+    if (org.status !== 'active') throw loginFailures.orgSuspended();
     return org;
   }
 
@@ -141,11 +151,22 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       if (!query.success) throw loginFailures.unknownOrg();
       const org = await activeOrg({ slug: query.data.org });
       context.orgId = org.id;
-      const connection = await loginConnection(ctx.db, org.id, query.data.connection);
-      if (!connection) throw loginFailures.noConnection();
+      const returnTo = safeReturnTo(query.data.returnTo);
+      const enabled = await enabledConnections(ctx.db, org.id);
+      if (enabled.length === 0) throw loginFailures.noConnection();
+      const connection = query.data.connection
+        ? enabled.find((c) => c.id === query.data.connection)
+        : enabled.length === 1
+          ? enabled[0]
+          : undefined;
+      if (!connection && query.data.connection) throw loginFailures.unknownConnection();
+      if (!connection) {
+        // Several ways in and none named: the person picks (names only).
+        sendChooser(req, res, org, enabled, returnTo);
+        return;
+      }
       context.connectionId = connection.id;
       context.method = connection.protocol;
-      const returnTo = safeReturnTo(query.data.returnTo);
       if (connection.protocol === 'saml') {
         // RelayState keys the sign-in state, which names the AuthnRequest (InResponseTo) it
         // must answer. On https the browser is bound too, by a SameSite=None cookie (the
@@ -261,14 +282,18 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       if (!slug.success) throw loginFailures.unknownOrg();
       const org = await activeOrg({ slug: slug.data });
       context.orgId = org.id;
-      const connection = await samlConnection(ctx.db, org.id);
-      if (!connection) throw loginFailures.noConnection();
-      context.connectionId = connection.id;
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const who = await completeSaml(ctx, connection, org.slug, body.SAMLResponse);
       const relay =
         typeof body.RelayState === 'string' && body.RelayState.length <= 128 ? body.RelayState : '';
+      // The sign-in state names the connection (an org may have several SAML IdPs); it is
+      // single-use either way, so taking it before the response is verified costs nothing.
       const login = relay ? await takeLoginState(ctx.redis, relay) : null;
+      const connection =
+        (login?.protocol === 'saml' ? await loginConnection(ctx.db, org.id, login.connectionId) : null) ??
+        (await samlConnection(ctx.db, org.id));
+      if (!connection || connection.protocol !== 'saml') throw loginFailures.noConnection();
+      context.connectionId = connection.id;
+      const who = await completeSaml(ctx, connection, org.slug, body.SAMLResponse);
       const cookie = readCookie(req, SAML_BINDING_COOKIE);
       if (
         !login ||

@@ -4,6 +4,9 @@
 //   GET    /api/v1/sso/connections/:id   read
 //   PATCH  /api/v1/sso/connections/:id   update (clientSecret: null clears it; absent keeps it)
 //   DELETE /api/v1/sso/connections/:id   delete
+// The platform admin (a break-glass session) sets up any org's connections at the same paths
+// under /api/v1/sso/orgs/:orgId/connections: how a new org gets its first connection before it
+// has an owner. Audited in that org's chain with the platform admin as actor.
 // Secrets go in, never out: responses say only whether one is set.
 import { Router, type Request } from 'express';
 import { AirlockError, createSecretBox, principalOf, type Principal } from '@airlock/common';
@@ -110,11 +113,23 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   const router = Router();
   const box = createSecretBox(ctx.keyring);
 
-  function orgFor(
+  async function orgFor(
     req: Request,
     action: 'create' | 'read' | 'update' | 'delete',
-  ): { p: Principal; orgId: string } {
+  ): Promise<{ p: Principal; orgId: string }> {
     const p = principalOf(req);
+    const named = req.params.orgId;
+    if (named !== undefined) {
+      // Platform path: the org is named, the caller must be the platform admin.
+      if (!p.isPlatformAdmin) throw identityErrors.forbidden('manage another organisation’s SSO');
+      const id = z.uuid().safeParse(named);
+      const org = id.success ? await ctx.db.system.org.findUnique({ where: { id: id.data } }) : null;
+      if (!org) throw identityErrors.orgNotFound();
+      if (action !== 'read' && action !== 'delete' && org.status !== 'active') {
+        throw new AirlockError('conflict', 'this organisation is suspended; activate it first');
+      }
+      return { p, orgId: org.id };
+    }
     if (!p.orgId) throw identityErrors.noOrg();
     if (!may(p, action, 'SsoConnection', { orgId: p.orgId }))
       throw identityErrors.forbidden('manage SSO connections');
@@ -124,12 +139,14 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   function audit(
     req: Request,
     p: Principal,
+    orgId: string,
     action: 'sso.created' | 'sso.updated' | 'sso.deleted',
     row: { id: string; protocol: 'saml' | 'oidc' },
   ): void {
-    ctx.audit.publish(
-      principalEvent(req, p, action, { protocol: row.protocol }, { type: 'sso_connection', id: row.id }),
-    );
+    ctx.audit.publish({
+      ...principalEvent(req, p, action, { protocol: row.protocol }, { type: 'sso_connection', id: row.id }),
+      orgId,
+    });
   }
 
   async function load(orgId: string, id: unknown) {
@@ -139,82 +156,102 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     return row;
   }
 
-  router.get('/api/v1/sso/connections', ctx.anyCredential, async (req, res) => {
-    const { orgId } = orgFor(req, 'read');
-    res.json({ data: (await listConnections(ctx.db, orgId)).map(connectionView) });
-  });
+  router.get(
+    ['/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections'],
+    ctx.anyCredential,
+    async (req, res) => {
+      const { orgId } = await orgFor(req, 'read');
+      res.json({ data: (await listConnections(ctx.db, orgId)).map(connectionView) });
+    },
+  );
 
-  router.get('/api/v1/sso/connections/:id', ctx.anyCredential, async (req, res) => {
-    const { orgId } = orgFor(req, 'read');
-    res.json(connectionView(await load(orgId, req.params.id)));
-  });
+  router.get(
+    ['/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id'],
+    ctx.anyCredential,
+    async (req, res) => {
+      const { orgId } = await orgFor(req, 'read');
+      res.json(connectionView(await load(orgId, req.params.id)));
+    },
+  );
 
-  router.post('/api/v1/sso/connections', ctx.anyCredential, async (req, res) => {
-    const { p, orgId } = orgFor(req, 'create');
-    const body = parse(createBody, req.body);
-    let config: object = body.config;
-    if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
-    else config = await resolveSamlConfig(ctx, body.config);
-    try {
-      const row = await insertConnection(ctx.db, box, {
-        orgId,
-        protocol: body.protocol,
-        name: body.name,
-        enabled: body.enabled,
-        config,
-        secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
-        groupRoleMap: body.groupRoleMap,
-        defaultRole: body.defaultRole,
-      });
-      audit(req, p, 'sso.created', row);
-      res.status(201).json(connectionView(row));
-    } catch (e) {
-      throw nameTaken(e);
-    }
-  });
-
-  router.patch('/api/v1/sso/connections/:id', ctx.anyCredential, async (req, res) => {
-    const { p, orgId } = orgFor(req, 'update');
-    const row = await load(orgId, req.params.id);
-    const body = parse(patchBody, req.body);
-    let config: object | undefined;
-    if (body.config) {
-      if (row.protocol === 'oidc') {
-        const oidc = parse(oidcConfigSchema, body.config);
-        checkIssuerUrl(oidc.issuer, ctx);
-        config = oidc;
-      } else {
-        config = await resolveSamlConfig(ctx, parse(samlInput, body.config));
+  router.post(
+    ['/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections'],
+    ctx.anyCredential,
+    async (req, res) => {
+      const { p, orgId } = await orgFor(req, 'create');
+      const body = parse(createBody, req.body);
+      let config: object = body.config;
+      if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
+      else config = await resolveSamlConfig(ctx, body.config);
+      try {
+        const row = await insertConnection(ctx.db, box, {
+          orgId,
+          protocol: body.protocol,
+          name: body.name,
+          enabled: body.enabled,
+          config,
+          secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
+          groupRoleMap: body.groupRoleMap,
+          defaultRole: body.defaultRole,
+        });
+        audit(req, p, orgId, 'sso.created', row);
+        res.status(201).json(connectionView(row));
+      } catch (e) {
+        throw nameTaken(e);
       }
-    }
-    if (row.protocol === 'saml' && typeof body.clientSecret === 'string') {
-      throw identityErrors.invalid([
-        { path: ['clientSecret'], message: 'SAML connections have no client secret' },
-      ]);
-    }
-    try {
-      const updated = await updateConnection(ctx.db, box, orgId, row.id, {
-        name: body.name,
-        enabled: body.enabled,
-        config,
-        secret: body.clientSecret,
-        groupRoleMap: body.groupRoleMap,
-        defaultRole: body.defaultRole,
-      });
-      audit(req, p, 'sso.updated', updated);
-      res.json(connectionView(updated));
-    } catch (e) {
-      throw nameTaken(e);
-    }
-  });
+    },
+  );
 
-  router.delete('/api/v1/sso/connections/:id', ctx.anyCredential, async (req, res) => {
-    const { p, orgId } = orgFor(req, 'delete');
-    const row = await load(orgId, req.params.id);
-    await deleteConnection(ctx.db, orgId, row.id);
-    audit(req, p, 'sso.deleted', row);
-    res.status(204).end();
-  });
+  router.patch(
+    ['/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id'],
+    ctx.anyCredential,
+    async (req, res) => {
+      const { p, orgId } = await orgFor(req, 'update');
+      const row = await load(orgId, req.params.id);
+      const body = parse(patchBody, req.body);
+      let config: object | undefined;
+      if (body.config) {
+        if (row.protocol === 'oidc') {
+          const oidc = parse(oidcConfigSchema, body.config);
+          checkIssuerUrl(oidc.issuer, ctx);
+          config = oidc;
+        } else {
+          config = await resolveSamlConfig(ctx, parse(samlInput, body.config));
+        }
+      }
+      if (row.protocol === 'saml' && typeof body.clientSecret === 'string') {
+        throw identityErrors.invalid([
+          { path: ['clientSecret'], message: 'SAML connections have no client secret' },
+        ]);
+      }
+      try {
+        const updated = await updateConnection(ctx.db, box, orgId, row.id, {
+          name: body.name,
+          enabled: body.enabled,
+          config,
+          secret: body.clientSecret,
+          groupRoleMap: body.groupRoleMap,
+          defaultRole: body.defaultRole,
+        });
+        audit(req, p, orgId, 'sso.updated', updated);
+        res.json(connectionView(updated));
+      } catch (e) {
+        throw nameTaken(e);
+      }
+    },
+  );
+
+  router.delete(
+    ['/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id'],
+    ctx.anyCredential,
+    async (req, res) => {
+      const { p, orgId } = await orgFor(req, 'delete');
+      const row = await load(orgId, req.params.id);
+      await deleteConnection(ctx.db, orgId, row.id);
+      audit(req, p, orgId, 'sso.deleted', row);
+      res.status(204).end();
+    },
+  );
 
   return router;
 }

@@ -154,6 +154,13 @@ export async function loginConnection(db: Db, orgId: string, id?: string): Promi
   return rows.length === 1 ? rows[0]! : null;
 }
 
+/** The org's enabled connections, for the sign-in chooser (a handful; bounded anyway). */
+export async function enabledConnections(db: Db, orgId: string): Promise<ConnectionRow[]> {
+  return db
+    .forOrg(orgId)
+    .ssoConnection.findMany({ where: { orgId, enabled: true }, orderBy: { name: 'asc' }, take: 50 });
+}
+
 /** The org's one enabled SAML connection (null when none or ambiguous). */
 export async function samlConnection(db: Db, orgId: string): Promise<ConnectionRow | null> {
   const rows = await db

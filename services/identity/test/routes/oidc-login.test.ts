@@ -196,14 +196,18 @@ describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed
     }
   });
 
-  it('links an existing user by email but never renames a user who belongs to another org', async () => {
-    const other = await f.org();
+  it('links an existing user by verified email but never renames a user who belongs to another org', async () => {
     const existing = await f.ctx.db.prisma.user.create({
       data: { email: 'shared@acme.example', name: 'Real Name' },
     });
+    const first = await login(new Browser(), [], 'shared-sub', 'shared@acme.example');
+    expect(JSON.parse(first.body).user).toMatchObject({ id: existing.id });
+    // Later the same person joins another org; this org's IdP no longer renames them.
+    const other = await f.org();
     await f.ctx.db.system.membership.create({
       data: { orgId: other.id, userId: existing.id, role: 'owner' },
     });
+    await f.ctx.db.prisma.user.update({ where: { id: existing.id }, data: { name: 'Real Name' } });
     const page = await login(new Browser(), [], 'shared-sub', 'shared@acme.example');
     expect(JSON.parse(page.body).user).toMatchObject({ id: existing.id, name: 'Real Name' });
     // Membership in the other org is untouched, and this org's session is scoped to this org.

@@ -198,6 +198,32 @@ describe('SAML sign-in (HTTP-POST binding, xml-crypto signed responses)', () => 
     expectRefused(await post(b64(xml), b.relayState), 'state_mismatch');
   });
 
+  it('links an existing account by email only when the org has claimed the email’s domain', async () => {
+    const email = 'existing@samlcorp.example';
+    const existing = await f.ctx.db.prisma.user.create({ data: { email } });
+    // Unclaimed (the org allows every domain): SAML has no email_verified, so no link.
+    const unclaimed = await attempt({ nameId: 'existing-subject', email });
+    expectRefused(unclaimed, 'unverified_email_link');
+    expect(await f.ctx.db.system.ssoIdentity.count({ where: { userId: existing.id } })).toBe(0);
+    const org = await f.ctx.db.system.org.findUniqueOrThrow({ where: { slug: SLUG } });
+    await f.ctx.db.system.org.update({
+      where: { id: org.id },
+      data: { allowedEmailDomains: ['samlcorp.example'] },
+    });
+    try {
+      const claimed = await attempt({ nameId: 'existing-subject', email });
+      expect(claimed.status).toBe(303);
+      expect(await f.ctx.db.system.ssoIdentity.count({ where: { userId: existing.id } })).toBe(1);
+      expect(
+        f.events.find((e) => e.action === 'identity.linked' && e.target?.id === existing.id),
+      ).toMatchObject({
+        details: { protocol: 'saml', by: 'verified_email' },
+      });
+    } finally {
+      await f.ctx.db.system.org.update({ where: { id: org.id }, data: { allowedEmailDomains: [] } });
+    }
+  });
+
   it('refuses XML with a DOCTYPE or entity declarations', async () => {
     const res = await attempt({}, (xml) =>
       xml.replace('<samlp:Response', '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><samlp:Response'),

@@ -90,6 +90,30 @@ describe('SCIM 2.0 provisioning', () => {
     );
   });
 
+  it('never adopts another tenant’s user or the break-glass account, answering like a duplicate', async () => {
+    const dup = await scim('post', '/Users').send(newUser('pat@corp.example'));
+    const other = await f.org();
+    const held = await f.user(other.id, 'viewer');
+    const heldEmail = 'held@corp.example';
+    await f.ctx.db.prisma.user.update({ where: { id: held.id }, data: { email: heldEmail } });
+    await f.ctx.db.prisma.user.create({ data: { email: 'root@corp.example', isPlatformAdmin: true } });
+    for (const email of [heldEmail, 'root@corp.example']) {
+      const res = await scim('post', '/Users').send(newUser(email));
+      expect([res.status, res.body.scimType, res.body.detail]).toEqual([
+        dup.status,
+        dup.body.scimType,
+        dup.body.detail,
+      ]);
+      const user = await f.ctx.db.prisma.user.findUniqueOrThrow({ where: { email } });
+      expect(await f.ctx.db.system.membership.count({ where: { orgId: org.id, userId: user.id } })).toBe(0);
+      expect(await f.ctx.db.system.scimUser.count({ where: { orgId: org.id, userId: user.id } })).toBe(0);
+    }
+    // A user no other org holds, in a domain this org claims, is adopted.
+    const free = await f.ctx.db.prisma.user.create({ data: { email: 'free@corp.example' } });
+    expect((await scim('post', '/Users').send(newUser('free@corp.example'))).status).toBe(201);
+    expect(await f.ctx.db.system.scimUser.count({ where: { orgId: org.id, userId: free.id } })).toBe(1);
+  });
+
   it('refuses emails outside the org’s allowed domains and unsupported filters', async () => {
     expect((await scim('post', '/Users').send(newUser('x@elsewhere.example'))).status).toBe(400);
     const bad = await scim('get', '/Users?filter=' + encodeURIComponent('title co "x"'));

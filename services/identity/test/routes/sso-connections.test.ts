@@ -209,3 +209,38 @@ describe('SSO connections API', () => {
     expect(doctype.status).toBe(400);
   });
 });
+
+describe('SAML metadata URL where http issuers are allowed (development IdPs)', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture({ settings: { AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: true } });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('fetches metadata over http, as OIDC issuers are, and still refuses metadata addresses', async () => {
+    const org = await f.org();
+    const owner = cookie(await (await f.user(org.id, 'owner')).session());
+    const server = createServer((_req, res) => res.end(idpMetadata()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/metadata`;
+      const created = await request(f.app)
+        .post('/api/v1/sso/connections')
+        .set('Cookie', owner)
+        .send({ protocol: 'saml', name: 'dev idp', config: { metadataUrl: url } });
+      expect(created.status).toBe(201);
+      expect(created.body.config).toMatchObject({ idpSsoUrl: 'https://idp.example/redirect' });
+      expect(created.body.config).not.toHaveProperty('metadataUrl');
+    } finally {
+      server.close();
+    }
+    const metadata = await request(f.app)
+      .post('/api/v1/sso/connections')
+      .set('Cookie', owner)
+      .send({ protocol: 'saml', name: 'imds', config: { metadataUrl: 'http://169.254.169.254/latest' } });
+    expect(metadata.status).toBe(400);
+    expect(metadata.body.error.code).toBe('validation_failed');
+  });
+});

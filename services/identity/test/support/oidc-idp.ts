@@ -9,6 +9,8 @@ export interface IdpAccount {
   email: string;
   name: string;
   groups: string[];
+  /** The `email_verified` claim as sent; `'absent'` leaves it out. Default: true. */
+  emailVerified?: unknown;
 }
 
 export interface OidcIdp {
@@ -57,7 +59,9 @@ export async function startOidcIdp(redirectUri: string): Promise<OidcIdp> {
         claims: async () => ({
           sub,
           email: account.email,
-          email_verified: true,
+          ...(account.emailVerified === 'absent'
+            ? {}
+            : { email_verified: account.emailVerified === undefined ? true : account.emailVerified }),
           name: account.name,
           groups: account.groups,
         }),

@@ -10,6 +10,7 @@ import type {
 import type { RbacConfig } from '../config.js';
 import type { MemberStore } from '../store/members.js';
 import type { OrgStore } from '../store/orgs.js';
+import type { PendingGrantStore } from '../store/pending-grants.js';
 import type { PolicyStore } from '../store/policies.js';
 import type { UserStore } from '../store/users.js';
 
@@ -27,4 +28,5 @@ export interface RbacContext {
   members: MemberStore;
   policies: PolicyStore;
   users: UserStore;
+  grants: PendingGrantStore;
 }

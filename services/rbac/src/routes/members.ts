@@ -83,7 +83,11 @@ export function memberRoutes(ctx: RbacContext): Router {
     // Those who cannot see the member list learn nothing from a mutation's 404 either.
     assertMayListMembers(actor);
     const body = parseBody(addBody, req.body);
-    const user = body.userId ? await ctx.users.byId(body.userId) : await ctx.users.byEmail(body.email!);
+    // Another tenant's user or the break-glass account looks exactly like an unknown one.
+    const user = await ctx.users.addable(
+      actor.orgId,
+      body.userId ? { id: body.userId } : { email: body.email! },
+    );
     // Checked before the user lookup's result is revealed, so a caller without the right
     // learns nothing about which users exist.
     try {

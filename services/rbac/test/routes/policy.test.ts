@@ -170,7 +170,12 @@ describe('/api/v1/policy', () => {
               },
             ],
             limits: { perRole: { member: { requestsPerMinute: -1 } } },
-            redaction: { customPatterns: [{ name: 'ticket', pattern: '([' }] },
+            redaction: {
+              customPatterns: [
+                { name: 'ticket', pattern: '([' },
+                { name: 'lookahead', pattern: 'key(?==)' }, // valid JS, but RE2 cannot compile it
+              ],
+            },
             admin: { ipAllowlist: ['10.0.0.0/33', 'not-an-ip'] },
             audit: { retentionDays: 0 },
             typo: true,
@@ -192,6 +197,7 @@ describe('/api/v1/policy', () => {
           '$.policy.models.default',
           '$.policy.privacyMode',
           '$.policy.redaction.customPatterns[0].pattern',
+          '$.policy.redaction.customPatterns[1].pattern',
           '$.policy.upstreams[0].baseUrl',
           '$.policy.upstreams[1].apiKeyEnc',
           '$.policy.upstreams[1].baseUrl',

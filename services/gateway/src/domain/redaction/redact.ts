@@ -1,6 +1,5 @@
-// Replaces secrets and PII in every text field a request sends upstream (chat messages and
-// their parts, tool call arguments, completion prompts, embedding inputs) with typed
-// placeholders such as [REDACTED:email]. Returns counts by type, never the values. Any
+// Replaces secrets and PII in every string a request sends upstream (whatever the field, in
+// whatever API) with typed placeholders such as [REDACTED:email]. Returns counts by type, never the values. Any
 // error (a broken custom pattern included) throws: the caller refuses the request.
 import { boundedPattern, type Policy } from '@airlock/common';
 import { DETECTORS, type Detector } from './detectors.js';
@@ -10,7 +9,6 @@ export interface RedactionResult {
   counts: Record<string, number>;
 }
 
-const CUSTOM_PATTERN_TIMEOUT_MS = 50;
 const NEVER = /(?!)/g;
 
 function replaceRanges(
@@ -40,9 +38,10 @@ export function detectorsFor(settings: Policy['redaction']): Detector[] {
     const groups = new Set(settings.detectors);
     list = DETECTORS.filter((d) => groups.has(d.group));
     for (const custom of settings.customPatterns) {
-      // Throws on an invalid pattern, and matching throws past its time limit (a pattern
-      // like (a|aa)+b would otherwise stall every tenant's requests): fail closed either way.
-      const bounded = boundedPattern(custom.name, custom.pattern, CUSTOM_PATTERN_TIMEOUT_MS);
+      // RE2 semantics, linear time: a pattern like (a|aa)+b cannot stall the event loop.
+      // The policy schema already refuses what RE2 cannot compile; should one get here, this
+      // throws and the request is refused, never sent unredacted.
+      const bounded = boundedPattern(custom.name, custom.pattern);
       list.push({ type: custom.name, group: 'secrets', pattern: NEVER, bounded });
     }
     compiled.set(settings, list);
@@ -76,44 +75,63 @@ export function redactText(
 
 type Walk = (text: string) => string;
 
-function redactContent(content: unknown, walk: Walk): unknown {
-  if (typeof content === 'string') return walk(content);
-  if (Array.isArray(content)) {
-    return content.map((part) => {
-      if (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string') {
-        return { ...part, text: walk((part as { text: string }).text) };
-      }
-      return part;
-    });
-  }
-  return content;
+/** Deeper bodies are refused before anything is scanned (and before recursion could overflow). */
+export const MAX_BODY_DEPTH = 64;
+
+// Zero-width characters and the soft hyphen split a secret invisibly; removing them before
+// matching is what makes "4111\u200b1111…" a card number again.
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g;
+// Unicode whitespace other than the ASCII controls (NBSP, thin space, ideographic space…)
+// becomes a plain space, so every detector's " " separator also matches it.
+const EXOTIC_SPACE = /[^\S\t\n\v\f\r ]/g;
+
+/** The form of a string that is both scanned and forwarded: NFKC, no invisibles, plain spaces. */
+export function normalizeText(text: string): string {
+  return text.normalize('NFKC').replace(INVISIBLE, '').replace(EXOTIC_SPACE, ' ');
 }
 
-function redactMessage(message: unknown, walk: Walk): unknown {
-  if (!message || typeof message !== 'object') return message;
-  const m = { ...(message as Record<string, unknown>) };
-  if ('content' in m) m.content = redactContent(m.content, walk);
-  if (Array.isArray(m.tool_calls)) {
-    m.tool_calls = m.tool_calls.map((call: unknown) => {
-      const fn = (call as { function?: { arguments?: unknown } })?.function;
-      if (!fn || typeof fn.arguments !== 'string') return call;
-      return { ...(call as object), function: { ...fn, arguments: walk(fn.arguments) } };
-    });
+function redactValue(value: unknown, walk: Walk, depth: number): unknown {
+  if (typeof value === 'string') return walk(value);
+  if (typeof value === 'number') {
+    // A card number sent as a JSON number is still a card number.
+    const text = String(value);
+    const out = walk(text);
+    return out === text ? value : out;
   }
-  return m;
+  if (!value || typeof value !== 'object') return value;
+  if (depth >= MAX_BODY_DEPTH) throw new BodyTooDeepError();
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, walk, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    // Keys travel too (metadata, schema property names): they are scanned like values.
+    out[walk(key)] = redactValue(v, walk, depth + 1);
+  }
+  return out;
 }
 
-/** Redacts a request body for one endpoint; the input object is not modified. */
+export class BodyTooDeepError extends Error {
+  constructor() {
+    super(`the body is nested more than ${MAX_BODY_DEPTH} levels deep`);
+  }
+}
+
+/**
+ * redactBody(body, settings) → { body, counts }: the one redaction entry point for every
+ * API the gateway serves (chat completions, completions, embeddings, Messages, Responses).
+ * It is API-agnostic on purpose: every string (and number, and object key) anywhere in the
+ * body is normalised (normalizeText) and scanned, and the returned body is made of exactly
+ * those scanned strings, so nothing reaches the upstream that the detectors did not see.
+ * `model` is kept as sent (the proxy overwrites it with the upstream's model name).
+ * The input is not modified; counts are by detector type, never values. Throws on a
+ * detector failure or a body deeper than MAX_BODY_DEPTH: the caller refuses the request.
+ */
 export function redactBody(body: Record<string, unknown>, settings: Policy['redaction']): RedactionResult {
   const detectors = detectorsFor(settings);
   const counts: Record<string, number> = {};
-  const walk: Walk = (text) => redactText(text, detectors, counts);
-  const out = { ...body };
-  if (Array.isArray(out.messages)) out.messages = out.messages.map((m) => redactMessage(m, walk));
-  for (const field of ['prompt', 'input', 'suffix'] as const) {
-    const v = out[field];
-    if (typeof v === 'string') out[field] = walk(v);
-    else if (Array.isArray(v)) out[field] = v.map((x) => (typeof x === 'string' ? walk(x) : x));
+  const walk: Walk = (text) => redactText(normalizeText(text), detectors, counts);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    out[key === 'model' ? key : walk(key)] = key === 'model' ? value : redactValue(value, walk, 1);
   }
   return { body: out, counts };
 }

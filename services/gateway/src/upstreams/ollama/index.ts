@@ -4,4 +4,4 @@
 import { openAiCompatible } from '../openai-compatible/index.js';
 import type { ProviderSpec } from '../types.js';
 
-export const ollamaSpec: ProviderSpec = { ...openAiCompatible, name: 'ollama' };
+export const ollamaSpec: ProviderSpec = { ...openAiCompatible, name: 'ollama', streamUsage: true };

@@ -9,4 +9,6 @@ export const openAiCompatible: ProviderSpec = {
     embeddings: '/embeddings',
   },
   authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
+  // An unknown server may refuse an unknown field: not asked, usage is estimated instead.
+  streamUsage: false,
 };

@@ -4,4 +4,4 @@
 import { openAiCompatible } from '../openai-compatible/index.js';
 import type { ProviderSpec } from '../types.js';
 
-export const openaiSpec: ProviderSpec = { ...openAiCompatible, name: 'openai' };
+export const openaiSpec: ProviderSpec = { ...openAiCompatible, name: 'openai', streamUsage: true };

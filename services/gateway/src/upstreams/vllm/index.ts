@@ -4,4 +4,4 @@
 import { openAiCompatible } from '../openai-compatible/index.js';
 import type { ProviderSpec } from '../types.js';
 
-export const vllmSpec: ProviderSpec = { ...openAiCompatible, name: 'vllm' };
+export const vllmSpec: ProviderSpec = { ...openAiCompatible, name: 'vllm', streamUsage: true };

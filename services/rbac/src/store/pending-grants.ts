@@ -1,0 +1,82 @@
+// Pending grants: a role promised to an email before that person has an account (the platform
+// naming an org's first owner). Written by rbac's platform routes; turned into a membership
+// only by acceptPendingGrant, which identity calls after a verified sign-in through the
+// org's own IdP, in the same transaction as the sign-in's membership.
+import type { Db, Role, Tx } from '@airlock/common';
+import { rbacErrors } from '../errors.js';
+import { isUniqueViolation } from './prisma-errors.js';
+
+export interface PendingGrantRecord {
+  id: string;
+  orgId: string;
+  email: string;
+  role: Role;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  acceptedAt: Date | null;
+  acceptedBy: string | null;
+  createdAt: Date;
+}
+
+export function pendingGrantStore(db: Db) {
+  return {
+    async create(orgId: string, email: string, role: Role, expiresAt: Date): Promise<PendingGrantRecord> {
+      try {
+        return await db.asSystem((tx) =>
+          tx.pendingGrant.create({ data: { orgId, email: email.toLowerCase(), role, expiresAt } }),
+        );
+      } catch (e) {
+        if (isUniqueViolation(e)) throw rbacErrors.grantExists();
+        throw e;
+      }
+    },
+    list(orgId: string): Promise<PendingGrantRecord[]> {
+      return db.asSystem((tx) =>
+        tx.pendingGrant.findMany({ where: { orgId }, orderBy: { createdAt: 'asc' } }),
+      );
+    },
+    /** Revokes an open grant; null when there is no open grant with this id in this org. */
+    async revoke(orgId: string, id: string, now: Date): Promise<PendingGrantRecord | null> {
+      return db.asSystem(async (tx) => {
+        const done = await tx.pendingGrant.updateMany({
+          where: { id, orgId, revokedAt: null, acceptedAt: null },
+          data: { revokedAt: now },
+        });
+        return done.count === 1 ? tx.pendingGrant.findUnique({ where: { id } }) : null;
+      });
+    },
+  };
+}
+
+export type PendingGrantStore = ReturnType<typeof pendingGrantStore>;
+
+/** Whether the org has an open, unexpired grant of this role (the "owner path" check). */
+export async function hasOpenGrant(tx: Tx, orgId: string, role: Role, now: Date): Promise<boolean> {
+  const n = await tx.pendingGrant.count({
+    where: { orgId, role, revokedAt: null, acceptedAt: null, expiresAt: { gt: now } },
+  });
+  return n > 0;
+}
+
+/**
+ * Consumes the open, unexpired grant for this email in this org, if any, and returns its role.
+ * The caller has already established that the email is verified and the sign-in came through
+ * this org's own IdP; the update is conditional, so two parallel sign-ins take it once.
+ */
+export async function acceptPendingGrant(
+  tx: Tx,
+  orgId: string,
+  email: string,
+  userId: string,
+  now: Date,
+): Promise<Role | null> {
+  const grant = await tx.pendingGrant.findFirst({
+    where: { orgId, email: email.toLowerCase(), revokedAt: null, acceptedAt: null, expiresAt: { gt: now } },
+  });
+  if (!grant) return null;
+  const done = await tx.pendingGrant.updateMany({
+    where: { id: grant.id, acceptedAt: null, revokedAt: null },
+    data: { acceptedAt: now, acceptedBy: userId },
+  });
+  return done.count === 1 ? grant.role : null;
+}
