@@ -376,7 +376,6 @@ async function main() {
   await check('the upgrade keeps every generated secret (lookup), so checksum/secret is unchanged', () => {
     for (const k of [
       'AIRLOCK_ENCRYPTION_KEY',
-      'AIRLOCK_SESSION_SECRET',
       'AIRLOCK_BOOTSTRAP_TOKEN',
       'POSTGRES_PASSWORD',
       'REDIS_PASSWORD',

@@ -21,10 +21,6 @@ AIRLOCK_ALLOWED_UPSTREAM_HOSTS: {{ join "," .Values.airgapped.allowedUpstreamHos
 LOG_LEVEL: {{ .Values.global.logLevel | quote }}
 AIRLOCK_DB_WAIT_SECONDS: {{ .Values.migration.dbWaitSeconds | toString | quote }}
 AIRLOCK_SHUTDOWN_DELAY_SECONDS: {{ .Values.global.shutdownDelaySeconds | toString | quote }}
-{{- if not .Values.allInOne.enabled }}
-AIRLOCK_RBAC_URL: {{ printf "http://%s:%s" (include "airlock.componentName" (dict "ctx" . "component" "rbac")) (include "airlock.httpPort" .) | quote }}
-AIRLOCK_IDENTITY_URL: {{ printf "http://%s:%s" (include "airlock.componentName" (dict "ctx" . "component" "identity")) (include "airlock.httpPort" .) | quote }}
-{{- end }}
 {{- with .Values.global.extraCaCerts }}
 {{- if or .secretName .configMapName }}
 NODE_EXTRA_CA_CERTS: {{ printf "%s/%s" (include "airlock.caMountPath" $) .key | quote }}
@@ -48,7 +44,7 @@ password from its Secret through Kubernetes' $(VAR) expansion, so it never appea
 {{- define "airlock.secretEnv" -}}
 {{- $app := include "airlock.appSecretName" . -}}
 {{- $chart := include "airlock.chartSecretName" . -}}
-{{- range $key := list "AIRLOCK_ENCRYPTION_KEY" "AIRLOCK_SESSION_SECRET" "AIRLOCK_BOOTSTRAP_TOKEN" }}
+{{- range $key := list "AIRLOCK_ENCRYPTION_KEY" "AIRLOCK_BOOTSTRAP_TOKEN" }}
 - name: {{ $key }}
   valueFrom:
     secretKeyRef:
@@ -140,7 +136,6 @@ would no longer match the evaluation database.
 {{- $common := dict "ctx" . "old" $old "name" $name -}}
 {{- if not .Values.secrets.existingSecret }}
 AIRLOCK_ENCRYPTION_KEY: {{ include "airlock.secretValue" (merge (dict "key" "AIRLOCK_ENCRYPTION_KEY" "value" .Values.secrets.encryptionKey "generate" "key32" "critical" true) $common) }}
-AIRLOCK_SESSION_SECRET: {{ include "airlock.secretValue" (merge (dict "key" "AIRLOCK_SESSION_SECRET" "value" .Values.secrets.sessionSecret "generate" "key32" "critical" false) $common) }}
 AIRLOCK_BOOTSTRAP_TOKEN: {{ include "airlock.secretValue" (merge (dict "key" "AIRLOCK_BOOTSTRAP_TOKEN" "value" .Values.secrets.bootstrapToken "generate" "token" "critical" false) $common) }}
 {{- end }}
 {{- if .Values.evaluation.enabled }}

@@ -84,12 +84,14 @@ the test Job) reads this one list.
 {{- end -}}
 
 {{/*
-Who calls whom over HTTP (like mimir's module dependency map). Used for the sibling URLs and
-the NetworkPolicies: a service accepts HTTP from the components that need it and may send
-only to the components it needs.
+Who calls whom over HTTP (like mimir's module dependency map), for the NetworkPolicies: a
+service accepts HTTP from the components that need it and may send only to the components it
+needs. Today nobody calls anybody: the services share Postgres and Redis (the resolver and the
+policy reader in services/common read identity's and rbac's tables directly) and no service
+makes an HTTP request to a sibling, so every list is empty and no pod-to-pod rule is rendered.
 */}}
 {{- define "airlock.needs" -}}
-{{- $needs := dict "identity" (list "rbac") "rbac" (list) "gateway" (list "rbac" "identity") "audit" (list) "all" (list) -}}
+{{- $needs := dict "identity" (list) "rbac" (list) "gateway" (list) "audit" (list) "all" (list) -}}
 {{- toJson (index $needs .) -}}
 {{- end -}}
 

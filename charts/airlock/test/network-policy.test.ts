@@ -62,7 +62,7 @@ describe('NetworkPolicies in the air-gapped scenario', () => {
     }
   });
 
-  it('let the gateway reach only DNS, the database, Redis, its sibling services and the in-cluster vLLM', () => {
+  it('let the gateway reach only DNS, the database, Redis, and the in-cluster vLLM (no sibling: the services make no HTTP calls to each other)', () => {
     const egress = networkPolicyRules(named(objects, 'NetworkPolicy', 'airlock-gateway'), 'egress');
     const destinations = egress.map((r) => ({
       ports: (r.ports ?? []).map((p) => p.port),
@@ -77,7 +77,6 @@ describe('NetworkPolicies in the air-gapped scenario', () => {
       { ports: [53, 53], to: ['kube-system'] },
       { ports: [5432], to: ['10.10.4.20/32'] },
       { ports: [6379], to: ['10.10.4.21/32'] },
-      { ports: [8080], to: ['rbac', 'identity'] },
       { ports: [8000], to: ['models'] },
     ]);
   });
@@ -141,9 +140,9 @@ describe('NetworkPolicies between the services (default scenario)', () => {
       networkPolicyRules(named(objects, 'NetworkPolicy', `airlock-${service}`), 'ingress'),
     ).filter((c) => c !== 'test');
 
-  it('let only the services that call each other talk: identity -> rbac, gateway -> rbac and identity', () => {
-    expect(callersOf('rbac').sort()).toEqual(['gateway', 'identity']);
-    expect(callersOf('identity')).toEqual(['gateway']);
+  it('let no service talk to another: they share Postgres and Redis and make no HTTP calls to each other', () => {
+    expect(callersOf('rbac')).toEqual([]);
+    expect(callersOf('identity')).toEqual([]);
     expect(callersOf('gateway')).toEqual([]);
     expect(callersOf('audit')).toEqual([]);
   });
@@ -166,7 +165,7 @@ describe('NetworkPolicies between the services (default scenario)', () => {
     const egressPorts = networkPolicyRules(named(objects, 'NetworkPolicy', 'airlock-gateway'), 'egress').map(
       (r) => (r.ports ?? []).map((p) => p.port),
     );
-    expect(egressPorts).toEqual([[53, 53], [5432], [6379], [8080]]);
+    expect(egressPorts).toEqual([[53, 53], [5432], [6379]]);
   });
 
   it('let the migration Job reach only DNS and the database', () => {

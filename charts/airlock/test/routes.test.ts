@@ -88,10 +88,10 @@ describe('the Gateway API HTTPRoute', () => {
 });
 
 describe('service-to-service addresses', () => {
-  it('point identity and the gateway at their siblings', () => {
+  it('set no sibling URLs: no service reads one (they share the database and Redis instead)', () => {
     const config = named(renderScenario('default'), 'ConfigMap', 'airlock-config');
-    expect(config.data?.AIRLOCK_RBAC_URL).toBe('http://airlock-rbac:8080');
-    expect(config.data?.AIRLOCK_IDENTITY_URL).toBe('http://airlock-identity:8080');
+    expect(config.data?.AIRLOCK_RBAC_URL).toBeUndefined();
+    expect(config.data?.AIRLOCK_IDENTITY_URL).toBeUndefined();
   });
 
   it('run each service with its own --target', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { containersOf, ofKind, podTemplates, render, renderScenario, type EnvVar } from './helm.js';
 
-const APP_SECRETS = ['AIRLOCK_ENCRYPTION_KEY', 'AIRLOCK_SESSION_SECRET', 'AIRLOCK_BOOTSTRAP_TOKEN'];
+// AIRLOCK_SESSION_SECRET is gone: no service reads it, so the chart neither generates nor passes it.
+const APP_SECRETS = ['AIRLOCK_ENCRYPTION_KEY', 'AIRLOCK_BOOTSTRAP_TOKEN'];
 const secretRef = (env: EnvVar[] | undefined, name: string): { name: string; key: string } | undefined =>
   env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
 
@@ -20,13 +21,16 @@ describe('secrets.existingSecret', () => {
     for (const { owner, pod } of airlockPods) {
       for (const c of containersOf(pod.spec)) {
         const refs = Object.fromEntries(
-          [...APP_SECRETS, 'DATABASE_URL', 'REDIS_URL'].map((k) => [k, secretRef(c.env, k)]),
+          [...APP_SECRETS, 'AIRLOCK_SESSION_SECRET', 'DATABASE_URL', 'REDIS_URL'].map((k) => [
+            k,
+            secretRef(c.env, k),
+          ]),
         );
         expect({ container: `${owner}/${c.name}`, refs }).toEqual({
           container: `${owner}/${c.name}`,
           refs: {
             AIRLOCK_ENCRYPTION_KEY: { name: 'airlock-app-secrets', key: 'AIRLOCK_ENCRYPTION_KEY' },
-            AIRLOCK_SESSION_SECRET: { name: 'airlock-app-secrets', key: 'AIRLOCK_SESSION_SECRET' },
+            AIRLOCK_SESSION_SECRET: undefined,
             AIRLOCK_BOOTSTRAP_TOKEN: { name: 'airlock-app-secrets', key: 'AIRLOCK_BOOTSTRAP_TOKEN' },
             DATABASE_URL: { name: 'airlock-database', key: 'url' },
             REDIS_URL: { name: 'airlock-redis', key: 'url' },
@@ -45,10 +49,9 @@ describe('generated secrets (default scenario)', () => {
   };
   const decoded = (key: string): string => Buffer.from(secret().data[key] ?? '', 'base64').toString('utf8');
 
-  it('generates an encryption key and a session secret of 32 random bytes, base64', () => {
-    for (const key of ['AIRLOCK_ENCRYPTION_KEY', 'AIRLOCK_SESSION_SECRET']) {
-      expect(Buffer.from(decoded(key), 'base64')).toHaveLength(32);
-    }
+  it('generates an encryption key of 32 random bytes, base64, and no session secret', () => {
+    expect(Buffer.from(decoded('AIRLOCK_ENCRYPTION_KEY'), 'base64')).toHaveLength(32);
+    expect(Object.keys(secret().data)).not.toContain('AIRLOCK_SESSION_SECRET');
   });
 
   it('generates a bootstrap token of at least 32 characters', () => {
