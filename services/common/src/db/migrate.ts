@@ -91,3 +91,27 @@ export async function applyMigrations(db: SqlSession, dir = MIGRATIONS_DIR): Pro
     await db.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
   }
 }
+
+/**
+ * The migrations not yet applied to a database (all of them when it was never migrated).
+ * Servers check this at start-up: on an empty Postgres the first query would otherwise fail
+ * deep inside a module with "table does not exist".
+ */
+export async function pendingMigrations(
+  db: Pick<SqlSession, 'query'>,
+  dir = MIGRATIONS_DIR,
+): Promise<string[]> {
+  const [table] = await db.query<{ t: string | null }>(
+    `SELECT to_regclass('public._prisma_migrations')::text AS t`,
+  );
+  const applied = table?.t
+    ? new Set(
+        (
+          await db.query<{ migration_name: string }>(
+            `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+          )
+        ).map((r) => r.migration_name),
+      )
+    : new Set<string>();
+  return (await listMigrations(dir)).filter((m) => !applied.has(m));
+}

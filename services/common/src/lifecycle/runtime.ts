@@ -7,6 +7,7 @@ import { parseConfig, ConfigError } from '../config/load.js';
 import { baseConfigSchema, type BaseConfig } from '../config/schema.js';
 import { parseKeyring, type Keyring } from '../crypto/keyring.js';
 import { openDb } from '../db/client.js';
+import { pendingMigrations } from '../db/migrate.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { openRedis } from '../redis/client.js';
@@ -74,6 +75,7 @@ export async function openRuntime(config: BaseConfig, service: string, logger?: 
     pgliteDir: path.join(config.AIRLOCK_DATA_DIR, 'pglite'),
     poolSize: config.AIRLOCK_DB_POOL_SIZE,
   });
+  if (db.kind === 'postgres') await refuseUnmigrated(db, () => redis.close());
   const metrics = createMetrics(service);
   const audit = createAuditPublisher({ redis: redis.client, logger: log, metrics });
   return {
@@ -91,4 +93,21 @@ export async function openRuntime(config: BaseConfig, service: string, logger?: 
       await db.close();
     },
   };
+}
+
+/** An unmigrated Postgres stops start-up with one line saying what to run (PGlite migrates itself). */
+async function refuseUnmigrated(
+  db: Awaited<ReturnType<typeof openDb>>,
+  cleanup: () => Promise<void>,
+): Promise<void> {
+  const pending = await pendingMigrations({
+    query: async <T>(sql: string) => (await db.prisma.$queryRawUnsafe(sql)) as T[],
+  });
+  if (pending.length === 0) return;
+  await db.close();
+  await cleanup();
+  throw new ConfigError(
+    `the database is not migrated (${pending.length} migration${pending.length === 1 ? '' : 's'} pending, first ${pending[0]}): ` +
+      'run `node services/server/dist/main.js migrate` with the same DATABASE_URL (from a checkout: `npm run migrate`; the Helm chart runs it as a hook Job), then start again',
+  );
 }
