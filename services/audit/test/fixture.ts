@@ -39,6 +39,8 @@ export interface Fixture {
   logs(): string;
   org(): Promise<string>;
   member(orgId: string, role: Role): Promise<Member>;
+  /** A break-glass platform admin's org-less session: the cookie header to send. */
+  platformAdmin(): Promise<string>;
   /** Stores events directly (no stream), in order; returns them. */
   seed(orgId: string, count: number, overrides?: (i: number) => Partial<AuditEvent>): Promise<AuditEvent[]>;
   close(): Promise<void>;
@@ -110,6 +112,22 @@ export async function startFixture(): Promise<Fixture> {
         },
       });
       return { id: user.id, email, token };
+    },
+    async platformAdmin() {
+      const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
+      const user = await db.prisma.user.create({ data: { email, name: email, isPlatformAdmin: true } });
+      const secret = randomBytes(24).toString('hex');
+      const hour = 3_600_000;
+      await db.system.session.create({
+        data: {
+          tokenHash: sha256Hex(secret),
+          userId: user.id,
+          orgId: null,
+          idleExpiresAt: new Date(Date.now() + hour),
+          absoluteExpiresAt: new Date(Date.now() + 8 * hour),
+        },
+      });
+      return `airlock_session=${secret}`;
     },
     async seed(orgId, count, overrides = () => ({})) {
       const events = Array.from({ length: count }, (_, i) => makeEvent({ orgId, ...overrides(i) }));

@@ -1,4 +1,6 @@
-// Reading the audit trail (org admins and owners only; viewers and members not).
+// Reading the audit trail (org admins and owners only; viewers and members not). A platform
+// admin's org-less session (break-glass) reads the platform chain: the events that belong to
+// no org, such as break-glass sign-ins and sign-ins to unknown orgs.
 //   GET /api/v1/audit-events          filtered page, newest first, with a cursor for the next
 //   GET /api/v1/audit-events/export   every matching event, oldest first, NDJSON or CSV, streamed
 //   GET /api/v1/audit-events/verify   recomputes the org's hash chain, reports the first broken link
@@ -21,15 +23,23 @@ import { auditErrors } from '../errors.js';
 import { chainRows, chainStart } from '../store/events.js';
 import { eachEvent, findEvents } from '../store/query.js';
 
-/** The caller's org, once CASL agrees the caller may `action` its audit events. */
-function authorizedOrg(req: Request, action: 'read' | 'export'): { principal: Principal; orgId: string } {
+/**
+ * The chain the caller may `action`, once CASL agrees: the caller's org, or null (the platform
+ * chain) for a platform admin with no org. Org rules carry the org id, so only the platform
+ * admin's unconditioned rule matches an org-less subject.
+ */
+function authorizedChain(
+  req: Request,
+  action: 'read' | 'export',
+): { principal: Principal; orgId: string | null } {
   const principal = principalOf(req);
-  if (!principal.orgId) throw auditErrors.noOrg();
+  const orgId = principal.orgId ?? null;
+  if (orgId === null && !principal.isPlatformAdmin) throw auditErrors.noOrg();
   const ability = defineAbilityFor(principal);
-  if (!ability.can(action, subject('AuditEvent', { orgId: principal.orgId }))) {
+  if (!ability.can(action, subject('AuditEvent', { orgId }))) {
     throw auditErrors.forbidden(`${action} audit events`);
   }
-  return { principal, orgId: principal.orgId };
+  return { principal, orgId };
 }
 
 function actorOf(p: Principal) {
@@ -53,7 +63,7 @@ export function auditEventRoutes(ctx: AuditContext): Router {
   });
 
   router.get('/api/v1/audit-events', ctx.anyCredential, async (req, res) => {
-    const { orgId } = authorizedOrg(req, 'read');
+    const { orgId } = authorizedChain(req, 'read');
     const { limit, cursor, ...filter } = parseQuery(listQuerySchema, req.query);
     const after = cursor ? decodeCursor(cursor) : undefined;
     const rows = await findEvents(ctx.db, orgId, filter, { after, limit: limit + 1, order: 'newest' });
@@ -66,7 +76,7 @@ export function auditEventRoutes(ctx: AuditContext): Router {
   });
 
   router.get('/api/v1/audit-events/export', ctx.anyCredential, async (req, res) => {
-    const { principal, orgId } = authorizedOrg(req, 'export');
+    const { principal, orgId } = authorizedChain(req, 'export');
     const { format, ...filter } = parseQuery(exportQuerySchema, req.query);
     // Recorded before the first byte: an export that is cut short was still an export.
     ctx.audit.publish({
@@ -75,7 +85,7 @@ export function auditEventRoutes(ctx: AuditContext): Router {
       actor: actorOf(principal),
       outcome: 'success',
       details: { format, filters: describeFilter(filter) },
-      target: { type: 'audit_events', id: orgId },
+      target: { type: 'audit_events', id: orgId ?? 'platform' },
       clientIp: req.ip ?? null,
       userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
       requestId: req.id ?? null,
@@ -99,7 +109,7 @@ export function auditEventRoutes(ctx: AuditContext): Router {
   });
 
   router.get('/api/v1/audit-events/verify', ctx.anyCredential, async (req, res) => {
-    const { orgId } = authorizedOrg(req, 'read');
+    const { orgId } = authorizedChain(req, 'read');
     res.json(await verifyChain(await chainStart(ctx.db, orgId), chainRows(ctx.db, orgId)));
   });
 

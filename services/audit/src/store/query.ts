@@ -1,21 +1,23 @@
-// Reads an org's audit events for the query API and exports, in (time, id) order, one page
-// at a time. Always inside the org's RLS scope and with an explicit org condition.
+// Reads a chain's audit events for the query API and exports, in (time, id) order, one page
+// at a time: an org's, inside the org's RLS scope and with an explicit org condition, or the
+// platform chain (org-less events: break-glass sign-ins, sign-ins to unknown orgs) when the
+// org is null, in system scope with `org_id IS NULL`.
 import type { Db } from '@airlock/common';
 import type { ChainedRecord } from '../domain/hash-chain.js';
 import type { AuditFilter, Cursor } from '../domain/filters.js';
-import { ROW_COLUMNS, type RowData } from './sql.js';
-import { recordFromRow } from './events.js';
+import { orgMatch, ROW_COLUMNS, type RowData } from './sql.js';
+import { inChain, recordFromRow } from './events.js';
 
 export type Order = 'newest' | 'oldest';
 
 export async function findEvents(
   db: Db,
-  orgId: string,
+  orgId: string | null,
   filter: AuditFilter,
   options: { after?: Cursor; limit: number; order: Order },
 ): Promise<ChainedRecord[]> {
-  const params: unknown[] = [orgId];
-  const where = ['e.org_id = $1::uuid'];
+  const params: unknown[] = [];
+  const where = [orgMatch(orgId, params, 'e.org_id')];
   const add = (sql: (n: number) => string, value: unknown) => {
     params.push(value);
     where.push(sql(params.length));
@@ -37,7 +39,7 @@ export async function findEvents(
     where.push(`(e.time, e.id) ${cmp} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(options.limit);
-  const rows = await db.inOrg(orgId, (tx) =>
+  const rows = await inChain(db, orgId, (tx) =>
     tx.$queryRawUnsafe<RowData[]>(
       `SELECT ${ROW_COLUMNS} FROM audit_events e WHERE ${where.join(' AND ')}
         ORDER BY e.time ${dir}, e.id ${dir} LIMIT $${params.length}`,
@@ -50,7 +52,7 @@ export async function findEvents(
 /** Every matching event, oldest first, fetched in pages: an export never holds more than one page. */
 export async function* eachEvent(
   db: Db,
-  orgId: string,
+  orgId: string | null,
   filter: AuditFilter,
   pageSize = 1_000,
 ): AsyncGenerator<ChainedRecord> {
