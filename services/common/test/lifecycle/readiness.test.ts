@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { migratePostgres } from '../../src/db/client.js';
 import { runModules, type RunningServer } from '../../src/lifecycle/run.js';
 import {
   createTestDatabase,
@@ -29,6 +30,8 @@ describe('/readyz follows the database and Redis', () => {
 
   beforeAll(async () => {
     [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    // As a deployment does (the chart's migration Job): servers refuse an unmigrated database.
+    await migratePostgres(postgres.url);
     server = await runModules({
       modules: [slowModule()],
       service: 'test',
