@@ -23,6 +23,44 @@ export function usageFrom(value: unknown): Usage | undefined {
 
 export const estimateTokens = (chars: number): number => Math.ceil(chars / 4);
 
+/** The estimate when an upstream reports no usage: the prompt's and the generated characters. */
+export function estimatedUsage(promptChars: number, generatedChars: number): Usage {
+  return {
+    promptTokens: estimateTokens(promptChars),
+    completionTokens: estimateTokens(generatedChars),
+    estimated: true,
+  };
+}
+
+/**
+ * The JSON payloads of an SSE stream's `data:` lines as chunks pass (a line split across
+ * chunks included), without holding the stream. Empty, `[DONE]` and non-JSON data are skipped.
+ * Every stream meter (chat completions, Messages, Responses) reads through this.
+ */
+export class SseJsonReader {
+  private partial = '';
+
+  push(chunk: Buffer): Record<string, unknown>[] {
+    const lines = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = lines.pop() ?? '';
+    const out: Record<string, unknown>[] = [];
+    for (const raw of lines) {
+      const line = raw.trimEnd();
+      if (!line.startsWith('data:')) continue;
+      const data = line.slice(5).trim();
+      if (data === '' || data === '[DONE]') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        continue; // not JSON: nothing to meter
+      }
+      if (parsed && typeof parsed === 'object') out.push(parsed as Record<string, unknown>);
+    }
+    return out;
+  }
+}
+
 // Bookkeeping fields of a delta or message, not generated text.
 const NOT_GENERATED = new Set(['role', 'type', 'id', 'index', 'tool_call_id']);
 
@@ -57,41 +95,19 @@ export function choiceChars(choice: unknown): number {
  * the upstream sends one, otherwise the length of everything generated for an estimate.
  */
 export class StreamUsageMeter {
-  private partial = '';
+  private readonly reader = new SseJsonReader();
   private chars = 0;
   usage: Usage | undefined;
 
   push(chunk: Buffer): void {
-    const text = this.partial + chunk.toString('utf8');
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const line of lines) this.line(line);
-  }
-
-  private line(raw: string): void {
-    const line = raw.trimEnd();
-    if (!line.startsWith('data:')) return;
-    const data = line.slice(5).trim();
-    if (data === '' || data === '[DONE]') return;
-    let parsed: { choices?: unknown };
-    try {
-      parsed = JSON.parse(data) as typeof parsed;
-    } catch {
-      return;
+    for (const event of this.reader.push(chunk)) {
+      const usage = usageFrom(event);
+      if (usage) this.usage = usage;
+      if (Array.isArray(event.choices)) for (const choice of event.choices) this.chars += choiceChars(choice);
     }
-    const usage = usageFrom(parsed);
-    if (usage) this.usage = usage;
-    if (Array.isArray(parsed?.choices))
-      for (const choice of parsed.choices) this.chars += choiceChars(choice);
   }
 
   result(promptChars: number): Usage {
-    return (
-      this.usage ?? {
-        promptTokens: estimateTokens(promptChars),
-        completionTokens: estimateTokens(this.chars),
-        estimated: true,
-      }
-    );
+    return this.usage ?? estimatedUsage(promptChars, this.chars);
   }
 }

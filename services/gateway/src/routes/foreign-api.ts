@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
-import { estimateTokens, usageFrom } from '../domain/usage.js';
+import { estimatedUsage, estimateTokens, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
 import type { ForeignApi, Obj } from '../protocols/types.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
@@ -140,11 +140,7 @@ async function relayJson(
   }
   if (!parsed) throw gatewayErrors.upstreamFailed(upstream.target.name);
   const usage = isNative ? api.nativeUsage(parsed) : usageFrom(parsed);
-  state.usage = usage ?? {
-    promptTokens: estimateTokens(state.promptChars),
-    completionTokens: 0,
-    estimated: true,
-  };
+  state.usage = usage ?? estimatedUsage(state.promptChars, 0);
   res.status(200).json(isNative ? parsed : api.fromChat(parsed, model, request));
 }
 

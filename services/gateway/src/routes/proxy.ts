@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
 import { UsageChunkFilter } from '../domain/usage-chunk-filter.js';
-import { StreamUsageMeter, choiceChars, estimateTokens, usageFrom } from '../domain/usage.js';
+import { StreamUsageMeter, choiceChars, estimatedUsage, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
@@ -111,11 +111,12 @@ async function relayJson(upstream: UpstreamResponse, res: Response, state: Reque
       throw gatewayErrors.upstreamFailed(upstream.target.name);
     }
     const choices = isRecord(parsed) && Array.isArray(parsed.choices) ? parsed.choices : [];
-    state.usage = usageFrom(parsed) ?? {
-      promptTokens: estimateTokens(state.promptChars),
-      completionTokens: estimateTokens(choices.reduce<number>((n, c) => n + choiceChars(c), 0)),
-      estimated: true,
-    };
+    state.usage =
+      usageFrom(parsed) ??
+      estimatedUsage(
+        state.promptChars,
+        choices.reduce<number>((n, c) => n + choiceChars(c), 0),
+      );
   } else {
     state.errorCode = `upstream_${upstream.statusCode}`;
     // An upstream's error body is relayed only if it is JSON (the OpenAI error shape clients

@@ -1,6 +1,6 @@
 // Token usage from a native Messages upstream: the JSON answer's usage, or message_start's
 // input_tokens and message_delta's output_tokens as the SSE stream passes (not held).
-import { estimateTokens, type Usage } from '../../domain/usage.js';
+import { estimatedUsage, SseJsonReader, type Usage } from '../../domain/usage.js';
 
 type Obj = Record<string, unknown>;
 
@@ -19,23 +19,13 @@ export function usageFromMessage(value: unknown): Usage | undefined {
 }
 
 export class MessagesUsageMeter {
-  private partial = '';
+  private readonly reader = new SseJsonReader();
   private chars = 0;
   private input: number | undefined;
   private output: number | undefined;
 
   push(chunk: Buffer): void {
-    const lines = (this.partial + chunk.toString('utf8')).split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const raw of lines) {
-      const line = raw.trimEnd();
-      if (!line.startsWith('data:')) continue;
-      let e: Obj;
-      try {
-        e = JSON.parse(line.slice(5).trim()) as Obj;
-      } catch {
-        continue;
-      }
+    for (const e of this.reader.push(chunk)) {
       if (e.type === 'message_start') {
         const u = usageFromMessage(e.message);
         if (u) this.input = u.promptTokens;
@@ -54,10 +44,7 @@ export class MessagesUsageMeter {
   result(promptChars: number): Usage {
     if (this.input !== undefined && this.output !== undefined)
       return { promptTokens: this.input, completionTokens: this.output, estimated: false };
-    return {
-      promptTokens: this.input ?? estimateTokens(promptChars),
-      completionTokens: estimateTokens(this.chars),
-      estimated: true,
-    };
+    const estimate = estimatedUsage(promptChars, this.chars);
+    return this.input === undefined ? estimate : { ...estimate, promptTokens: this.input };
   }
 }

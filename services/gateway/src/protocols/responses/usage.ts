@@ -1,6 +1,6 @@
 // Token usage from a native Responses upstream: the JSON answer's usage, or the usage on the
 // terminal response.completed / response.incomplete event as the SSE stream passes.
-import { estimateTokens, type Usage } from '../../domain/usage.js';
+import { estimatedUsage, SseJsonReader, type Usage } from '../../domain/usage.js';
 
 type Obj = Record<string, unknown>;
 
@@ -15,22 +15,12 @@ export function usageFromResponse(value: unknown): Usage | undefined {
 }
 
 export class ResponsesUsageMeter {
-  private partial = '';
+  private readonly reader = new SseJsonReader();
   private chars = 0;
   private usage: Usage | undefined;
 
   push(chunk: Buffer): void {
-    const lines = (this.partial + chunk.toString('utf8')).split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const raw of lines) {
-      const line = raw.trimEnd();
-      if (!line.startsWith('data:')) continue;
-      let e: Obj;
-      try {
-        e = JSON.parse(line.slice(5).trim()) as Obj;
-      } catch {
-        continue;
-      }
+    for (const e of this.reader.push(chunk)) {
       if (typeof e.delta === 'string') this.chars += e.delta.length;
       if (e.type === 'response.completed' || e.type === 'response.incomplete') {
         const u = usageFromResponse(e.response);
@@ -40,12 +30,6 @@ export class ResponsesUsageMeter {
   }
 
   result(promptChars: number): Usage {
-    return (
-      this.usage ?? {
-        promptTokens: estimateTokens(promptChars),
-        completionTokens: estimateTokens(this.chars),
-        estimated: true,
-      }
-    );
+    return this.usage ?? estimatedUsage(promptChars, this.chars);
   }
 }
