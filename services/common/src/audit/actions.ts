@@ -8,19 +8,22 @@ const count = z.number().int().min(0);
 const role = z.enum(['owner', 'admin', 'member', 'viewer']);
 const authMethod = z.enum(['saml', 'oidc', 'local', 'token', 'scim']);
 
+/** The gateway endpoints an `ai.request` event names (the fast-path check in event.ts reads this too). */
+export const AI_ENDPOINTS = [
+  'chat.completions',
+  'completions',
+  'embeddings',
+  'messages',
+  'messages.count_tokens',
+  'models',
+  'responses',
+] as const;
+
 export const ACTION_DETAILS = {
   'ai.request': z.strictObject({
     model: z.string().max(256),
     upstream: z.string().max(128).optional(),
-    endpoint: z.enum([
-      'chat.completions',
-      'completions',
-      'embeddings',
-      'messages',
-      'messages.count_tokens',
-      'models',
-      'responses',
-    ]),
+    endpoint: z.enum(AI_ENDPOINTS),
     /** The calling tool, from its user agent (claude-code, codex, openai-sdk, curl…). */
     clientTool: z
       .string()

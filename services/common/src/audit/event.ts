@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { ACTION_DETAILS, AUDIT_ACTIONS, type AuditAction, type AuditDetails } from './actions.js';
+import {
+  ACTION_DETAILS,
+  AI_ENDPOINTS,
+  AUDIT_ACTIONS,
+  type AuditAction,
+  type AuditDetails,
+} from './actions.js';
 
 /**
  * Keys that could carry prompt or completion text. They are refused anywhere in an event,
@@ -126,15 +132,7 @@ const ENVELOPE_KEYS = new Set([
 ]);
 const ACTOR_TYPES = new Set(['user', 'token', 'scim', 'system', 'anonymous']);
 const OUTCOMES = new Set(['success', 'failure', 'denied']);
-const ENDPOINTS = new Set([
-  'chat.completions',
-  'completions',
-  'embeddings',
-  'messages',
-  'messages.count_tokens',
-  'models',
-  'responses',
-]);
+const ENDPOINTS = new Set<string>(AI_ENDPOINTS);
 const CLIENT_TOOL = /^[a-z0-9-]{1,32}$/;
 const AI_REQUEST_KEYS = new Set([
   'model',
