@@ -22,6 +22,19 @@ if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null; then
 fi
 export TEST_PG_BIN=$PG_BIN
 
+# The console's browser journeys drive Debian's Chromium (playwright-core downloads no browser).
+export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM_PATH" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Chromium is needed for the console tests: apt-get install chromium" >&2
+    exit 1
+  fi
+  log "installing chromium (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
 bash scripts/ensure-deps.sh
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -64,6 +77,8 @@ log "typecheck"
 npm run --silent typecheck
 log "chart: helm lint/template, Kubernetes schemas, chart tests, kube-apiserver install"
 bash scripts/test-chart.sh
+log "console build (services/console/dist, for the browser journeys)"
+bash scripts/ensure-console.sh
 log "jest: services"
 npm test -- "$@"
 if [ $# -eq 0 ]; then

@@ -10,8 +10,11 @@ import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
 import type { RedisHandle } from '../redis/client.js';
 
-/** demo: the all-in-one trial's development IdP and demo model (never in production). */
-export type ModuleName = 'audit' | 'demo' | 'gateway' | 'identity' | 'rbac';
+/**
+ * demo: the all-in-one trial's development IdP and demo model (never in production);
+ * console: the web console's built files, served by every target.
+ */
+export type ModuleName = 'audit' | 'console' | 'demo' | 'gateway' | 'identity' | 'rbac';
 
 /** What every module is built from. Passed in, never imported: tests hand in their own. */
 export interface ModuleDeps {
