@@ -263,6 +263,27 @@ describe('console journeys', () => {
     expect(await page.getByRole('button', { name: 'Add connection' }).count()).toBe(0);
   });
 
+  it('owner: an SSO test sign-in reports the claims, groups and mapped role', async () => {
+    const page = tabs.owner!.page;
+    await go(page, 'SSO and SCIM', 'SSO and SCIM');
+    await page.getByRole('button', { name: 'Test sign-in with Development IdP (demo)' }).click();
+    // The IdP may still hold the owner's session from the sign-in; otherwise it asks again.
+    const form = page.getByRole('heading', { name: 'DEVELOPMENT identity provider' });
+    await Promise.race([form.waitFor(), page.waitForURL(/\/console\/sso\?tested=/)]);
+    if (await form.isVisible()) {
+      await page.locator('select[name=email]').selectOption('owner@example.com');
+      await page.locator('input[name=password]').fill(airlock.demoPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await page.waitForURL(/\/console\/sso\?tested=/);
+    await page.getByText('Success: owner@example.com would sign in as owner.').waitFor();
+    await page.getByRole('definition').filter({ hasText: 'demo-owners' }).first().waitFor();
+    // Still the owner's own session: nobody else was signed in.
+    await page.locator('.who').filter({ hasText: 'owner@example.com' }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'sso-test');
+  });
+
   it('member: connect a tool with the real base URL and models; own tokens only', async () => {
     const page = tabs.member!.page;
     const nav = page.getByRole('navigation', { name: 'Console' });

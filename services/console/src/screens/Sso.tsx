@@ -52,6 +52,18 @@ export function Sso({ orgId, orgSlug }: { orgId?: string; orgSlug?: string } = {
     mutationFn: (id: string) => api(`${base}/${id}`, { method: 'DELETE' }),
     onSuccess: refresh,
   });
+  // A test sign-in is a round trip through the IdP that signs nobody in: the browser comes
+  // back here with ?tested=<id>, and the result (claims, groups, mapped role) is read once.
+  const returnTo = orgId ? '/console/platform' : '/console/sso';
+  const test = useMutation({
+    mutationFn: (id: string) =>
+      api<{ url: string }>(`${base}/${id}/test`, {
+        method: 'POST',
+        body: { returnTo: `${returnTo}?tested=${id}` },
+      }),
+    onSuccess: ({ url }) => window.location.assign(url),
+  });
+  const tested = new URLSearchParams(window.location.search).get('tested');
   const origin = window.location.origin;
   const urls = [
     { label: 'OIDC redirect URI', value: `${origin}/auth/oidc/callback` },
@@ -76,9 +88,12 @@ export function Sso({ orgId, orgSlug }: { orgId?: string; orgSlug?: string } = {
           ))}
         </dl>
       </section>
+      {tested && /^[0-9a-f-]{36}$/.test(tested) && <TestResult url={`${base}/${tested}/test-result`} />}
       <section className="card" aria-labelledby="conns">
         <h2 id="conns">Connections</h2>
-        {(toggle.isError || remove.isError) && <ErrorBox error={toggle.error ?? remove.error} />}
+        {(toggle.isError || remove.isError || test.isError) && (
+          <ErrorBox error={toggle.error ?? remove.error ?? test.error} />
+        )}
         {connections.isPending ? (
           <Loading what="connections" />
         ) : connections.isError ? (
@@ -115,12 +130,9 @@ export function Sso({ orgId, orgSlug }: { orgId?: string; orgSlug?: string } = {
                   </td>
                   <td>{c.enabled ? 'enabled' : 'disabled'}</td>
                   <td className="actions">
-                    <a
-                      className="btn btn-secondary"
-                      href={`/auth/login?${new URLSearchParams({ org: slug, connection: c.id, returnTo: '/console/overview' })}`}
-                    >
+                    <Button onPress={() => test.mutate(c.id)} aria-label={`Test sign-in with ${c.name}`}>
                       Test sign-in
-                    </a>
+                    </Button>
                     {manage && (
                       <>
                         <Button onPress={() => toggle.mutate(c)}>{c.enabled ? 'Disable' : 'Enable'}</Button>
@@ -146,6 +158,79 @@ export function Sso({ orgId, orgSlug }: { orgId?: string; orgSlug?: string } = {
     </>
   );
   return orgId ? body : <Page title="SSO and SCIM">{body}</Page>;
+}
+
+interface TestOutcome {
+  protocol: string;
+  testedAt: string;
+  outcome: 'success' | 'failure';
+  subject: string | null;
+  email: string | null;
+  name: string | null;
+  claims: Record<string, unknown>;
+  groups: string[];
+  role: Role | null;
+  reason: string | null;
+  message: string | null;
+}
+
+function TestResult({ url }: { url: string }) {
+  // The result is kept once for a few minutes: read it when the browser is back (404 until then).
+  const result = useQuery({
+    queryKey: ['sso-test', url],
+    queryFn: () => api<TestOutcome>(url),
+    retry: (count, e) => count < 5 && e instanceof ApiError && e.status === 404,
+    retryDelay: 1000,
+    staleTime: Infinity,
+  });
+  return (
+    <section className="card" aria-labelledby="test-result" aria-live="polite">
+      <h2 id="test-result">Test sign-in result</h2>
+      {result.isPending ? (
+        <Loading what="the test result" />
+      ) : result.isError ? (
+        <ErrorBox error={result.error} />
+      ) : (
+        <>
+          <p className={result.data.outcome === 'success' ? 'ok' : 'bad'}>
+            {result.data.outcome === 'success'
+              ? `Success: ${result.data.email ?? result.data.subject} would sign in as ${result.data.role ?? 'no role'}.`
+              : `Failed (${result.data.reason ?? 'unknown'}): ${result.data.message ?? ''}`}
+          </p>
+          <dl className="kv">
+            <div>
+              <dt>Subject</dt>
+              <dd>{result.data.subject ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>Email / name</dt>
+              <dd>
+                {result.data.email ?? '—'} / {result.data.name ?? '—'}
+              </dd>
+            </div>
+            <div>
+              <dt>Groups</dt>
+              <dd>{result.data.groups.join(', ') || '—'}</dd>
+            </div>
+            <div>
+              <dt>Mapped role</dt>
+              <dd>{result.data.role ?? '—'}</dd>
+            </div>
+            {Object.entries(result.data.claims).map(([k, v]) => (
+              <div key={k}>
+                <dt>
+                  claim <code>{k}</code>
+                </dt>
+                <dd>
+                  <code>{JSON.stringify(v)}</code>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </>
+      )}
+    </section>
+  );
 }
 
 function Wizard({ base, onDone }: { base: string; onDone: () => void }) {
