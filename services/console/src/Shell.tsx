@@ -83,7 +83,8 @@ export function Shell() {
         {allowed ? (
           <Outlet />
         ) : items.length > 0 && here === 'overview' ? (
-          <Navigate to={`/console/${items[0]!.to}`} replace />
+          // Without an org (the platform admin's break-glass session) the landing is Platform.
+          <Navigate to={`/console/${rights.platform ? 'platform' : items[0]!.to}`} replace />
         ) : items.length > 0 ? (
           <section className="page">
             <h1 id="page-title" tabIndex={-1}>

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
+import { stepAt, totpAt } from '../../identity/src/domain/totp.js';
 import { startAirlock, type Airlock } from './support/airlock.js';
 import { launch, open, screenshot, seriousViolations, type Tab } from './support/browser.js';
 
@@ -256,7 +257,7 @@ describe('console journeys', () => {
     await screenshot(page, 'audit');
 
     await go(page, 'SSO and SCIM', 'SSO and SCIM');
-    await page.getByRole('cell', { name: 'Development IdP (demo)' }).waitFor();
+    await page.getByRole('cell', { name: 'Development IdP (demo)', exact: true }).waitFor();
     await expectAccessible(page);
     await screenshot(page, 'sso');
     // Admins read SSO; only owners change it.
@@ -332,5 +333,30 @@ describe('console journeys', () => {
       const buttons = (await page.getByRole('button').allTextContents()).filter((b) => b !== 'Sign out');
       expect(buttons.filter((b) => /create|save|revoke|remove|delete|rotate|add/i.test(b))).toEqual([]);
     }
+  });
+
+  it('platform admin: break-glass sign-in with TOTP enrolment, then organisations and an org set-up', async () => {
+    const tab = await open(browser);
+    tabs.platform = tab;
+    const { page } = tab;
+    await page.goto(`${airlock.url}/`);
+    await page.getByRole('button', { name: 'Platform administrator (break-glass) sign-in' }).click();
+    await page.getByLabel('Username', { exact: true }).fill('admin');
+    await page.getByLabel('Password', { exact: true }).fill(airlock.platformPassword);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    // First sign-in: enrol the authenticator with the secret shown, then confirm a code.
+    const secret = (await page.getByTestId('totp-secret').textContent())!;
+    await page
+      .getByLabel('Authenticator code (TOTP)', { exact: true })
+      .fill(totpAt(secret, stepAt(new Date())));
+    await page.getByRole('button', { name: 'Confirm code' }).click();
+    await page.waitForURL(/\/console\/platform$/);
+    await page.getByRole('cell', { name: 'demo', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Set up' }).click();
+    await page.getByRole('heading', { name: 'Set up demo' }).waitFor();
+    await page.getByRole('cell', { name: 'Development IdP (demo)', exact: true }).waitFor();
+    await page.getByText('No pending owners.').waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'platform');
   });
 });

@@ -122,7 +122,7 @@ function BreakGlass() {
             First sign-in: add this secret to your authenticator app, then enter the 6-digit code it shows.
           </p>
           <p>
-            Secret: <code>{enrol.secret}</code>
+            Secret: <code data-testid="totp-secret">{enrol.secret}</code>
           </p>
           <p className="small muted break">{enrol.otpauthUrl}</p>
         </>

@@ -19,6 +19,8 @@ function ensureConsoleBuilt(): void {
 export interface Airlock {
   url: string;
   demoPassword: string;
+  /** The break-glass platform admin's one-time password (username `admin`). */
+  platformPassword: string;
   server: RunningServer;
   stop(): Promise<void>;
 }
@@ -45,10 +47,13 @@ export async function startAirlock(): Promise<Airlock> {
     }),
   });
   const demoPassword = /password (\S+)$/m.exec(notes.join('\n'))?.[1];
-  if (!demoPassword) throw new Error(`the demo did not announce its password: ${notes.join(' | ')}`);
+  const platformPassword = /password: (\S+)$/m.exec(notes.join('\n'))?.[1];
+  if (!demoPassword || !platformPassword)
+    throw new Error(`the demo did not announce its password: ${notes.join(' | ')}`);
   return {
     url,
     demoPassword,
+    platformPassword,
     server,
     async stop() {
       await server.shutdown();
