@@ -36,7 +36,7 @@ export const ACCESS_LOG_SAMPLE_V1 = 100;
 
 export const gatewayModule: AirlockModule<GatewayConfig> = {
   name: 'gateway',
-  routePrefixes: ['/v1'],
+  routePrefixes: ['/v1', '/api/v1/access'],
   configSchema: gatewayConfigSchema,
   init(deps) {
     const config = deps.moduleConfig ?? gatewayConfigSchema.parse({});
