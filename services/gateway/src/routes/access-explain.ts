@@ -1,7 +1,7 @@
 // POST /api/v1/access/explain: would this member (or role) be allowed this model, and why.
 // Every answer comes from the gate's own code: evaluatePolicy() for the policy steps,
 // limitChecks() and the limit script (commit off: nothing is consumed) for the limits, and the
-// upstream client's breaker state for the upstream the proxy would try first.
+// upstream client's breaker state for the upstream the proxy would try first (domain/explain.ts).
 import {
   AirlockError,
   authenticate,
@@ -14,14 +14,9 @@ import {
 } from '@airlock/common';
 import { Router } from 'express';
 import { z } from 'zod';
-import { evaluatePolicy, type Step } from '../domain/decide.js';
-import {
-  limitChecks,
-  limitRefusalMessage,
-  reservationFor,
-  type LimitCheck,
-  type LimitVerdict,
-} from '../domain/limits.js';
+import { evaluatePolicy, type Candidate, type Step } from '../domain/decide.js';
+import { limitsStep, upstreamStep, withSkips } from '../domain/explain.js';
+import { limitChecks, reservationFor } from '../domain/limits.js';
 import { gatewayErrors } from '../errors.js';
 import type { GatewayContext } from './context.js';
 
@@ -53,7 +48,15 @@ async function subjectPrincipal(
     throw new AirlockError('forbidden', 'you may explain access only for yourself');
   }
   if (body.role !== undefined) {
-    return { ...caller, kind: 'session', userId: null, email: null, role: body.role, tokenId: undefined };
+    return {
+      kind: 'session',
+      userId: null,
+      email: null,
+      orgId,
+      role: body.role,
+      isPlatformAdmin: false,
+      expiresAt: null,
+    };
   }
   const membership = await db.inOrg(orgId, (tx) =>
     tx.membership.findUnique({
@@ -71,19 +74,6 @@ async function subjectPrincipal(
     isPlatformAdmin: false,
     expiresAt: null,
   };
-}
-
-/**
- * One limit and its current usage. The script answers usage including this request's share
- * for the checks it passed, and without it for the one that refused (later ones it never read).
- */
-function limitLine(c: LimitCheck, i: number, verdict: LimitVerdict): string {
-  const blockedAt = verdict.blocked ? verdict.used.length - 1 : Infinity;
-  const used = verdict.used[i];
-  const current =
-    used === undefined || i > blockedAt ? undefined : i === blockedAt ? used : Math.max(0, used - c.amount);
-  const window = c.window === 'month' ? 'month' : 'minute';
-  return `${c.scope} ${c.metric}/${window} ${c.limit}${current === undefined ? '' : `, ${current} used`}`;
 }
 
 export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
@@ -116,8 +106,7 @@ export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
     });
     const steps: Step[] = [...evaluation.steps];
     let refusal = evaluation.refusal;
-    const candidates = evaluation.decision?.candidates ?? [];
-
+    let chosen: Candidate | undefined;
     if (!refusal) {
       const now = ctx.clock();
       // A request with an empty prompt and the default completion budget: what every call takes at least.
@@ -126,80 +115,33 @@ export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
       const checks = limitChecks(principal, policy, tokens, now).filter(
         (c) => principal.userId !== null || c.scope !== 'user',
       );
-      if (checks.length === 0) {
-        steps.push({ id: 'limits', outcome: 'pass', message: 'no rate limits or quotas apply' });
-      } else if (ctx.redis.status !== 'ready') {
-        refusal = gatewayErrors.limiterUnavailable();
-      } else {
-        try {
-          const verdict = await ctx.limits.peek(checks, now);
-          const lines = checks.map((c, i) => limitLine(c, i, verdict)).join('; ');
-          if (verdict.allowed) {
-            steps.push({ id: 'limits', outcome: 'pass', message: `within limits: ${lines}` });
-          } else {
-            refusal = gatewayErrors.rateLimited(limitRefusalMessage(verdict.blocked!), {});
-            steps.push({
-              id: 'limits',
-              outcome: 'fail',
-              message: `${refusal.message}: ${lines}`,
-              code: refusal.code,
-            });
-          }
-        } catch {
-          refusal = gatewayErrors.limiterUnavailable();
-        }
-      }
-      if (refusal && steps[steps.length - 1]?.id !== 'limits') {
-        steps.push({ id: 'limits', outcome: 'fail', message: refusal.message, code: refusal.code });
-      }
+      const verdict =
+        checks.length === 0
+          ? { allowed: true, used: [] }
+          : ctx.redis.status !== 'ready'
+            ? ('unavailable' as const)
+            : await ctx.limits.peek(checks, now).catch(() => 'unavailable' as const);
+      const limits = limitsStep(checks, verdict);
+      steps.push(limits.step);
+      refusal = limits.refusal;
     }
-
-    // The proxy tries the candidates in order and skips those whose circuit is open.
-    const usable = candidates.find((c) => ctx.upstreams.breakerState(c.target) !== 'open');
     if (!refusal) {
-      if (usable) {
-        const fallbacks = candidates.filter((c) => c !== usable).map((c) => c.target.name);
-        steps.push({
-          id: 'upstream_available',
-          outcome: 'pass',
-          message:
-            `sent to ${usable.target.name} as "${usable.target.upstreamModel}"` +
-            (usable.redact ? ', redacted' : '') +
-            (fallbacks.length > 0 ? `; fallbacks: ${fallbacks.join(', ')}` : ''),
-        });
-      } else {
-        refusal = gatewayErrors.unavailable(
-          `upstream "${candidates[0]!.target.name}" is unavailable (circuit open)`,
-        );
-        steps.push({
-          id: 'upstream_available',
-          outcome: 'fail',
-          message: refusal.message,
-          code: refusal.code,
-        });
-      }
+      const upstream = upstreamStep(
+        evaluation.decision!.candidates,
+        (c) => ctx.upstreams.breakerState(c.target) === 'open',
+      );
+      steps.push(upstream.step);
+      refusal = upstream.refusal;
+      chosen = upstream.chosen;
     }
-
-    const ORDER = [
-      'role_ability',
-      'model_allowed',
-      'alias',
-      'privacy_mode',
-      'destination',
-      'limits',
-      'upstream_available',
-    ] as const;
-    for (const id of ORDER) {
-      if (!steps.some((s) => s.id === id)) steps.push({ id, outcome: 'skip', message: 'not reached' });
-    }
-    const chosen = refusal ? undefined : usable?.target;
+    const target = refusal ? undefined : chosen?.target;
     res.json({
       allowed: refusal === undefined,
       model: body.model,
-      resolvedModel: chosen?.upstreamModel ?? evaluation.resolvedModel,
+      resolvedModel: target?.upstreamModel ?? evaluation.resolvedModel,
       role: principal.role,
-      upstream: chosen ? { name: chosen.name, kind: chosen.provider, cloud: chosen.kind === 'cloud' } : null,
-      steps,
+      upstream: target ? { name: target.name, kind: target.provider, cloud: target.kind === 'cloud' } : null,
+      steps: withSkips(steps),
       ...(refusal ? { code: refusal.code } : {}),
     });
   });
