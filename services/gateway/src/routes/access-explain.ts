@@ -36,19 +36,19 @@ async function subjectPrincipal(
   db: Db,
   caller: Principal,
   body: z.output<typeof bodySchema>,
-): Promise<Principal> {
+): Promise<{ principal: Principal; deactivated: boolean }> {
   const orgId = caller.orgId;
   if (!orgId) throw gatewayErrors.noOrg();
   const ability = defineAbilityFor(caller);
   const self = body.role === undefined && (body.userId === undefined || body.userId === caller.userId);
-  if (self) return caller;
+  if (self) return { principal: caller, deactivated: false };
   // The same rule as the effective-policy API: admins and owners read anyone's, others their own.
   const target = body.userId === undefined ? { orgId } : { orgId, userId: body.userId };
   if (!ability.can('read', subject('EffectivePolicy', target))) {
     throw new AirlockError('forbidden', 'you may explain access only for yourself');
   }
   if (body.role !== undefined) {
-    return {
+    const principal: Principal = {
       kind: 'session',
       userId: null,
       email: null,
@@ -57,15 +57,16 @@ async function subjectPrincipal(
       isPlatformAdmin: false,
       expiresAt: null,
     };
+    return { principal, deactivated: false };
   }
   const membership = await db.inOrg(orgId, (tx) =>
     tx.membership.findUnique({
       where: { orgId_userId: { orgId, userId: body.userId! } },
-      select: { role: true, user: { select: { email: true } } },
+      select: { role: true, user: { select: { email: true, status: true } } },
     }),
   );
   if (!membership) throw new AirlockError('not_found', 'no such member in this organisation');
-  return {
+  const principal: Principal = {
     kind: 'session',
     userId: body.userId!,
     email: membership.user.email,
@@ -74,6 +75,8 @@ async function subjectPrincipal(
     isPlatformAdmin: false,
     expiresAt: null,
   };
+  // A deactivated account's credentials stop at authentication, before any policy step.
+  return { principal, deactivated: membership.user.status !== 'active' };
 }
 
 export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
@@ -95,7 +98,25 @@ export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
       });
     }
     const body = parsed.data;
-    const principal = await subjectPrincipal(db, principalOf(req), body);
+    const { principal, deactivated } = await subjectPrincipal(db, principalOf(req), body);
+    if (deactivated) {
+      const refusal = new AirlockError(
+        'unauthenticated',
+        'this account is deactivated: its sessions and tokens do not work',
+      );
+      res.json({
+        allowed: false,
+        model: body.model,
+        resolvedModel: body.model,
+        role: principal.role,
+        upstream: null,
+        steps: withSkips([
+          { id: 'role_ability', outcome: 'fail', message: refusal.message, code: refusal.code },
+        ]),
+        code: refusal.code,
+      });
+      return;
+    }
     const { version, policy } = await ctx.policies.get(principal.orgId!);
     const evaluation = evaluatePolicy({
       principal,

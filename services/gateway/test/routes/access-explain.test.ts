@@ -253,6 +253,15 @@ describe('POST /api/v1/access/explain', () => {
       expect((await explain(viewer.token, { model: 'llama', userId: member.userId })).status).toBe(403);
     });
 
+    it('says a deactivated member is refused at authentication, as their own call is', async () => {
+      const gone = await addMember(db(), owner.orgId, 'member');
+      await db().system.user.update({ where: { id: gone.userId }, data: { status: 'deactivated' } });
+      const { body } = await explain(owner.token, { model: 'llama', userId: gone.userId });
+      expect(body).toMatchObject({ allowed: false, code: 'unauthenticated', upstream: null });
+      expect(body.steps[0]).toMatchObject({ id: 'role_ability', outcome: 'fail', code: 'unauthenticated' });
+      expect((await call(gone.token, 'llama')).code).toBe('unauthenticated');
+    });
+
     it("answers 404 for another org's user or an unknown id", async () => {
       for (const userId of [stranger.userId, '00000000-0000-4000-8000-000000000000']) {
         const res = await explain(owner.token, { model: 'llama', userId });
