@@ -183,6 +183,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       }
       const returnTo = safeReturnTo(query.data.returnTo);
       const test = query.data.test ? await authorizeTester(ctx, req, res, org.id) : undefined;
+      context.test = test; // from here on, a failure (IdP discovery, say) is reported to the tester too
       // A test sign-in names its connection, which need not be enabled yet.
       const tested =
         test && query.data.connection ? await findConnection(ctx.db, org.id, query.data.connection) : null;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createSecretBox } from '@airlock/common';
+import { freePort } from '@airlock/common/testing';
 import { cookie, startFixture, type Fixture, type TestUser } from '../fixture.js';
 import { Browser } from '../support/browser.js';
 import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
@@ -159,6 +160,34 @@ describe('SSO test sign-in (no session, no membership; a report read once)', () 
       reason: 'idp_response_invalid',
       claims: {},
       role: null,
+    });
+  });
+
+  it('reports an IdP that cannot be reached when the test starts', async () => {
+    const port = await freePort();
+    const dead = await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
+      orgId: org.id,
+      protocol: 'oidc',
+      name: 'Unreachable IdP',
+      enabled: false,
+      config: {
+        issuer: `http://127.0.0.1:${port}`,
+        clientId: 'c',
+        scopes: ['openid'],
+        groupsClaim: 'groups',
+      },
+      secret: null,
+      groupRoleMap: {},
+      defaultRole: 'member',
+    });
+    const { browser, session } = await browserFor(admin);
+    const page = await browser.get(startUrl(dead.id), { maxHops: 1 });
+    expect(page.status).toBeGreaterThanOrEqual(400);
+    const res = await result(session, dead.id);
+    expect(res.body).toMatchObject({
+      connectionId: dead.id,
+      outcome: 'failure',
+      reason: 'idp_response_invalid',
     });
   });
 
