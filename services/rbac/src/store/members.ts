@@ -112,6 +112,14 @@ export function memberStore(db: Db) {
       return row ? toRecord(row) : null;
     },
 
+    /** This org's member with this email (stored lower-cased), or null. Never looks outside the org. */
+    async byEmail(orgId: string, email: string): Promise<MemberRecord | null> {
+      const row = await db
+        .forOrg(orgId)
+        .membership.findFirst({ where: { orgId, user: { email: email.trim().toLowerCase() } }, include });
+      return row ? toRecord(row) : null;
+    },
+
     async add(orgId: string, userId: string, role: Role): Promise<MemberRecord> {
       try {
         return toRecord(await db.forOrg(orgId).membership.create({ data: { orgId, userId, role }, include }));
