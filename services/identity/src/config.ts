@@ -93,7 +93,7 @@ export const identityConfigSchema = z.object({
   AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
     .default(false)
     .describe(
-      'accept http:// OIDC issuers and SAML metadata URLs (development and tests only; ignored in production)',
+      'accept http:// and loopback OIDC issuers and SAML metadata URLs (development and tests only; ignored in production)',
     ),
 });
 
