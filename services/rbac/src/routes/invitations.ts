@@ -15,7 +15,7 @@ import { isUuid } from './validation.js';
 /** Days an invitation stays open unless the request says otherwise (at most 30). */
 export const INVITATION_DAYS = 7;
 /** No member is named by this id, so the role check sees "someone new", never a real user. */
-const NEW_MEMBER = '00000000-0000-0000-0000-000000000000';
+export const NEW_MEMBER = '00000000-0000-0000-0000-000000000000';
 
 export function invitationView(grant: PendingGrantRecord, now = new Date()) {
   return {

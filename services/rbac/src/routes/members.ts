@@ -12,10 +12,8 @@ import {
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
 import { abilityOf, auditBase, orgPrincipalOf } from './guards.js';
-import { INVITATION_DAYS, invitationRoutes, invitationView, invite } from './invitations.js';
+import { INVITATION_DAYS, invitationRoutes, invitationView, invite, NEW_MEMBER } from './invitations.js';
 import { isUuid, parseBody } from './validation.js';
-
-const NEW_MEMBER = '00000000-0000-0000-0000-000000000000';
 
 const role = z.enum(['owner', 'admin', 'member', 'viewer']);
 
