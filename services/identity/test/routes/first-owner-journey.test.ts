@@ -161,7 +161,8 @@ describe('first owner: org → pending owner → connection → SCIM token → s
     // A second person signing in gets the mapped role only: the grant was used up.
     const second = await signIn('journey', 'other-sub', 'other@journey.example');
     expect(JSON.parse(second.page.body).role).toBe('viewer');
-  });
+    // Two sign-ins and a dozen API calls: more than jest's 5 s default on a busy machine.
+  }, 30_000);
 
   it('refuses the platform path to an org owner, for a suspended org and for an unknown org', async () => {
     const org = await orgWithConnection('guarded');
