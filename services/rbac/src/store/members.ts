@@ -35,6 +35,11 @@ async function lockOwnersAndTarget(
   return { owners, target: { userId, role } };
 }
 
+/** Owners of the org whose account is active (identity's "owner path" check reads this). */
+export function countActiveOwners(tx: Tx, orgId: string): Promise<number> {
+  return tx.membership.count({ where: { orgId, role: 'owner', user: { status: 'active' } } });
+}
+
 /**
  * Every membership removal goes through here: it revokes the member's API tokens and sessions
  * in that org in the same transaction, so adding them back later (however soon) starts with no
