@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
+import { waitFor } from '@airlock/common/testing';
 import { stepAt, totpAt } from '../../identity/src/domain/totp.js';
 import { startAirlock, type Airlock } from './support/airlock.js';
 import { launch, open, screenshot, seriousViolations, type Tab } from './support/browser.js';
@@ -110,10 +111,37 @@ describe('console journeys', () => {
     for (const role of ['owner', 'admin', 'member', 'viewer'] as const) await signIn(role);
   }, 90_000);
 
-  it('owner: the overview of the whole org', async () => {
+  it('owner: the overview of the whole org, after some model calls', async () => {
     const page = tabs.owner!.page;
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     await page.getByText('Everyone in your organisation').waitFor();
+    // A few calls through the gateway with the owner's token, as curl would make them.
+    const created = await page.request.post(`${airlock.url}/api/v1/tokens`, {
+      data: { name: 'overview' },
+      headers: { origin: airlock.url },
+    });
+    const { token } = (await created.json()) as { token: string };
+    for (const model of ['airlock-demo', 'airlock-demo', 'airlock-demo', 'no-such-model']) {
+      await fetch(`${airlock.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'user-agent': 'curl/8.5.0',
+        },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    }
+    // Audit ingestion is asynchronous: wait until the stats count the calls, then reload.
+    await waitFor(async () => {
+      const res = await page.request.get(`${airlock.url}/api/v1/audit/stats?window=24h`);
+      return ((await res.json()) as { totals: { requests: number } }).totals.requests >= 4;
+    }, 20_000);
+    await page.reload();
+    // By model and by upstream (the demo upstream serves the demo model), by person, by tool.
+    await page.getByRole('cell', { name: 'owner@example.com', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'curl', exact: true }).waitFor();
+    expect(await page.getByRole('cell', { name: 'airlock-demo', exact: true }).count()).toBe(2);
     await expectAccessible(page);
     await screenshot(page, 'overview');
   });
