@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { waitFor } from '@airlock/common/testing';
+import { createTenant, onprem, type Tenant } from '../fixtures.js';
+import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
+import { startGateway, type GatewayHarness } from '../harness.js';
+import { agentDirs, aiRequests, proxyEnv, SECRET } from './agent-kit.js';
+import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
+import { claudeBinary, runCli } from './run-cli.js';
+import { chatScript, laterRequestsText, messagesScript, type ToolStep } from './scripted-upstreams.js';
+
+const FILE_TEXT = `written by Claude Code\naws_access_key_id = ${SECRET}\n`;
+
+/** Write a file, read it back (its content comes back as a tool result), then finish. */
+function script(work: string): ToolStep[] {
+  const file = path.join(work, 'hello.txt');
+  return [
+    { tool: 'Write', input: { file_path: file, content: FILE_TEXT } },
+    { tool: 'Read', input: { file_path: file } },
+  ];
+}
+
+// The real Claude Code CLI (@anthropic-ai/claude-code, headless `claude -p`) pointed at the
+// gateway with nothing but documented settings; one Messages-native and one chat-only upstream.
+describe('Claude Code against the gateway', () => {
+  let gw: GatewayHarness;
+  let native: FakeUpstream;
+  let chatOnly: FakeUpstream;
+  let proxy: RefusingProxy;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    [gw, native, chatOnly, proxy] = await Promise.all([
+      startGateway(),
+      startFakeUpstream(),
+      startFakeUpstream(),
+      startRefusingProxy(),
+    ]);
+    tenant = await createTenant(gw.server.runtime.db, {
+      privacyMode: 'sensitive',
+      models: { allow: { member: ['claude-*'] } },
+      upstreams: [
+        onprem('native', native.baseUrl, { provider: 'vllm', models: ['claude-sonnet-*'] }),
+        onprem('chat', chatOnly.baseUrl, { provider: 'openai-compatible', models: ['claude-haiku-*'] }),
+      ],
+      redaction: { onprem: true },
+      limits: { perUser: { requestsPerMinute: 1000 } },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([gw?.stop(), native?.close(), chatOnly?.close(), proxy?.close()]);
+  });
+
+  /** `claude -p`, headless, with its own HOME and every kind of non-essential traffic off. */
+  async function claude(model: string, home: string, work: string, auth: Record<string, string>) {
+    return runCli(
+      [
+        claudeBinary(),
+        '-p',
+        'write hello.txt, then read it back',
+        '--model',
+        model,
+        '--output-format',
+        'json',
+        '--allowedTools',
+        'Write,Read',
+        '--permission-mode',
+        'acceptEdits',
+      ],
+      {
+        cwd: work,
+        timeoutMs: 25_000,
+        env: {
+          HOME: home,
+          ANTHROPIC_BASE_URL: gw.url,
+          ...auth,
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+          DISABLE_TELEMETRY: '1',
+          DISABLE_AUTOUPDATER: '1',
+          DISABLE_ERROR_REPORTING: '1',
+          ...proxyEnv(proxy.url),
+        },
+      },
+    );
+  }
+
+  async function roundTrip(upstream: FakeUpstream, model: string, auth: Record<string, string>) {
+    const dirs = await agentDirs('claude');
+    try {
+      const before = upstream.received.length;
+      const audited = (await aiRequests(gw, tenant.orgId)).length;
+      upstream.behave(
+        upstream === native
+          ? messagesScript(script(dirs.work), 'done')
+          : chatScript(script(dirs.work), 'done'),
+      );
+      const run = await claude(model, dirs.home, dirs.work, auth);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const result = JSON.parse(run.stdout) as { result: string; is_error: boolean; num_turns: number };
+      expect(result).toMatchObject({ result: 'done', is_error: false, num_turns: 3 });
+      expect(await readFile(path.join(dirs.work, 'hello.txt'), 'utf8')).toBe(FILE_TEXT);
+
+      const calls = upstream.received.slice(before);
+      expect(calls).toHaveLength(3); // Write, Read, final answer: no side requests
+      await waitFor(async () => (await aiRequests(gw, tenant.orgId)).length >= audited + calls.length);
+      const events = (await aiRequests(gw, tenant.orgId)).slice(audited);
+      expect(events.map((e) => e.details)).toEqual(
+        calls.map(() =>
+          expect.objectContaining({
+            endpoint: 'messages',
+            clientTool: 'claude-code',
+            status: 200,
+            stream: true,
+          }),
+        ),
+      );
+      // The file came back as the Read tool's result, secret included: the upstream got it redacted.
+      const lastTurn = JSON.stringify((calls.at(-1)!.body.messages as unknown[]).at(-1));
+      expect(lastTurn).toContain('written by Claude Code');
+      expect(lastTurn).toContain('[REDACTED:');
+      expect(laterRequestsText(calls).includes(SECRET)).toBe(false); // nor its echo in the Write call
+      expect(events.at(-1)!.details.redactions).toBeDefined();
+      expect(proxy.seen).toEqual([]);
+      return calls;
+    } finally {
+      await dirs.remove();
+    }
+  }
+
+  it('writes a file through a Messages-native upstream (ANTHROPIC_AUTH_TOKEN), passed through', async () => {
+    const calls = await roundTrip(native, 'claude-sonnet-4-5', { ANTHROPIC_AUTH_TOKEN: tenant.token });
+    expect(calls.map((c) => c.path)).toEqual(['/v1/messages', '/v1/messages', '/v1/messages']);
+    expect(calls[0]!.headers['anthropic-version']).toBe('2023-06-01');
+    expect(calls[0]!.headers.authorization).toBeUndefined(); // the Airlock token stays at the gateway
+  });
+
+  it('writes a file through a chat-only upstream (ANTHROPIC_API_KEY), translated both ways', async () => {
+    const calls = await roundTrip(chatOnly, 'claude-haiku-4-5', { ANTHROPIC_API_KEY: tenant.token });
+    expect(calls.map((c) => c.path)).toEqual([
+      '/v1/chat/completions',
+      '/v1/chat/completions',
+      '/v1/chat/completions',
+    ]);
+    const tools = (calls[0]!.body.tools as { function: { name: string } }[]).map((t) => t.function.name);
+    expect(tools).toEqual(expect.arrayContaining(['Write', 'Read']));
+  });
+});

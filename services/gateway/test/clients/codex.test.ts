@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { waitFor } from '@airlock/common/testing';
+import { createTenant, onprem, type Tenant } from '../fixtures.js';
+import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
+import { startGateway, type GatewayHarness } from '../harness.js';
+import { agentDirs, aiRequests, proxyEnv, SECRET } from './agent-kit.js';
+import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
+import { codexLauncher, runCli } from './run-cli.js';
+import { chatScript, laterRequestsText, responsesScript, type ToolStep } from './scripted-upstreams.js';
+
+const FILE_TEXT = `written by Codex\naws_access_key_id = ${SECRET}\n`;
+
+/** One shell call that writes the file and prints it (the output is the tool result), then finish. */
+const SCRIPT: ToolStep[] = [
+  {
+    tool: 'exec_command',
+    input: { cmd: `printf '%s' '${FILE_TEXT}' > hello.txt && cat hello.txt` },
+  },
+];
+
+/**
+ * The provider block the docs give: the gateway's /v1 over the Responses wire API, the
+ * Airlock token from an environment variable. The rest keeps Codex off the internet:
+ * no update check, no analytics, no web search, no plugin or app sync (those fetch
+ * from GitHub and chatgpt.com at start).
+ */
+function configToml(gatewayUrl: string, model: string): string {
+  return `model = "${model}"
+model_provider = "airlock"
+check_for_update_on_startup = false
+web_search = "disabled"
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+remote_plugin = false
+apps = false
+
+[model_providers.airlock]
+name = "Airlock"
+base_url = "${gatewayUrl}/v1"
+wire_api = "responses"
+env_key = "AIRLOCK_TOKEN"
+`;
+}
+
+// The real Codex CLI (@openai/codex, `codex exec`) pointed at the gateway; one
+// Responses-native and one chat-only upstream.
+describe('Codex against the gateway', () => {
+  let gw: GatewayHarness;
+  let native: FakeUpstream;
+  let chatOnly: FakeUpstream;
+  let proxy: RefusingProxy;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    [gw, native, chatOnly, proxy] = await Promise.all([
+      startGateway(),
+      startFakeUpstream(responsesScript(SCRIPT, 'done')),
+      startFakeUpstream(chatScript(SCRIPT, 'done')),
+      startRefusingProxy(),
+    ]);
+    tenant = await createTenant(gw.server.runtime.db, {
+      privacyMode: 'sensitive',
+      models: { allow: { member: ['gpt-5*'] } },
+      upstreams: [
+        onprem('native', native.baseUrl, { provider: 'vllm', models: ['gpt-5-codex'] }),
+        onprem('chat', chatOnly.baseUrl, { provider: 'openai-compatible', models: ['gpt-5.1-mini'] }),
+      ],
+      redaction: { onprem: true },
+      limits: { perUser: { requestsPerMinute: 1000 } },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([gw?.stop(), native?.close(), chatOnly?.close(), proxy?.close()]);
+  });
+
+  async function roundTrip(upstream: FakeUpstream, model: string) {
+    const dirs = await agentDirs('codex');
+    try {
+      const codexHome = path.join(dirs.home, '.codex');
+      await mkdir(codexHome);
+      await writeFile(path.join(codexHome, 'config.toml'), configToml(gw.url, model));
+      const before = upstream.received.length;
+      const audited = (await aiRequests(gw, tenant.orgId)).length;
+      const run = await runCli(
+        [
+          ...codexLauncher(),
+          'exec',
+          '--skip-git-repo-check',
+          '--sandbox',
+          'workspace-write',
+          '--cd',
+          dirs.work,
+          'write hello.txt',
+        ],
+        {
+          cwd: dirs.work,
+          timeoutMs: 25_000,
+          env: {
+            HOME: dirs.home,
+            CODEX_HOME: codexHome,
+            AIRLOCK_TOKEN: tenant.token,
+            ...proxyEnv(proxy.url),
+          },
+        },
+      );
+      expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(run.stdout.trim().split('\n').at(-1)).toBe('done');
+      expect(await readFile(path.join(dirs.work, 'hello.txt'), 'utf8')).toBe(FILE_TEXT);
+
+      const calls = upstream.received.slice(before);
+      expect(calls).toHaveLength(2); // the shell call, then the final answer
+      await waitFor(async () => (await aiRequests(gw, tenant.orgId)).length >= audited + calls.length);
+      const events = (await aiRequests(gw, tenant.orgId)).slice(audited);
+      expect(events.map((e) => e.details)).toEqual(
+        calls.map(() =>
+          expect.objectContaining({ endpoint: 'responses', clientTool: 'codex', status: 200, stream: true }),
+        ),
+      );
+      expect(events.at(-1)!.details.redactions).toBeDefined();
+      expect(laterRequestsText(calls).includes(SECRET)).toBe(false);
+      expect(proxy.seen).toEqual([]);
+      return calls;
+    } finally {
+      await dirs.remove();
+    }
+  }
+
+  it('runs a shell tool through a Responses-native upstream, passed through', async () => {
+    const calls = await roundTrip(native, 'gpt-5-codex');
+    expect(calls.map((c) => c.path)).toEqual(['/v1/responses', '/v1/responses']);
+    expect(calls[0]!.body.store).toBe(false);
+    const output = (calls[1]!.body.input as { type: string; output?: unknown }[]).find(
+      (i) => i.type === 'function_call_output',
+    );
+    expect(JSON.stringify(output)).toContain('written by Codex');
+    expect(JSON.stringify(output)).toContain('[REDACTED:');
+  });
+
+  it('runs a shell tool through a chat-only upstream, translated both ways', async () => {
+    const calls = await roundTrip(chatOnly, 'gpt-5.1-mini');
+    expect(calls.map((c) => c.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+    const result = (calls[1]!.body.messages as { role: string; content: string }[]).at(-1)!;
+    expect(result.role).toBe('tool');
+    expect(result.content).toContain('written by Codex');
+    expect(result.content).toContain('[REDACTED:');
+  });
+});
