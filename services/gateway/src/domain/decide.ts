@@ -1,7 +1,14 @@
 // The one policy decision for every route that reaches a model: may this principal use this
 // model, which upstreams may serve it (privacy mode, destinations), in which order, and
 // whether each needs redaction. Pure: no HTTP, no Redis; limits and routing come after.
-import { defineAbilityFor, globToRegex, subject, type Policy, type Principal } from '@airlock/common';
+import {
+  defineAbilityFor,
+  globToRegex,
+  resolveModelAlias,
+  subject,
+  type Policy,
+  type Principal,
+} from '@airlock/common';
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget } from '../upstreams/client.js';
 
@@ -28,6 +35,15 @@ export function matchesGlob(glob: string, name: string): boolean {
     globCache.set(glob, re);
   }
   return re.test(name);
+}
+
+/**
+ * The model a request is for: the name the caller sent, or the model a policy alias maps
+ * it to (models.aliases: exact name first, then the longest matching pattern). Everything
+ * after this (allow list, upstreams, limits, audit) sees the resolved name.
+ */
+export function resolveModel(policy: Policy, requested: string): string {
+  return resolveModelAlias(policy.models.aliases, requested) ?? requested;
 }
 
 /** Ability cache: the 'use Model' rules depend only on org policy version and role. */
@@ -107,8 +123,9 @@ export function decide({
 }
 
 /**
- * Model names the principal may use, for GET /v1/models: every alias and every plain
- * (non-glob) model name of an upstream it may reach, filtered by the same ability check.
+ * Model names the principal may use, for GET /v1/models: every exact policy alias, every
+ * upstream alias and every plain (non-glob) model name of an upstream it may reach, each
+ * resolved and checked as a request for it would be.
  */
 export function listModels(input: Omit<DecideInput, 'model'>): string[] {
   const { principal, policy, policyVersion, destinationAllowed } = input;
@@ -120,12 +137,17 @@ export function listModels(input: Omit<DecideInput, 'model'>): string[] {
     for (const name of [...Object.keys(u.aliases), ...u.models.filter((m) => !m.includes('*'))])
       names.add(name);
   }
+  // Exact policy aliases (opus, sonnet…) are names a client may pick; patterns are not listed.
+  for (const name of Object.keys(policy.models.aliases)) if (!name.includes('*')) names.add(name);
   return [...names]
-    .filter((name) => mayUseModel(principal, policy, policyVersion, name))
-    .filter((name) =>
-      upstreamsFor(orgId, policy, name).some(
-        (t) => (policy.privacyMode !== 'offline' || t.kind === 'onprem') && destinationAllowed(t),
-      ),
-    )
+    .filter((name) => {
+      const model = resolveModel(policy, name); // a listed name must work as it would in a request
+      return (
+        mayUseModel(principal, policy, policyVersion, model) &&
+        upstreamsFor(orgId, policy, model).some(
+          (t) => (policy.privacyMode !== 'offline' || t.kind === 'onprem') && destinationAllowed(t),
+        )
+      );
+    })
     .sort();
 }

@@ -4,7 +4,7 @@
 // built only through modelRoute(), and a test checks that every /v1 route carries this gate.
 import { principalOf } from '@airlock/common';
 import type { RequestHandler } from 'express';
-import { decide, type Endpoint } from '../domain/decide.js';
+import { decide, resolveModel, type Endpoint } from '../domain/decide.js';
 import { limitChecks, rateLimitHeaders, reservationFor, retryAfterSeconds } from '../domain/limits.js';
 import { gatewayErrors } from '../errors.js';
 import type { GatewayContext } from './context.js';
@@ -140,14 +140,16 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       }
       const { version, policy } = await ctx.policies.get(principal.orgId);
       state.policy = policy;
+      const resolved = resolveModel(policy, model);
+      state.resolvedModel = resolved;
       state.decision = decide({
         principal,
         policy,
         policyVersion: version,
-        model,
+        model: resolved,
         destinationAllowed: (t) => ctx.upstreams.destinationAllowed(t),
       });
-      state.allowedModel = model;
+      state.allowedModel = resolved;
       const now = ctx.clock();
       // Counting tokens generates nothing: it counts as a request, not against token budgets.
       const tokens =

@@ -50,3 +50,9 @@ export function proxyEnv(proxyUrl: string): Record<string, string> {
     no_proxy: '127.0.0.1,localhost',
   };
 }
+
+/**
+ * Jest's limit for a CLI test and its hooks. A run takes about a second; the bound is for a
+ * loaded 2-core machine, and each CLI is killed at 25 s (runCli) so a hung one fails first.
+ */
+export const CLI_TEST_MS = 30_000;

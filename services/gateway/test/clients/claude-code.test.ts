@@ -5,7 +5,7 @@ import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { startGateway, type GatewayHarness } from '../harness.js';
-import { agentDirs, aiRequests, proxyEnv, SECRET } from './agent-kit.js';
+import { agentDirs, aiRequests, CLI_TEST_MS, proxyEnv, SECRET } from './agent-kit.js';
 import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 import { claudeBinary, runCli } from './run-cli.js';
 import { chatScript, laterRequestsText, messagesScript, type ToolStep } from './scripted-upstreams.js';
@@ -39,18 +39,22 @@ describe('Claude Code against the gateway', () => {
     ]);
     tenant = await createTenant(gw.server.runtime.db, {
       privacyMode: 'sensitive',
-      models: { allow: { member: ['claude-*'] } },
+      // Claude Code only sends Claude model names: the policy maps them to on-prem models.
+      models: {
+        allow: { member: ['qwen3-*', 'llama-*'] },
+        aliases: { 'claude-*': 'qwen3-coder', 'claude-haiku-*': 'llama-3-8b' },
+      },
       upstreams: [
-        onprem('native', native.baseUrl, { provider: 'vllm', models: ['claude-sonnet-*'] }),
-        onprem('chat', chatOnly.baseUrl, { provider: 'openai-compatible', models: ['claude-haiku-*'] }),
+        onprem('native', native.baseUrl, { provider: 'vllm', models: ['qwen3-*'] }),
+        onprem('chat', chatOnly.baseUrl, { provider: 'openai-compatible', models: ['llama-*'] }),
       ],
       redaction: { onprem: true },
       limits: { perUser: { requestsPerMinute: 1000 } },
     });
-  });
+  }, CLI_TEST_MS);
   afterAll(async () => {
     await Promise.all([gw?.stop(), native?.close(), chatOnly?.close(), proxy?.close()]);
-  });
+  }, CLI_TEST_MS);
 
   /** `claude -p`, headless, with its own HOME and every kind of non-essential traffic off. */
   async function claude(model: string, home: string, work: string, auth: Record<string, string>) {
@@ -110,6 +114,7 @@ describe('Claude Code against the gateway', () => {
           expect.objectContaining({
             endpoint: 'messages',
             clientTool: 'claude-code',
+            requestedModel: model,
             status: 200,
             stream: true,
           }),
@@ -128,21 +133,31 @@ describe('Claude Code against the gateway', () => {
     }
   }
 
-  it('writes a file through a Messages-native upstream (ANTHROPIC_AUTH_TOKEN), passed through', async () => {
-    const calls = await roundTrip(native, 'claude-sonnet-4-5', { ANTHROPIC_AUTH_TOKEN: tenant.token });
-    expect(calls.map((c) => c.path)).toEqual(['/v1/messages', '/v1/messages', '/v1/messages']);
-    expect(calls[0]!.headers['anthropic-version']).toBe('2023-06-01');
-    expect(calls[0]!.headers.authorization).toBeUndefined(); // the Airlock token stays at the gateway
-  });
+  it(
+    'writes a file through a Messages-native upstream (ANTHROPIC_AUTH_TOKEN), passed through',
+    async () => {
+      const calls = await roundTrip(native, 'claude-sonnet-4-5', { ANTHROPIC_AUTH_TOKEN: tenant.token });
+      expect(calls.map((c) => c.path)).toEqual(['/v1/messages', '/v1/messages', '/v1/messages']);
+      expect(calls.map((c) => c.body.model)).toEqual(['qwen3-coder', 'qwen3-coder', 'qwen3-coder']);
+      expect(calls[0]!.headers['anthropic-version']).toBe('2023-06-01');
+      expect(calls[0]!.headers.authorization).toBeUndefined(); // the Airlock token stays at the gateway
+    },
+    CLI_TEST_MS,
+  );
 
-  it('writes a file through a chat-only upstream (ANTHROPIC_API_KEY), translated both ways', async () => {
-    const calls = await roundTrip(chatOnly, 'claude-haiku-4-5', { ANTHROPIC_API_KEY: tenant.token });
-    expect(calls.map((c) => c.path)).toEqual([
-      '/v1/chat/completions',
-      '/v1/chat/completions',
-      '/v1/chat/completions',
-    ]);
-    const tools = (calls[0]!.body.tools as { function: { name: string } }[]).map((t) => t.function.name);
-    expect(tools).toEqual(expect.arrayContaining(['Write', 'Read']));
-  });
+  it(
+    'writes a file through a chat-only upstream (ANTHROPIC_API_KEY), translated both ways',
+    async () => {
+      const calls = await roundTrip(chatOnly, 'claude-haiku-4-5', { ANTHROPIC_API_KEY: tenant.token });
+      expect(calls.map((c) => c.path)).toEqual([
+        '/v1/chat/completions',
+        '/v1/chat/completions',
+        '/v1/chat/completions',
+      ]);
+      expect(calls[0]!.body.model).toBe('llama-3-8b'); // claude-haiku-* beats claude-*
+      const tools = (calls[0]!.body.tools as { function: { name: string } }[]).map((t) => t.function.name);
+      expect(tools).toEqual(expect.arrayContaining(['Write', 'Read']));
+    },
+    CLI_TEST_MS,
+  );
 });

@@ -5,7 +5,7 @@ import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { startGateway, type GatewayHarness } from '../harness.js';
-import { agentDirs, aiRequests, proxyEnv, SECRET } from './agent-kit.js';
+import { agentDirs, aiRequests, CLI_TEST_MS, proxyEnv, SECRET } from './agent-kit.js';
 import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 import { codexLauncher, runCli } from './run-cli.js';
 import { chatScript, laterRequestsText, responsesScript, type ToolStep } from './scripted-upstreams.js';
@@ -66,18 +66,22 @@ describe('Codex against the gateway', () => {
     ]);
     tenant = await createTenant(gw.server.runtime.db, {
       privacyMode: 'sensitive',
-      models: { allow: { member: ['gpt-5*'] } },
+      // Codex names OpenAI models: the policy maps them to on-prem ones.
+      models: {
+        allow: { member: ['gpt-oss-*', 'llama-*'] },
+        aliases: { 'gpt-5*': 'gpt-oss-120b', 'gpt-5*-mini': 'llama-3-8b' },
+      },
       upstreams: [
-        onprem('native', native.baseUrl, { provider: 'vllm', models: ['gpt-5-codex'] }),
-        onprem('chat', chatOnly.baseUrl, { provider: 'openai-compatible', models: ['gpt-5.1-mini'] }),
+        onprem('native', native.baseUrl, { provider: 'vllm', models: ['gpt-oss-*'] }),
+        onprem('chat', chatOnly.baseUrl, { provider: 'openai-compatible', models: ['llama-*'] }),
       ],
       redaction: { onprem: true },
       limits: { perUser: { requestsPerMinute: 1000 } },
     });
-  });
+  }, CLI_TEST_MS);
   afterAll(async () => {
     await Promise.all([gw?.stop(), native?.close(), chatOnly?.close(), proxy?.close()]);
-  });
+  }, CLI_TEST_MS);
 
   async function roundTrip(upstream: FakeUpstream, model: string) {
     const dirs = await agentDirs('codex');
@@ -119,7 +123,13 @@ describe('Codex against the gateway', () => {
       const events = (await aiRequests(gw, tenant.orgId)).slice(audited);
       expect(events.map((e) => e.details)).toEqual(
         calls.map(() =>
-          expect.objectContaining({ endpoint: 'responses', clientTool: 'codex', status: 200, stream: true }),
+          expect.objectContaining({
+            endpoint: 'responses',
+            clientTool: 'codex',
+            requestedModel: model,
+            status: 200,
+            stream: true,
+          }),
         ),
       );
       expect(events.at(-1)!.details.redactions).toBeDefined();
@@ -131,23 +141,33 @@ describe('Codex against the gateway', () => {
     }
   }
 
-  it('runs a shell tool through a Responses-native upstream, passed through', async () => {
-    const calls = await roundTrip(native, 'gpt-5-codex');
-    expect(calls.map((c) => c.path)).toEqual(['/v1/responses', '/v1/responses']);
-    expect(calls[0]!.body.store).toBe(false);
-    const output = (calls[1]!.body.input as { type: string; output?: unknown }[]).find(
-      (i) => i.type === 'function_call_output',
-    );
-    expect(JSON.stringify(output)).toContain('written by Codex');
-    expect(JSON.stringify(output)).toContain('[REDACTED:');
-  });
+  it(
+    'runs a shell tool through a Responses-native upstream, passed through',
+    async () => {
+      const calls = await roundTrip(native, 'gpt-5-codex');
+      expect(calls.map((c) => c.path)).toEqual(['/v1/responses', '/v1/responses']);
+      expect(calls.map((c) => c.body.model)).toEqual(['gpt-oss-120b', 'gpt-oss-120b']);
+      expect(calls[0]!.body.store).toBe(false);
+      const output = (calls[1]!.body.input as { type: string; output?: unknown }[]).find(
+        (i) => i.type === 'function_call_output',
+      );
+      expect(JSON.stringify(output)).toContain('written by Codex');
+      expect(JSON.stringify(output)).toContain('[REDACTED:');
+    },
+    CLI_TEST_MS,
+  );
 
-  it('runs a shell tool through a chat-only upstream, translated both ways', async () => {
-    const calls = await roundTrip(chatOnly, 'gpt-5.1-mini');
-    expect(calls.map((c) => c.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
-    const result = (calls[1]!.body.messages as { role: string; content: string }[]).at(-1)!;
-    expect(result.role).toBe('tool');
-    expect(result.content).toContain('written by Codex');
-    expect(result.content).toContain('[REDACTED:');
-  });
+  it(
+    'runs a shell tool through a chat-only upstream, translated both ways',
+    async () => {
+      const calls = await roundTrip(chatOnly, 'gpt-5.1-mini');
+      expect(calls.map((c) => c.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+      expect(calls[0]!.body.model).toBe('llama-3-8b'); // gpt-5*-mini beats gpt-5*
+      const result = (calls[1]!.body.messages as { role: string; content: string }[]).at(-1)!;
+      expect(result.role).toBe('tool');
+      expect(result.content).toContain('written by Codex');
+      expect(result.content).toContain('[REDACTED:');
+    },
+    CLI_TEST_MS,
+  );
 });
