@@ -13,11 +13,25 @@ import { chatScript, laterRequestsText, responsesScript, type ToolStep } from '.
 const FILE_TEXT = `written by Codex\naws_access_key_id = ${SECRET}\n`;
 
 /** One shell call that writes the file and prints it (the output is the tool result), then finish. */
-const SCRIPT: ToolStep[] = [
+const SHELL_SCRIPT: ToolStep[] = [
   {
     tool: 'exec_command',
     input: { cmd: `printf '%s' '${FILE_TEXT}' > hello.txt && cat hello.txt` },
   },
+];
+
+/** apply_patch (a freeform custom tool in Codex) adds the file, a shell call prints it, then finish. */
+const PATCH_SCRIPT: ToolStep[] = [
+  {
+    tool: 'apply_patch',
+    input: {
+      input: `*** Begin Patch\n*** Add File: hello.txt\n${FILE_TEXT.split('\n')
+        .filter(Boolean)
+        .map((l) => `+${l}`)
+        .join('\n')}\n*** End Patch\n`,
+    },
+  },
+  { tool: 'exec_command', input: { cmd: 'cat hello.txt' } },
 ];
 
 /**
@@ -60,8 +74,8 @@ describe('Codex against the gateway', () => {
   beforeAll(async () => {
     [gw, native, chatOnly, proxy] = await Promise.all([
       startGateway(),
-      startFakeUpstream(responsesScript(SCRIPT, 'done')),
-      startFakeUpstream(chatScript(SCRIPT, 'done')),
+      startFakeUpstream(responsesScript(SHELL_SCRIPT, 'done')),
+      startFakeUpstream(chatScript(PATCH_SCRIPT, 'done', { preamble: 'Creating the file.' })),
       startRefusingProxy(),
     ]);
     tenant = await createTenant(gw.server.runtime.db, {
@@ -69,7 +83,7 @@ describe('Codex against the gateway', () => {
       // Codex names OpenAI models: the policy maps them to on-prem ones.
       models: {
         allow: { member: ['gpt-oss-*', 'llama-*'] },
-        aliases: { 'gpt-5*': 'gpt-oss-120b', 'gpt-5*-mini': 'llama-3-8b' },
+        aliases: { 'gpt-5*': 'gpt-oss-120b', 'gpt-5.5': 'llama-3-8b' },
       },
       upstreams: [
         onprem('native', native.baseUrl, { provider: 'vllm', models: ['gpt-oss-*'] }),
@@ -83,7 +97,7 @@ describe('Codex against the gateway', () => {
     await Promise.all([gw?.stop(), native?.close(), chatOnly?.close(), proxy?.close()]);
   }, CLI_TEST_MS);
 
-  async function roundTrip(upstream: FakeUpstream, model: string) {
+  async function roundTrip(upstream: FakeUpstream, model: string, upstreamCalls: number) {
     const dirs = await agentDirs('codex');
     try {
       const codexHome = path.join(dirs.home, '.codex');
@@ -118,7 +132,7 @@ describe('Codex against the gateway', () => {
       expect(await readFile(path.join(dirs.work, 'hello.txt'), 'utf8')).toBe(FILE_TEXT);
 
       const calls = upstream.received.slice(before);
-      expect(calls).toHaveLength(2); // the shell call, then the final answer
+      expect(calls).toHaveLength(upstreamCalls); // one per tool call, then the final answer
       await waitFor(async () => (await aiRequests(gw, tenant.orgId)).length >= audited + calls.length);
       const events = (await aiRequests(gw, tenant.orgId)).slice(audited);
       expect(events.map((e) => e.details)).toEqual(
@@ -144,7 +158,7 @@ describe('Codex against the gateway', () => {
   it(
     'runs a shell tool through a Responses-native upstream, passed through',
     async () => {
-      const calls = await roundTrip(native, 'gpt-5-codex');
+      const calls = await roundTrip(native, 'gpt-5-codex', 2);
       expect(calls.map((c) => c.path)).toEqual(['/v1/responses', '/v1/responses']);
       expect(calls.map((c) => c.body.model)).toEqual(['gpt-oss-120b', 'gpt-oss-120b']);
       expect(calls[0]!.body.store).toBe(false);
@@ -158,12 +172,35 @@ describe('Codex against the gateway', () => {
   );
 
   it(
-    'runs a shell tool through a chat-only upstream, translated both ways',
+    'applies a patch (a custom tool) and runs a shell tool through a chat-only upstream, translated both ways',
     async () => {
-      const calls = await roundTrip(chatOnly, 'gpt-5.1-mini');
-      expect(calls.map((c) => c.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
-      expect(calls[0]!.body.model).toBe('llama-3-8b'); // gpt-5*-mini beats gpt-5*
-      const result = (calls[1]!.body.messages as { role: string; content: string }[]).at(-1)!;
+      const calls = await roundTrip(chatOnly, 'gpt-5.5', 3);
+      expect(calls.map((c) => c.path)).toEqual(Array(3).fill('/v1/chat/completions'));
+      expect(calls[0]!.body.model).toBe('llama-3-8b'); // the exact alias beats gpt-5*
+      // Codex's freeform apply_patch reaches the chat server as a function taking one string.
+      const tools = calls[0]!.body.tools as { function: { name: string; parameters: unknown } }[];
+      expect(tools.find((t) => t.function.name === 'apply_patch')!.function.parameters).toMatchObject({
+        properties: { input: { type: 'string' } },
+        required: ['input'],
+      });
+      // Its instructions come as several developer messages: one system message upstream.
+      const messages = calls[1]!.body.messages as {
+        role: string;
+        content: unknown;
+        tool_calls?: unknown[];
+      }[];
+      expect(messages.filter((m) => m.role === 'system')).toHaveLength(1);
+      expect(messages[0]!.role).toBe('system');
+      // The preamble and the patch call went back as the one assistant turn they came from.
+      const turn = messages.find((m) => m.role === 'assistant')!;
+      expect(turn.content).toBe('Creating the file.');
+      const [call] = turn.tool_calls as { id: string; function: { name: string; arguments: string } }[];
+      expect(call).toMatchObject({ id: 'call_0', function: { name: 'apply_patch' } });
+      const patch = (JSON.parse(call!.function.arguments) as { input: string }).input;
+      expect(patch).toBe(
+        (PATCH_SCRIPT[0]!.input.input as string).replace(SECRET, '[REDACTED:aws_access_key]'),
+      );
+      const result = (calls[2]!.body.messages as { role: string; content: string }[]).at(-1)!;
       expect(result.role).toBe('tool');
       expect(result.content).toContain('written by Codex');
       expect(result.content).toContain('[REDACTED:');

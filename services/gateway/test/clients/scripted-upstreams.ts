@@ -102,7 +102,11 @@ export function messagesScript(script: ToolStep[], finalText: string): Behaviour
 }
 
 /** A chat-completions-only server (openai-compatible, TGI): POST /v1/chat/completions, streamed. */
-export function chatScript(script: ToolStep[], finalText: string): Behaviour {
+export function chatScript(
+  script: ToolStep[],
+  finalText: string,
+  options: { preamble?: string } = {},
+): Behaviour {
   return async (req, res) => {
     if (!req.path.endsWith('/chat/completions')) return json(res, 404, { error: { message: 'Not found' } });
     if (req.body.stream !== true)
@@ -118,6 +122,8 @@ export function chatScript(script: ToolStep[], finalText: string): Behaviour {
     events.push(chunk({ role: 'assistant', content: null, reasoning_content: 'Thinking ' }));
     events.push(chunk({ reasoning_content: 'it over.' }));
     if (step) {
+      // Models like gpt-oss and Qwen often say what they are about to do, then call.
+      if (options.preamble) events.push(chunk({ content: options.preamble }));
       const [a, b] = halves(JSON.stringify(step.input));
       events.push(
         chunk({
