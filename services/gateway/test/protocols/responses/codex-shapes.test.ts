@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { AirlockError } from '@airlock/common';
 import { chatToResponse } from '../../../src/protocols/responses/from-chat.js';
+import { OPENAI_RESPONSES } from '../../../src/protocols/responses/index.js';
 import { ChatToResponsesStream } from '../../../src/protocols/responses/stream.js';
 import { responsesToChat } from '../../../src/protocols/responses/to-chat.js';
 
@@ -123,6 +125,27 @@ describe('Responses → chat completions, for what Codex sends', () => {
       { role: 'user', content: 'hi' },
       { role: 'system', content: 'later' },
     ]);
+  });
+});
+
+describe('what a translated Responses route refuses', () => {
+  it('refuses tools sent as additional_tools items (Codex with its newest model names) instead of dropping them', () => {
+    const body = {
+      model: 'gpt-6-sol',
+      input: [
+        {
+          type: 'additional_tools',
+          role: 'developer',
+          tools: [{ type: 'namespace', name: 'functions', tools: [] }],
+        },
+        { type: 'message', role: 'user', content: 'hi' },
+      ],
+    };
+    expect(() => OPENAI_RESPONSES.refuseWhenTranslated!(body)).toThrow(AirlockError);
+    expect(() => OPENAI_RESPONSES.refuseWhenTranslated!(body)).toThrow(/additional_tools.*gpt-5\.x/);
+    expect(() =>
+      OPENAI_RESPONSES.refuseWhenTranslated!({ model: 'gpt-5.5', input: body.input.slice(1) }),
+    ).not.toThrow();
   });
 });
 
