@@ -97,7 +97,7 @@ describe('Claude Code against the gateway', () => {
       upstream.behave(
         upstream === native
           ? messagesScript(script(dirs.work), 'done')
-          : chatScript(script(dirs.work), 'done'),
+          : chatScript(script(dirs.work), 'done', { preamble: 'Writing the file.' }),
       );
       const run = await claude(model, dirs.home, dirs.work, auth);
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
@@ -157,6 +157,19 @@ describe('Claude Code against the gateway', () => {
       expect(calls[0]!.body.model).toBe('llama-3-8b'); // claude-haiku-* beats claude-*
       const tools = (calls[0]!.body.tools as { function: { name: string } }[]).map((t) => t.function.name);
       expect(tools).toEqual(expect.arrayContaining(['Write', 'Read']));
+      // The preamble, the thinking and the call came back as Messages blocks; Claude Code sent
+      // the turn back and the upstream got it as the one assistant message it was.
+      const turn = (
+        calls[1]!.body.messages as { role: string; content: unknown; tool_calls?: unknown[] }[]
+      ).find((m) => m.role === 'assistant')!;
+      expect(turn.content).toBe('Writing the file.');
+      expect(turn.tool_calls).toEqual([
+        expect.objectContaining({
+          id: 'call_0',
+          type: 'function',
+          function: expect.objectContaining({ name: 'Write' }),
+        }),
+      ]);
     },
     CLI_TEST_MS,
   );
