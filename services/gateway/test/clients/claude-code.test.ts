@@ -148,13 +148,17 @@ describe('Claude Code against the gateway', () => {
   it(
     'writes a file through a chat-only upstream (ANTHROPIC_API_KEY), translated both ways',
     async () => {
-      const calls = await roundTrip(chatOnly, 'claude-haiku-4-5', { ANTHROPIC_API_KEY: tenant.token });
+      const calls = await roundTrip(chatOnly, 'claude-haiku-4-5', {
+        ANTHROPIC_API_KEY: tenant.token,
+        CLAUDE_CODE_MAX_OUTPUT_TOKENS: '4096', // a small on-prem model's budget (the default asks 32000)
+      });
       expect(calls.map((c) => c.path)).toEqual([
         '/v1/chat/completions',
         '/v1/chat/completions',
         '/v1/chat/completions',
       ]);
       expect(calls[0]!.body.model).toBe('llama-3-8b'); // claude-haiku-* beats claude-*
+      expect(calls.map((c) => c.body.max_tokens)).toEqual([4096, 4096, 4096]);
       const tools = (calls[0]!.body.tools as { function: { name: string } }[]).map((t) => t.function.name);
       expect(tools).toEqual(expect.arrayContaining(['Write', 'Read']));
       // The preamble, the thinking and the call came back as Messages blocks; Claude Code sent
