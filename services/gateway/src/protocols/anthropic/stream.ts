@@ -2,12 +2,15 @@
 // message_start, ping, then per content block content_block_start / _delta / _stop (thinking
 // deltas, text deltas, tool_use input_json_delta), message_delta with stop_reason and usage,
 // message_stop. Fed raw upstream chunks; returns the SSE text to write for each.
+import { randomUUID } from 'node:crypto';
 import { messageId, stopReason } from './from-chat.js';
 
 type Obj = Record<string, unknown>;
 
 export const sse = (event: string, data: unknown): string =>
   `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+const toolUseId = (): string => `toolu_${randomUUID().replace(/-/g, '')}`;
 
 type Block = { kind: 'thinking' | 'text' } | { kind: 'tool'; upstreamIndex: number };
 
@@ -119,7 +122,13 @@ export class ChatToMessagesStream {
         if (current?.kind !== 'tool' || current.upstreamIndex !== upstreamIndex)
           out += this.open(
             { kind: 'tool', upstreamIndex },
-            { type: 'tool_use', id: String(call.id ?? ''), name: String(fn.name ?? ''), input: {} },
+            // Some servers stream calls without an id; the agent must answer with one that matches.
+            {
+              type: 'tool_use',
+              id: call.id ? String(call.id) : toolUseId(),
+              name: String(fn.name ?? ''),
+              input: {},
+            },
           );
         if (typeof fn.arguments === 'string' && fn.arguments) {
           this.outputChars += fn.arguments.length;

@@ -90,7 +90,7 @@ export function chatToResponse(chat: Obj, model: string, request: Obj): Obj {
   for (const call of Array.isArray(message.tool_calls) ? (message.tool_calls as Obj[]) : []) {
     const fn = (call.function ?? {}) as Obj;
     const [callId, name, args] = [
-      String(call.id ?? newId('call')),
+      call.id ? String(call.id) : newId('call'),
       String(fn.name ?? ''),
       String(fn.arguments ?? ''),
     ];

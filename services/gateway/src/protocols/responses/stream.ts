@@ -212,7 +212,7 @@ export class ChatToResponsesStream {
           out += this.open({
             kind: 'call',
             id: newId('fc'),
-            callId: String(call.id ?? newId('call')),
+            callId: call.id ? String(call.id) : newId('call'),
             name: String(fn.name ?? ''),
             args: '',
             upstreamIndex,
