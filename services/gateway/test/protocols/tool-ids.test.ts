@@ -91,3 +91,40 @@ describe('Responses call_ids from a chat server that sends none', () => {
     expect((answer.output as { call_id: string }[])[0]!.call_id).toMatch(/^call_[0-9a-f]{32}$/);
   });
 });
+
+describe('several calls at one index (servers that send each call whole, all at index 0)', () => {
+  const whole = (id: string, name: string) =>
+    chunk({ tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '{"a":1}' } }] });
+  const lines = (sse: string) =>
+    sse
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => JSON.parse(l.slice(6)) as Obj);
+
+  it('streams them as separate tool_use blocks, told apart by their ids', () => {
+    const stream = new ChatToMessagesStream('m', 1);
+    const sse = stream.push(
+      Buffer.from(whole('c1', 'Write') + whole('c2', 'Read') + chunk({}, 'tool_calls')),
+    );
+    const blocks = lines(sse + stream.end())
+      .filter((e) => e.type === 'content_block_start')
+      .map((e) => e.content_block as { id: string; name: string });
+    expect(blocks).toEqual([
+      { type: 'tool_use', id: 'c1', name: 'Write', input: {} },
+      { type: 'tool_use', id: 'c2', name: 'Read', input: {} },
+    ]);
+  });
+
+  it('streams them as separate function_call items', () => {
+    const stream = new ChatToResponsesStream('m', { model: 'm' }, 1);
+    const sse =
+      stream.push(Buffer.from(whole('c1', 'a') + whole('c2', 'b') + chunk({}, 'tool_calls'))) + stream.end();
+    const done = lines(sse)
+      .filter((e) => e.type === 'response.output_item.done')
+      .map((e) => e.item as { call_id: string; name: string; arguments: string });
+    expect(done.map((i) => [i.call_id, i.name, i.arguments])).toEqual([
+      ['c1', 'a', '{"a":1}'],
+      ['c2', 'b', '{"a":1}'],
+    ]);
+  });
+});

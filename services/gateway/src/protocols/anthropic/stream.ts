@@ -3,6 +3,7 @@
 // deltas, text deltas, tool_use input_json_delta), message_delta with stop_reason and usage,
 // message_stop. Fed raw upstream chunks; returns the SSE text to write for each.
 import { randomUUID } from 'node:crypto';
+import { sameCall } from '../chat-tool-calls.js';
 import { messageId, stopReason } from './from-chat.js';
 
 type Obj = Record<string, unknown>;
@@ -12,7 +13,7 @@ export const sse = (event: string, data: unknown): string =>
 
 const toolUseId = (): string => `toolu_${randomUUID().replace(/-/g, '')}`;
 
-type Block = { kind: 'thinking' | 'text' } | { kind: 'tool'; upstreamIndex: number };
+type Block = { kind: 'thinking' | 'text' } | { kind: 'tool'; upstreamIndex: number; upstreamId: string };
 
 export class ChatToMessagesStream {
   private partial = '';
@@ -119,9 +120,10 @@ export class ChatToMessagesStream {
         const upstreamIndex = typeof call.index === 'number' ? call.index : 0;
         const fn = (call.function ?? {}) as Obj;
         const current = this.block;
-        if (current?.kind !== 'tool' || current.upstreamIndex !== upstreamIndex)
+        const upstreamId = typeof call.id === 'string' ? call.id : '';
+        if (!sameCall(current?.kind === 'tool' ? current : undefined, upstreamIndex, upstreamId))
           out += this.open(
-            { kind: 'tool', upstreamIndex },
+            { kind: 'tool', upstreamIndex, upstreamId },
             // Some servers stream calls without an id; the agent must answer with one that matches.
             {
               type: 'tool_use',

@@ -4,6 +4,7 @@
 // then response.completed with usage. Every event carries a sequence_number. A call to one
 // of the request's custom tools becomes a custom_tool_call item; its input is JSON-wrapped
 // in the chat stream, so it is sent whole when the call ends (custom_tool_call_input.*).
+import { sameCall } from '../chat-tool-calls.js';
 import { customInput, customToolCallItem, customToolNames } from './custom-tools.js';
 import {
   functionCallItem,
@@ -19,7 +20,15 @@ type Obj = Record<string, unknown>;
 type Item =
   | { kind: 'reasoning'; id: string; text: string }
   | { kind: 'message'; id: string; text: string }
-  | { kind: 'call'; id: string; callId: string; name: string; args: string; upstreamIndex: number };
+  | {
+      kind: 'call';
+      id: string;
+      callId: string;
+      name: string;
+      args: string;
+      upstreamIndex: number;
+      upstreamId: string;
+    };
 
 export class ChatToResponsesStream {
   private partial = '';
@@ -208,7 +217,8 @@ export class ChatToResponsesStream {
         const upstreamIndex = typeof call.index === 'number' ? call.index : 0;
         const fn = (call.function ?? {}) as Obj;
         const current = this.item;
-        if (current?.kind !== 'call' || current.upstreamIndex !== upstreamIndex)
+        const upstreamId = typeof call.id === 'string' ? call.id : '';
+        if (!sameCall(current?.kind === 'call' ? current : undefined, upstreamIndex, upstreamId))
           out += this.open({
             kind: 'call',
             id: newId('fc'),
@@ -216,6 +226,7 @@ export class ChatToResponsesStream {
             name: String(fn.name ?? ''),
             args: '',
             upstreamIndex,
+            upstreamId,
           });
         const item = this.item as Item & { kind: 'call' };
         if (typeof fn.arguments === 'string' && fn.arguments) {
