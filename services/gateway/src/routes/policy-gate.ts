@@ -74,10 +74,12 @@ function validateMessages(
 ): { model: string; promptChars: number; maxTokens?: number } {
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     throw gatewayErrors.badRequest('"messages" must be a non-empty array');
+  // Claude Code sends its environment notes as a "system" message after the user's (with the
+  // claude-*-5-5 models its opus/sonnet/haiku names resolve to): part of the API it speaks.
   for (const m of body.messages as unknown[]) {
     const role = (m as { role?: unknown } | null)?.role;
-    if (role !== 'user' && role !== 'assistant')
-      throw gatewayErrors.badRequest('each message needs "role" "user" or "assistant"');
+    if (role !== 'user' && role !== 'assistant' && role !== 'system')
+      throw gatewayErrors.badRequest('each message needs "role" "user", "assistant" or "system"');
   }
   const max = body.max_tokens;
   if (endpoint === 'messages' && (typeof max !== 'number' || !Number.isInteger(max) || max < 1))

@@ -114,14 +114,17 @@ describe('Claude Code against the gateway', () => {
           expect.objectContaining({
             endpoint: 'messages',
             clientTool: 'claude-code',
-            requestedModel: model,
+            requestedModel: expect.stringMatching(/^claude-/),
             status: 200,
             stream: true,
           }),
         ),
       );
       // The file came back as the Read tool's result, secret included: the upstream got it redacted.
-      const lastTurn = JSON.stringify((calls.at(-1)!.body.messages as unknown[]).at(-1));
+      const messages = calls.at(-1)!.body.messages as { role: string }[];
+      const lastTurn = JSON.stringify(
+        messages.slice(messages.map((m) => m.role).lastIndexOf('assistant') + 1),
+      );
       expect(lastTurn).toContain('written by Claude Code');
       expect(lastTurn).toContain('[REDACTED:');
       expect(laterRequestsText(calls).includes(SECRET)).toBe(false); // nor its echo in the Write call
@@ -136,9 +139,13 @@ describe('Claude Code against the gateway', () => {
   it(
     'writes a file through a Messages-native upstream (ANTHROPIC_AUTH_TOKEN), passed through',
     async () => {
-      const calls = await roundTrip(native, 'claude-sonnet-4-5', { ANTHROPIC_AUTH_TOKEN: tenant.token });
+      // `sonnet` is Claude Code's own shorthand: it sends the full name (claude-sonnet-5-5 in this
+      // version, with a "system" message among the messages), which the policy alias catches.
+      const calls = await roundTrip(native, 'sonnet', { ANTHROPIC_AUTH_TOKEN: tenant.token });
       expect(calls.map((c) => c.path)).toEqual(['/v1/messages', '/v1/messages', '/v1/messages']);
       expect(calls.map((c) => c.body.model)).toEqual(['qwen3-coder', 'qwen3-coder', 'qwen3-coder']);
+      const roles = (calls[0]!.body.messages as { role: string }[]).map((m) => m.role);
+      expect(roles).toContain('system'); // passed through as Claude Code sent it
       expect(calls[0]!.headers['anthropic-version']).toBe('2023-06-01');
       expect(calls[0]!.headers.authorization).toBeUndefined(); // the Airlock token stays at the gateway
     },
@@ -148,7 +155,7 @@ describe('Claude Code against the gateway', () => {
   it(
     'writes a file through a chat-only upstream (ANTHROPIC_API_KEY), translated both ways',
     async () => {
-      const calls = await roundTrip(chatOnly, 'claude-haiku-4-5', {
+      const calls = await roundTrip(chatOnly, 'haiku', {
         ANTHROPIC_API_KEY: tenant.token,
         CLAUDE_CODE_MAX_OUTPUT_TOKENS: '4096', // a small on-prem model's budget (the default asks 32000)
       });
@@ -158,6 +165,9 @@ describe('Claude Code against the gateway', () => {
         '/v1/chat/completions',
       ]);
       expect(calls[0]!.body.model).toBe('llama-3-8b'); // claude-haiku-* beats claude-*
+      // The system prompt, then Claude Code's system message after the user's: both as chat system messages.
+      const roles = (calls[0]!.body.messages as { role: string }[]).map((m) => m.role);
+      expect(roles.filter((r) => r === 'system').length).toBeGreaterThanOrEqual(2);
       expect(calls.map((c) => c.body.max_tokens)).toEqual([4096, 4096, 4096]);
       const tools = (calls[0]!.body.tools as { function: { name: string } }[]).map((t) => t.function.name);
       expect(tools).toEqual(expect.arrayContaining(['Write', 'Read']));
