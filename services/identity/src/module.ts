@@ -5,6 +5,7 @@ import {
   createPolicyReader,
   createPrincipalResolver,
   notImplementedRouter,
+  platformAdminOrBootstrap,
   type AirlockModule,
   type ModuleDeps,
 } from '@airlock/common';
@@ -17,6 +18,7 @@ import { scimRoutes } from './routes/scim.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { ssoConnectionRoutes } from './routes/sso-connections.js';
+import { ssoTestRoutes } from './routes/sso-test.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ensurePlatformAdmin, PLATFORM_ADMIN_USERNAME } from './store/platform-admin.js';
 
@@ -38,19 +40,24 @@ export function identityContext(deps: ModuleDeps & { moduleConfig: IdentityConfi
   });
   const adminAddresses = createAdminAddressCheck({ db: deps.db, policies, logger: deps.logger });
   const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
+  const anyCredential = authenticate({
+    resolver,
+    accept: ['session', 'api_token'],
+    secureCookies,
+    adminAddresses,
+  });
   return {
     ...deps,
     settings: deps.moduleConfig,
     resolver,
     policies,
     secureCookies,
-    anyCredential: authenticate({
-      resolver,
-      accept: ['session', 'api_token'],
-      secureCookies,
-      adminAddresses,
-    }),
+    anyCredential,
     sessionOnly: authenticate({ resolver, accept: ['session'], secureCookies, adminAddresses }),
+    platformAdmin: platformAdminOrBootstrap({
+      bootstrapToken: deps.moduleConfig.AIRLOCK_BOOTSTRAP_TOKEN,
+      authenticate: anyCredential,
+    }),
   };
 }
 
@@ -67,6 +74,7 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(localLoginRoutes(ctx));
     router.use(sessionRoutes(ctx));
     router.use(tokenRoutes(ctx));
+    router.use(ssoTestRoutes(ctx));
     router.use(ssoConnectionRoutes(ctx));
     router.use(scimTokenRoutes(ctx));
     router.use(scimRoutes(ctx));

@@ -5,7 +5,13 @@
 import { principalOf } from '@airlock/common';
 import type { RequestHandler } from 'express';
 import { decide, resolveModel, type Endpoint } from '../domain/decide.js';
-import { limitChecks, rateLimitHeaders, reservationFor, retryAfterSeconds } from '../domain/limits.js';
+import {
+  limitChecks,
+  limitRefusalMessage,
+  rateLimitHeaders,
+  reservationFor,
+  retryAfterSeconds,
+} from '../domain/limits.js';
 import { gatewayErrors } from '../errors.js';
 import type { GatewayContext } from './context.js';
 import { finishOnClose } from './finish.js';
@@ -142,16 +148,16 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       }
       const { version, policy } = await ctx.policies.get(principal.orgId);
       state.policy = policy;
-      const resolved = resolveModel(policy, model);
-      state.resolvedModel = resolved;
+      // Known before the decision, so a refusal is audited under the model it was judged on.
+      state.resolvedModel = resolveModel(policy, model);
       state.decision = decide({
         principal,
         policy,
         policyVersion: version,
-        model: resolved,
+        model,
         destinationAllowed: (t) => ctx.upstreams.destinationAllowed(t),
       });
-      state.allowedModel = resolved;
+      state.allowedModel = state.decision.model;
       const now = ctx.clock();
       // Counting tokens generates nothing: it counts as a request, not against token budgets.
       const tokens =
@@ -174,8 +180,7 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       if (!verdict.allowed) {
         const blocked = verdict.blocked!;
         ctx.metrics.rateLimited.inc({ scope: blocked.scope, metric: blocked.metric });
-        const what = blocked.window === 'month' ? 'monthly quota' : 'rate limit';
-        throw gatewayErrors.rateLimited(`${blocked.scope} ${blocked.metric} ${what} exceeded`, {
+        throw gatewayErrors.rateLimited(limitRefusalMessage(blocked), {
           ...headers,
           'Retry-After': String(retryAfterSeconds(blocked, now)),
         });

@@ -82,6 +82,23 @@ describe('policy model aliases', () => {
     expect(ids.some((id) => id.includes('*'))).toBe(false);
   });
 
+  it('explains an aliased name the way the gate decides it', async () => {
+    const ask = async (model: string) =>
+      (await (await post(`${gw.url}/api/v1/access/explain`, tenant.token, { model })).json()) as {
+        allowed: boolean;
+        resolvedModel: string;
+        code?: string;
+        steps: { id: string; outcome: string; message: string }[];
+      };
+    const ok = await ask('claude-opus-4-5');
+    expect(ok).toMatchObject({ allowed: true, resolvedModel: 'qwen3-coder-480b' });
+    expect(ok.steps.find((s) => s.id === 'model_allowed')!.message).toContain(
+      '"claude-opus-4-5" is a policy alias of "qwen3-coder-480b"',
+    );
+    expect(await ask('blocked-model')).toMatchObject({ allowed: false, code: 'forbidden' });
+    expect(await ask('nowhere')).toMatchObject({ allowed: false, code: 'not_found' });
+  });
+
   it('audits the model used and the name the caller sent', async () => {
     const redis = gw.server.runtime.redis.client;
     const events = async () =>
