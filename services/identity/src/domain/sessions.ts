@@ -96,6 +96,8 @@ export async function signOut(ctx: IdentityContext, req: Request, res: Response)
   if (!token) return null;
   const session = await revokeSessionByToken(ctx.db, token, ctx.clock());
   await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(token) });
+  // CLI sign-in tokens bound to this session end with it: drop them from caches now too.
+  if (session) await ctx.resolver.invalidate({ type: 'user', id: session.userId });
   return session;
 }
 
