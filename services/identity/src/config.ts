@@ -119,7 +119,7 @@ export const identityConfigSchema = z.object({
     .min(1)
     .max(10_000)
     .default(20)
-    .describe('CLI sign-in: user-code lookups allowed per client IP and per member per 10 minutes'),
+    .describe('CLI sign-in: wrong user codes allowed per client IP and per member per 10 minutes'),
   AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
     .default(false)
     .describe(

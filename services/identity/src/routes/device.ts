@@ -34,10 +34,10 @@ import {
 import { sendApprovePage, sendCodeForm, sendDevicePage, sendWrongOrg } from '../domain/device-page.js';
 import { sessionCookieOf } from '../domain/sessions.js';
 import { normalizeUserCode, type DeviceRequest } from '../store/device-codes.js';
+import { countMiss, guessesExhausted } from '../store/code-guesses.js';
 import { hit } from '../store/throttle.js';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const USER_CODE_WINDOW_SECONDS = 600;
 
 function field(body: unknown, name: string): unknown {
   return body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
@@ -95,18 +95,26 @@ export function deviceRoutes(ctx: IdentityContext): Router {
       ...requestMeta(req),
     } satisfies AuditEventInput<'device.code_rejected'>);
 
-  /** Counts a user-code lookup per client IP (and per member); false when over the limit. */
-  async function withinLookupLimit(req: Request, p: Principal | null): Promise<boolean> {
-    const limit = ctx.settings.AIRLOCK_DEVICE_USER_CODE_LIMIT;
-    const subjects = [['device-code-ip', req.ip ?? 'unknown']];
-    if (p?.userId) subjects.push(['device-code-user', p.userId]);
-    for (const [name, subject] of subjects) {
-      const result = await hit(ctx.redis, name!, subject!, limit, USER_CODE_WINDOW_SECONDS);
-      // Fail closed: without the counter nobody can guess codes either.
-      if (result.ok === 'unavailable') throw result.cause;
-      if (result.ok === false) return false;
+  /** Who a wrong code counts against: the client IP and, once signed in, the member. */
+  const guessers = (req: Request, p: Principal | null) => [
+    `ip:${req.ip ?? 'unknown'}`,
+    ...(p?.userId ? [`user:${p.userId}`] : []),
+  ];
+
+  /**
+   * The pending request for a typed code, unless this IP or member has guessed wrong too
+   * often ('throttled'; then even the right code is refused until the window ends).
+   */
+  async function lookUp(req: Request, p: Principal | null, rawCode: string) {
+    const who = guessers(req, p);
+    // Fail closed: without the counters nobody gets to try codes.
+    if (await guessesExhausted(ctx.redis, who, ctx.settings.AIRLOCK_DEVICE_USER_CODE_LIMIT)) {
+      return { ok: false as const, reason: 'throttled' as const };
     }
-    return true;
+    const code = normalizeUserCode(rawCode);
+    const pending = code ? await pendingRequest(ctx, code) : ({ ok: false, reason: 'unknown_code' } as const);
+    if (!pending.ok && pending.reason === 'unknown_code') await countMiss(ctx.redis, who);
+    return pending.ok ? { ...pending, code: code! } : pending;
   }
 
   router.post('/oauth/device/code', async (req, res) => {
@@ -203,8 +211,9 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     const back = devicePath(userCode, org);
     if (org && SLUG.test(org)) return res.redirect(303, loginHref(org, back));
     if (!userCode) return sendCodeForm(res, { askOrg: true });
-    // The code may name its org: look it up, as carefully throttled as a signed-in lookup.
-    if (!(await withinLookupLimit(req, null))) {
+    // The code may name its org: look it up, counted like a signed-in lookup.
+    const pending = await lookUp(req, null, userCode);
+    if (!pending.ok && pending.reason === 'throttled') {
       codeRejected(req, null, 'throttled');
       return sendCodeForm(res, {
         askOrg: true,
@@ -212,9 +221,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
         message: 'Too many attempts. Wait a few minutes.',
       });
     }
-    const code = normalizeUserCode(userCode);
-    const pending = code ? await pendingRequest(ctx, code) : null;
-    if (pending?.ok && pending.request.orgSlug)
+    if (pending.ok && pending.request.orgSlug)
       return res.redirect(303, loginHref(pending.request.orgSlug, back));
     sendCodeForm(res, { askOrg: true });
   }
@@ -239,22 +246,16 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     p: Principal,
     rawCode: string,
   ): Promise<{ code: string; hash: string; request: DeviceRequest } | null> {
-    if (!(await withinLookupLimit(req, p))) {
-      codeRejected(req, p, 'throttled');
-      sendCodeForm(res, { askOrg: false, status: 429, message: 'Too many attempts. Wait a few minutes.' });
-      return null;
-    }
-    const code = normalizeUserCode(rawCode);
-    const pending = code ? await pendingRequest(ctx, code) : ({ ok: false, reason: 'unknown_code' } as const);
-    if (!pending.ok || !code) {
-      const reason = pending.ok ? 'unknown_code' : pending.reason;
-      codeRejected(req, p, reason);
+    const pending = await lookUp(req, p, rawCode);
+    if (!pending.ok) {
+      codeRejected(req, p, pending.reason);
       const messages = {
+        throttled: [429, 'Too many attempts. Wait a few minutes.'],
         unknown_code: [404, 'That code is not valid. Check it and try again.'],
         expired_code: [410, 'That code has expired. Run the sign-in on your terminal again.'],
         already_decided: [409, 'That code was already used.'],
       } as const;
-      const [status, message] = messages[reason];
+      const [status, message] = messages[pending.reason];
       sendCodeForm(res, { askOrg: false, status, message });
       return null;
     }
@@ -274,7 +275,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
       );
       return null;
     }
-    return { code, hash: pending.hash, request: pending.request };
+    return { code: pending.code, hash: pending.hash, request: pending.request };
   }
 
   router.get('/device', sessionOrLogin, async (req, res) => {
