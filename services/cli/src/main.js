@@ -91,6 +91,7 @@ async function login(args, io) {
       `(or open ${code.verification_uri} and enter the code).\nWaiting for approval…\n`,
   );
   const issued = await pollForToken(url, code, { fetchImpl });
+  const previous = await loadCredentials(io.env);
   const expiresAt = new Date(Date.now() + issued.expires_in * 1000).toISOString();
   const file = await saveCredentials(io.env, {
     url,
@@ -102,6 +103,8 @@ async function login(args, io) {
   io.stderr.write(
     `Signed in. Token saved to ${file} (valid until ${expiresAt}, or until your browser session ends).\n\n`,
   );
+  // The token this login replaces is of no further use: do not leave it alive.
+  if (previous && previous.tokenId !== issued.token_id) await revoke(previous, fetchImpl);
   io.stdout.write(`${claudeCodeSnippet(url)}\n${codexSnippet(url)}`);
   return 0;
 }
@@ -126,9 +129,24 @@ async function logout(io) {
     io.stderr.write('Not signed in.\n');
     return 0;
   }
-  const fetchImpl = io.fetchImpl ?? fetch;
-  let revoked = false;
-  let reason;
+  const { revoked, reason } = await revoke(credentials, io.fetchImpl ?? fetch);
+  await removeCredentials(io.env);
+  if (!revoked) {
+    io.stderr.write(`Forgot the local token, but could not revoke it at ${credentials.url} (${reason}).\n`);
+    return 1;
+  }
+  io.stderr.write('Signed out: the token is revoked and removed from this machine.\n');
+  return 0;
+}
+
+/**
+ * Revokes a stored token at its server. A 401 counts as done: the token already stopped
+ * working (expired, revoked, its session ended).
+ * @param {import('./credentials.js').Credentials} credentials
+ * @param {typeof fetch} fetchImpl
+ * @returns {Promise<{ revoked: boolean, reason: string }>}
+ */
+async function revoke(credentials, fetchImpl) {
   try {
     const res = await fetchImpl(
       new URL(`/api/v1/tokens/${encodeURIComponent(credentials.tokenId)}`, credentials.url),
@@ -138,17 +156,8 @@ async function logout(io) {
         signal: AbortSignal.timeout(30_000),
       },
     );
-    // 401: already revoked or expired, which is what logout wants anyway.
-    revoked = res.ok || res.status === 401;
-    reason = `HTTP ${res.status}`;
+    return { revoked: res.ok || res.status === 401, reason: `HTTP ${res.status}` };
   } catch (e) {
-    reason = /** @type {Error} */ (e).message;
+    return { revoked: false, reason: /** @type {Error} */ (e).message };
   }
-  await removeCredentials(io.env);
-  if (!revoked) {
-    io.stderr.write(`Forgot the local token, but could not revoke it at ${credentials.url} (${reason}).\n`);
-    return 1;
-  }
-  io.stderr.write('Signed out: the token is revoked and removed from this machine.\n');
-  return 0;
 }

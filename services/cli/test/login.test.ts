@@ -144,9 +144,14 @@ describe('airlock login, token and logout against a running Airlock', () => {
     expect(await models(token)).toBe(401);
   }, 30_000);
 
-  it('logout revokes the token at the server and forgets it', async () => {
+  it('a new login revokes the token it replaces; logout revokes the token and forgets it', async () => {
     await login(); // signs in through SSO again: the previous session ended
+    const replaced = await currentToken();
+    expect(await models(replaced)).toBe(200);
+    await login(); // same browser session this time
     const token = await currentToken();
+    expect(token).not.toBe(replaced);
+    await waitFor(async () => (await models(replaced)) === 401, 10_000);
     expect(await models(token)).toBe(200);
     const run = airlock(['logout'], home);
     expect(await run.exited).toBe(0);
