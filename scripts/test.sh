@@ -22,6 +22,18 @@ if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null; then
 fi
 export TEST_PG_BIN=$PG_BIN
 
+# The docs test runs docs/install.md's curl steps as written (bash, curl, jq).
+if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "curl and jq are needed: apt-get install curl jq" >&2
+    exit 1
+  fi
+  log "installing curl and jq (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends curl jq >/dev/null
+fi
+
 bash scripts/ensure-deps.sh
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }

@@ -1,4 +1,5 @@
 // The identity service's own settings (checked only when the identity module runs).
+import { bootstrapTokenSetting } from '@airlock/common';
 import { z } from 'zod';
 
 const bool = z
@@ -6,6 +7,8 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const identityConfigSchema = z.object({
+  /** The same setting rbac reads (common/auth/bootstrap.ts): one token for every platform route. */
+  AIRLOCK_BOOTSTRAP_TOKEN: bootstrapTokenSetting,
   AIRLOCK_SESSION_IDLE_MINUTES: z.coerce
     .number()
     .int()
@@ -123,7 +126,7 @@ export const identityConfigSchema = z.object({
   AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
     .default(false)
     .describe(
-      'accept http:// OIDC issuers and SAML metadata URLs (development and tests only; ignored in production)',
+      'accept http:// and loopback OIDC issuers and SAML metadata URLs (development and tests only; ignored in production)',
     ),
 });
 

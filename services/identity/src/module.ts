@@ -5,6 +5,7 @@ import {
   createPolicyReader,
   createPrincipalResolver,
   notImplementedRouter,
+  platformAdminOrBootstrap,
   type AirlockModule,
   type ModuleDeps,
 } from '@airlock/common';
@@ -47,19 +48,24 @@ export function identityContext(deps: ModuleDeps & { moduleConfig: IdentityConfi
   });
   const adminAddresses = createAdminAddressCheck({ db: deps.db, policies, logger: deps.logger });
   const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
+  const anyCredential = authenticate({
+    resolver,
+    accept: ['session', 'api_token'],
+    secureCookies,
+    adminAddresses,
+  });
   return {
     ...deps,
     settings: deps.moduleConfig,
     resolver,
     policies,
     secureCookies,
-    anyCredential: authenticate({
-      resolver,
-      accept: ['session', 'api_token'],
-      secureCookies,
-      adminAddresses,
-    }),
+    anyCredential,
     sessionOnly: authenticate({ resolver, accept: ['session'], secureCookies, adminAddresses }),
+    platformAdmin: platformAdminOrBootstrap({
+      bootstrapToken: deps.moduleConfig.AIRLOCK_BOOTSTRAP_TOKEN,
+      authenticate: anyCredential,
+    }),
   };
 }
 
