@@ -103,6 +103,7 @@ export async function pollForToken(url, code, options = {}) {
     if (status === 200 && typeof body.access_token === 'string') return body;
     switch (body?.error) {
       case 'authorization_pending':
+      case 'temporarily_unavailable': // a server-side outage: keep trying until the code expires
         continue;
       case 'slow_down':
         // RFC 8628 §3.5: add 5 seconds; a server that names the new interval is believed.

@@ -40,12 +40,12 @@ const code = {
 };
 
 describe('pollForToken', () => {
-  it('waits the interval, adds 5 s on each slow_down, and returns the token', async () => {
+  it('waits the interval, adds 5 s on each slow_down, rides out an outage and returns the token', async () => {
     const { url, polls } = await scripted([
       { error: 'authorization_pending' },
       { error: 'slow_down' },
       { error: 'slow_down', interval: 20 },
-      { error: 'authorization_pending' },
+      { error: 'temporarily_unavailable' },
       { access_token: 'al_token', token_type: 'Bearer', expires_in: 60, token_id: 'id' },
     ]);
     const waits: number[] = [];

@@ -34,13 +34,14 @@ export type OAuthErrorCode =
   | 'invalid_grant'
   | 'invalid_request'
   | 'slow_down'
+  | 'temporarily_unavailable'
   | 'unsupported_grant_type';
 
 export class OAuthError extends Error {
   constructor(
     readonly error: OAuthErrorCode,
     readonly description: string,
-    /** invalid_client is 401 (RFC 6749 §5.2); everything else 400. */
+    /** invalid_client is 401 (RFC 6749 §5.2); everything else 400 unless said otherwise. */
     readonly status = error === 'invalid_client' ? 401 : 400,
     /** The interval the client must keep from now on (slow_down). */
     readonly interval?: number,

@@ -85,6 +85,20 @@ function formToken(sessionCookie: string, flowId: string): string {
 export function deviceRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
+  /** Redis or the database failing: logged, and refused (fail closed) in the OAuth shape. */
+  function asOAuthError(req: Request, e: unknown): OAuthError {
+    if (e instanceof OAuthError) return e;
+    ctx.logger.warn({ requestId: req.id, err: (e as Error)?.message }, 'device sign-in unavailable');
+    return new OAuthError('temporarily_unavailable', 'sign-in is unavailable right now; try again', 503);
+  }
+
+  /** The same for the browser pages: a plain 503 page (Airlock's own errors pass through). */
+  function pageFailure(req: Request, res: Response, next: NextFunction, e: unknown): void {
+    if (e instanceof AirlockError) return next(e);
+    ctx.logger.warn({ requestId: req.id, err: (e as Error)?.message }, 'device sign-in page unavailable');
+    sendDevicePage(res, 503, 'Unavailable', 'Sign-in is unavailable right now. Please try again later.');
+  }
+
   const codeRejected = (req: Request, p: Principal | null, reason: CodeRejection | 'throttled') =>
     ctx.audit.publish({
       action: 'device.code_rejected',
@@ -119,22 +133,18 @@ export function deviceRoutes(ctx: IdentityContext): Router {
 
   router.post('/oauth/device/code', async (req, res) => {
     noStore(res);
-    const throttled = await hit(
-      ctx.redis,
-      'device-code-issue-ip',
-      req.ip ?? 'unknown',
-      ctx.settings.AIRLOCK_SSO_LOGIN_IP_LIMIT,
-      60,
-    );
-    if (throttled.ok === 'unavailable') throw throttled.cause;
-    if (throttled.ok === false) {
-      sendOAuthError(
-        res,
-        new OAuthError('slow_down', 'too many sign-ins from this address; wait a minute', 429),
-      );
-      return;
-    }
     try {
+      const throttled = await hit(
+        ctx.redis,
+        'device-code-issue-ip',
+        req.ip ?? 'unknown',
+        ctx.settings.AIRLOCK_SSO_LOGIN_IP_LIMIT,
+        60,
+      );
+      if (throttled.ok === 'unavailable') throw throttled.cause;
+      if (throttled.ok === false) {
+        throw new OAuthError('slow_down', 'too many sign-ins from this address; wait a minute', 429);
+      }
       const { response, request } = await requestDeviceCode(ctx, {
         clientId: field(req.body, 'client_id'),
         org: field(req.body, 'org'),
@@ -151,8 +161,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
       });
       res.json(response);
     } catch (e) {
-      if (!(e instanceof OAuthError)) throw e;
-      sendOAuthError(res, e);
+      sendOAuthError(res, asOAuthError(req, e));
     }
   });
 
@@ -185,8 +194,8 @@ export function deviceRoutes(ctx: IdentityContext): Router {
         expires_in: issued.expires_in,
         token_id: issued.token_id,
       });
-    } catch (e) {
-      if (!(e instanceof OAuthError)) throw e;
+    } catch (caught) {
+      const e = asOAuthError(req, caught);
       if (e instanceof PollError && e.audit) {
         ctx.audit.publish({
           action: 'device.token_refused',
@@ -229,7 +238,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
   const sessionOrLogin = withAuthScopeOf((req: Request, res: Response, next: NextFunction) => {
     ctx.sessionOnly(req, res, (err?: unknown) => {
       if (err instanceof AirlockError && err.code === 'unauthenticated') {
-        anonymous(req, res).catch(next);
+        anonymous(req, res).catch((e: unknown) => pageFailure(req, res, next, e));
         return;
       }
       next(err);
@@ -278,7 +287,11 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     return { code: pending.code, hash: pending.hash, request: pending.request };
   }
 
-  router.get('/device', sessionOrLogin, async (req, res) => {
+  router.get('/device', sessionOrLogin, (req, res, next) => {
+    showDevice(req, res).catch((e: unknown) => pageFailure(req, res, next, e));
+  });
+
+  async function showDevice(req: Request, res: Response) {
     const p = principalOf(req);
     const rawCode = str(req.query.user_code, 32);
     if (!rawCode) return sendCodeForm(res, { askOrg: false });
@@ -292,9 +305,13 @@ export function deviceRoutes(ctx: IdentityContext): Router {
       clientIp: ok.request.clientIp,
       csrf: formToken(sessionCookieOf(req, ctx.secureCookies) ?? '', ok.request.id),
     });
+  }
+
+  router.post('/device', ctx.sessionOnly, (req, res, next) => {
+    answerDevice(req, res).catch((e: unknown) => pageFailure(req, res, next, e));
   });
 
-  router.post('/device', ctx.sessionOnly, async (req, res) => {
+  async function answerDevice(req: Request, res: Response) {
     // sessionOnly already refuses a cross-site POST that carries the cookie; say it again
     // here so this write never depends on the middleware's order of checks.
     if (isCrossSite(req)) throw new AirlockError('forbidden', 'cross-site request refused');
@@ -330,7 +347,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     } else {
       sendDevicePage(res, 200, 'Sign-in denied', 'The CLI will not be signed in. You can close this window.');
     }
-  });
+  }
 
   return router;
 }
