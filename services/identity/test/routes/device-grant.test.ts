@@ -234,6 +234,17 @@ describe('CLI sign-in: OAuth device authorization grant', () => {
       expect((await meWith(issued.body.access_token)).status).toBe(401);
     });
 
+    it('outlives the browser session’s idle timeout (using the token is the activity)', async () => {
+      const { token, session } = await cliToken();
+      await f.ctx.db.system.session.update({
+        where: { tokenHash: sha256Hex(session) },
+        data: { idleExpiresAt: new Date(f.now().getTime() - 1) },
+      });
+      f.advance(CACHE_TTL_MS + 1);
+      expect((await request(f.app).get('/api/v1/me').set('Cookie', cookie(session))).status).toBe(401);
+      expect((await meWith(token)).status).toBe(200);
+    });
+
     it('refuses the pickup when the approving session ended in between (invalid_grant, audited)', async () => {
       const user = await f.user(org.id, 'member');
       const session = await user.session();
