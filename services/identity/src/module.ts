@@ -19,6 +19,7 @@ import { scimRoutes } from './routes/scim.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { ssoConnectionRoutes } from './routes/sso-connections.js';
+import { ssoTestRoutes } from './routes/sso-test.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ensurePlatformAdmin, PLATFORM_ADMIN_USERNAME } from './store/platform-admin.js';
 
@@ -82,6 +83,7 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(localLoginRoutes(ctx));
     router.use(sessionRoutes(ctx));
     router.use(tokenRoutes(ctx));
+    router.use(ssoTestRoutes(ctx));
     router.use(ssoConnectionRoutes(ctx));
     router.use(scimTokenRoutes(ctx));
     router.use(scimRoutes(ctx));
