@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { startGateway, type GatewayHarness } from '../harness.js';
-import { agentDirs, aiRequests, CLI_TEST_MS, proxyEnv, SECRET } from './agent-kit.js';
+import { agentDirs, aiRequests, CLI_TEST_MS, proxyEnv, SECRET, type AgentDirs } from './agent-kit.js';
 import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 import { claudeBinary, runCli } from './run-cli.js';
 import { chatScript, laterRequestsText, messagesScript, type ToolStep } from './scripted-upstreams.js';
@@ -89,8 +89,14 @@ describe('Claude Code against the gateway', () => {
     );
   }
 
-  async function roundTrip(upstream: FakeUpstream, model: string, auth: Record<string, string>) {
+  async function roundTrip(
+    upstream: FakeUpstream,
+    model: string,
+    auth: Record<string, string>,
+    setup?: (dirs: AgentDirs) => Promise<void>,
+  ) {
     const dirs = await agentDirs('claude');
+    await setup?.(dirs);
     try {
       const before = upstream.received.length;
       const audited = (await aiRequests(gw, tenant.orgId)).length;
@@ -184,6 +190,25 @@ describe('Claude Code against the gateway', () => {
           function: expect.objectContaining({ name: 'Write' }),
         }),
       ]);
+    },
+    CLI_TEST_MS,
+  );
+
+  it(
+    'takes the token from an apiKeyHelper in settings.json (what `airlock login` sets up), no token in the environment',
+    async () => {
+      const calls = await roundTrip(native, 'sonnet', {}, async (dirs) => {
+        // The helper prints the token, as `airlock token` does.
+        const helper = path.join(dirs.home, 'airlock-token.sh');
+        await writeFile(helper, `#!/bin/sh\necho '${tenant.token}'\n`);
+        await chmod(helper, 0o755);
+        await mkdir(path.join(dirs.home, '.claude'));
+        await writeFile(
+          path.join(dirs.home, '.claude', 'settings.json'),
+          JSON.stringify({ apiKeyHelper: helper }),
+        );
+      });
+      expect(calls).toHaveLength(3);
     },
     CLI_TEST_MS,
   );
