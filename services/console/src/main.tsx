@@ -15,6 +15,16 @@ import { Sso } from './screens/Sso';
 import { Tokens } from './screens/Tokens';
 import './styles.css';
 
+// React Aria's usePress injects a <style> (touch-action for pressables) unless an element with
+// this id exists; the CSP blocks inline styles, so the rule lives in styles.css and this marker
+// stops the injection (and the CSP violation report) before anything renders.
+const PRESSABLE_STYLE_ID = 'react-aria-pressable-style';
+if (!document.getElementById(PRESSABLE_STYLE_ID)) {
+  const marker = document.createElement('meta');
+  marker.id = PRESSABLE_STYLE_ID;
+  document.head.append(marker);
+}
+
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {

@@ -325,9 +325,13 @@ describe('console journeys', () => {
     await go(page, 'Connect a tool', 'Connect a tool');
     await page.getByText(`${airlock.url}/v1`).first().waitFor();
     await page.getByRole('tab', { name: 'curl' }).click();
-    await expect(await page.getByRole('tabpanel').textContent()).toContain(
-      `${airlock.url}/v1/chat/completions`,
-    );
+    expect(await page.getByRole('tabpanel').textContent()).toContain(`${airlock.url}/v1/chat/completions`);
+    // Codex: the configuration the gateway's Codex test runs with, for this install and model.
+    await page.getByRole('tab', { name: 'Codex CLI' }).click();
+    const codex = (await page.getByRole('tabpanel').textContent())!;
+    expect(codex).toContain(`base_url = "${airlock.url}/v1"`);
+    expect(codex).toContain('model = "airlock-demo"');
+    expect(codex).toContain('wire_api = "responses"');
     await expectAccessible(page);
     await screenshot(page, 'connect');
     await go(page, 'Tokens', 'Tokens');

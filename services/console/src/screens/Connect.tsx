@@ -3,6 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
+// The CLI's snippets are the settings the gateway's Claude Code and Codex tests run with: one
+// source, so the console cannot drift from what is tested.
+import { claudeCodeSnippet, codexConfig } from '../../../cli/src/snippets.js';
 import { api } from '../api/client';
 import { can, useMe } from '../api/hooks';
 import { CopyButton, Empty, ErrorBox, Loading, Page, Select } from '../components/ui';
@@ -55,25 +58,21 @@ models:
     {
       id: 'claude',
       label: 'Claude Code',
-      code: `export ANTHROPIC_BASE_URL=${origin}
+      code: `# Easiest: sign in from the terminal (SSO in the browser, short-lived token, no copy-paste)
+npx airlock login --url ${origin}
+
+# It prints these settings; ${claudeCodeSnippet(origin).trim()}
+
+# Or with a token from the Tokens screen instead of the helper:
+export ANTHROPIC_BASE_URL=${origin}
 export ANTHROPIC_AUTH_TOKEN=${TOKEN}
-export ANTHROPIC_MODEL=${model}
-claude`,
+export ANTHROPIC_MODEL=${model}`,
     },
     {
       id: 'codex',
       label: 'Codex CLI',
-      code: `# ~/.codex/config.toml
-model = "${model}"
-model_provider = "airlock"
-
-[model_providers.airlock]
-name = "Airlock"
-base_url = "${origin}/v1"
-wire_api = "responses"
-env_key = "AIRLOCK_TOKEN"
-
-# then: export AIRLOCK_TOKEN=${TOKEN}; codex`,
+      code: `# ~/.codex/config.toml (then: export AIRLOCK_API_KEY=${TOKEN}, or "$(airlock token)" after npx airlock login)
+${codexConfig(origin, model)}`,
     },
   ];
 }

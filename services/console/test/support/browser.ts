@@ -29,7 +29,7 @@ export async function open(browser: Browser): Promise<Tab> {
   const page = await context.newPage();
   const cspViolations: string[] = [];
   page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
   });
   return { context, page, cspViolations };
 }
@@ -46,5 +46,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   // The top of the screen: its heading and any message a journey just produced.
   await page.evaluate('window.scrollTo(0, 0)');
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+  // caret 'initial': hiding the caret makes Playwright inject a <style> tag, which the page's
+  // CSP rightly refuses (and the violation watch would report as the console's).
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false, caret: 'initial' });
 }
