@@ -22,8 +22,17 @@ async function signIn(role: 'owner' | 'admin' | 'member' | 'viewer'): Promise<Pa
   tabs[role] = tab;
   const { page } = tab;
   await page.goto(`${airlock.url}/`);
-  await page.getByLabel('Organisation', { exact: true }).fill('demo');
-  await page.getByRole('button', { name: 'Continue with SSO' }).click();
+  if (role === 'viewer') {
+    // Keyboard only: the first Tab reaches the organisation field, Enter submits.
+    await page.getByRole('heading', { name: 'Sign in to Airlock' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.name')).toBe('org');
+    await page.keyboard.type('demo');
+    await page.keyboard.press('Enter');
+  } else {
+    await page.getByLabel('Organisation', { exact: true }).fill('demo');
+    await page.getByRole('button', { name: 'Continue with SSO' }).click();
+  }
   // The development IdP's own login form (a real OIDC authorization with PKCE).
   await page.getByRole('heading', { name: 'DEVELOPMENT identity provider' }).waitFor();
   await page.locator('select[name=email]').selectOption(`${role}@example.com`);
@@ -350,8 +359,12 @@ describe('console journeys', () => {
       'Tokens',
       'Access explainer',
     ]);
-    await go(page, 'Tokens', 'Tokens');
+    // Keyboard: focus the Tokens link and follow it with Enter; focus lands on the page heading.
+    await nav.getByRole('link', { name: 'Tokens' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Tokens' }).waitFor();
     await page.getByText('Viewers hold no API tokens').waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('page-title');
     await go(page, 'Connect a tool', 'Connect a tool');
     await page.getByText('Viewers use no models').waitFor();
     for (const path of ['policy', 'members', 'audit']) {
