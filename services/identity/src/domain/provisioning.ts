@@ -10,6 +10,7 @@ import { emailDomainAllowed, mapRole } from './role-mapping.js';
 import { removeMembership, upsertMembership } from '../store/memberships.js';
 import { revokeAllSessions } from './sessions.js';
 import { revokeAllTokens } from './tokens.js';
+import { bindPendingAtSignIn } from './scim-pending.js';
 import type { ConnectionRow } from '../store/sso-connections.js';
 
 export interface VerifiedIdentity {
@@ -107,6 +108,8 @@ export async function provisionSsoUser(
       return { userId: user.id, role: null, roleBefore: removed, created, linked, granted };
     }
     const roleBefore = await upsertMembership(tx, org.id, user.id, role);
+    // The person's own sign-in through this org's IdP attaches the org's pending SCIM user.
+    await bindPendingAtSignIn(tx, org.id, email, user.id);
     return { userId: user.id, role, roleBefore, created, linked, granted };
   });
 
