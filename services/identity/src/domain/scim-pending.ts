@@ -6,7 +6,7 @@
 // email globally, so it blocks no other org. It is attached (scim_users row + membership) once
 // the account is attachable: the person's own sign-in through this org's IdP, or a SCIM write
 // when the email is in a claimed domain and no other org holds the account.
-import { heldByAnotherOrg, type Tx } from '@airlock/common';
+import { heldByAnotherOrg, holdingEmail, type Tx } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { emailDomainAllowed } from './role-mapping.js';
 
@@ -56,7 +56,7 @@ export async function attachableAccount(
 ): Promise<{ id: string } | null | false> {
   if (org.allowedEmailDomains.length === 0 || !emailDomainAllowed(email, org.allowedEmailDomains))
     return false;
-  const user = await ctx.db.prisma.user.findUnique({ where: { email } });
+  const user = await ctx.db.prisma.user.findFirst({ where: holdingEmail(email) });
   if (!user) return null;
   if (user.isPlatformAdmin || (await heldByAnotherOrg(ctx.db, user.id, org.id))) return false;
   return user;

@@ -8,7 +8,7 @@
 // An email this org may not attach (another tenant's user, the break-glass account, any email
 // when the org claims no domains) gets a pending SCIM user instead (scim-pending.ts): the same
 // 201 and resource, no account, so SCIM answers never reveal other tenants' users.
-import { type AuditEventInput } from '@airlock/common';
+import { holdingEmail, type AuditEventInput } from '@airlock/common';
 import { acceptPendingGrant } from '@airlock/rbac';
 import type { IdentityContext } from '../context.js';
 import { emailDomainAllowed } from './role-mapping.js';
@@ -208,9 +208,17 @@ export async function createScimUser(
   // A duplicate is judged only among this org's own SCIM users and members (SCIM's
   // `uniqueness`): same userName, or same externalId.
   const scoped = ctx.db.forOrg(orgId);
-  let user = await ctx.db.prisma.user.findUnique({ where: { email } });
+  let user = await ctx.db.prisma.user.findFirst({ where: holdingEmail(email) });
   const key = user ? { orgId_userId: { orgId, userId: user.id } } : null;
-  const [member, tracked, pending, sameExternal] = await Promise.all([
+  const [local, member, tracked, pending, sameExternal] = await Promise.all([
+    // This org's own account for the email that does not hold it (created by its IdP).
+    scoped.user.findFirst({
+      where: {
+        email,
+        holdsEmail: false,
+        OR: [{ memberships: { some: { orgId } } }, { ssoIdentities: { some: { orgId } } }],
+      },
+    }),
     key ? scoped.membership.findUnique({ where: key }) : null,
     key ? scoped.scimUser.findUnique({ where: key }) : null,
     scoped.scimPendingUser.findUnique({ where: { orgId_email: { orgId, email } } }),
@@ -221,7 +229,7 @@ export async function createScimUser(
         ]).then(([a, b]) => a + b)
       : 0,
   ]);
-  if (member || tracked || pending || sameExternal > 0) throw duplicate();
+  if (local || member || tracked || pending || sameExternal > 0) throw duplicate();
 
   const active = scimBool(input.active) !== false;
   const account = await attachableAccount(ctx, org, email);
@@ -400,14 +408,17 @@ export async function listScimUserIds(
       .forOrg(orgId)
       .scimPendingUser.findUnique({ where: { orgId_email: { orgId, email } } });
     if (pending) return [pending.id];
-    const user = await ctx.db.prisma.user.findUnique({ where: { email } });
-    if (!user) return [];
-    try {
-      await scimUserView(ctx, orgId, user.id, '');
-      return [user.id];
-    } catch {
-      return [];
+    // The account holding the email, or one of this org's that does not hold it.
+    const found: string[] = [];
+    for (const user of await ctx.db.forOrg(orgId).user.findMany({ where: { email }, select: { id: true } })) {
+      try {
+        await scimUserView(ctx, orgId, user.id, '');
+        found.push(user.id);
+      } catch {
+        // not one of this org's SCIM users
+      }
     }
+    return found;
   }
   const [members, tracked, pending] = await Promise.all([
     ctx.db.forOrg(orgId).membership.findMany({ where: { orgId }, select: { userId: true } }),

@@ -81,7 +81,7 @@ describe('invitations are completed only by the invitee’s own sign-in or the o
   }
   const grant = (id: string) => f.ctx.db.system.pendingGrant.findUnique({ where: { id } });
   const roleHere = async (email: string) => {
-    const user = await f.ctx.db.prisma.user.findUnique({ where: { email } });
+    const user = await f.ctx.db.prisma.user.findFirst({ where: { email } });
     if (!user) return null;
     const m = await f.ctx.db.system.membership.findUnique({
       where: { orgId_userId: { orgId: org.id, userId: user.id } },

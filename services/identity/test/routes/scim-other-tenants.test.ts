@@ -198,7 +198,7 @@ describe('SCIM answers never reveal other tenants’ users', () => {
     // Attached: the new email and the account in no org. Never the other two.
     const hereOf = async (userId: string) =>
       f.ctx.db.system.membership.count({ where: { orgId: org.id, userId } });
-    const fresh = await f.ctx.db.prisma.user.findUniqueOrThrow({ where: { email: `new@${DOMAIN}` } });
+    const fresh = await f.ctx.db.prisma.user.findFirstOrThrow({ where: { email: `new@${DOMAIN}` } });
     expect(await f.ctx.db.system.scimUser.count({ where: { orgId: org.id, userId: fresh.id } })).toBe(1);
     expect(await f.ctx.db.system.scimUser.count({ where: { orgId: org.id, userId: loose.id } })).toBe(1);
     expect(await hereOf(foreign.id)).toBe(0);
@@ -232,7 +232,7 @@ describe('SCIM answers never reveal other tenants’ users', () => {
 
     const owned = await scim('POST', '/Users', user(email, 'own-1'), ownerToken);
     expect(owned.status).toBe(201);
-    const account = await f.ctx.db.prisma.user.findUniqueOrThrow({ where: { email } });
+    const account = await f.ctx.db.prisma.user.findFirstOrThrow({ where: { email } });
     expect(owned.body.id).toBe(account.id);
     const m = await f.ctx.db.system.membership.findUnique({
       where: { orgId_userId: { orgId: owner.id, userId: account.id } },

@@ -108,7 +108,7 @@ describe('SCIM 2.0 provisioning', () => {
         Object.keys(fresh.body).sort(),
         fresh.body.active,
       ]);
-      const user = await f.ctx.db.prisma.user.findUniqueOrThrow({ where: { email } });
+      const user = await f.ctx.db.prisma.user.findFirstOrThrow({ where: { email } });
       expect(await f.ctx.db.system.membership.count({ where: { orgId: org.id, userId: user.id } })).toBe(0);
       expect(await f.ctx.db.system.scimUser.count({ where: { orgId: org.id, userId: user.id } })).toBe(0);
     }
