@@ -8,7 +8,7 @@ import { MODULES, modulesFor, TARGETS, type Target } from '../src/modules.js';
 const ROUTE_MAP: Record<Exclude<Target, 'all'>, string[]> = {
   audit: ['/api/v1/audit', '/api/v1/audit-events'],
   gateway: ['/v1', '/api/v1/access'],
-  identity: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2'],
+  identity: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2', '/oauth', '/device'],
   rbac: ['/api/v1/orgs', '/api/v1/members', '/api/v1/policy'],
 };
 
