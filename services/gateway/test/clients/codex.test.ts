@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { waitFor } from '@airlock/common/testing';
+import { codexConfig } from '../../../cli/src/snippets.js';
 import { createTenant, onprem, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { startGateway, type GatewayHarness } from '../harness.js';
@@ -40,26 +41,9 @@ const PATCH_SCRIPT: ToolStep[] = [
  * no update check, no analytics, no web search, no plugin or app sync (those fetch
  * from GitHub and chatgpt.com at start).
  */
+// The config `airlock login` prints (services/cli), so the tested settings are the shipped ones.
 function configToml(gatewayUrl: string, model: string): string {
-  return `model = "${model}"
-model_provider = "airlock"
-check_for_update_on_startup = false
-web_search = "disabled"
-
-[analytics]
-enabled = false
-
-[features]
-plugins = false
-remote_plugin = false
-apps = false
-
-[model_providers.airlock]
-name = "Airlock"
-base_url = "${gatewayUrl}/v1"
-wire_api = "responses"
-env_key = "AIRLOCK_TOKEN"
-`;
+  return codexConfig(gatewayUrl, model, 'AIRLOCK_TOKEN');
 }
 
 // The real Codex CLI (@openai/codex, `codex exec`) pointed at the gateway; one
