@@ -93,4 +93,6 @@ if [ -n "$image_pid" ]; then
   image_pid=
   cat "$tmp/image.log"
   [ "$image_rc" -eq 0 ] || { echo "scripts/test-image.sh failed (exit $image_rc)" >&2; exit 1; }
+  log "air-gapped bundle: made, unpacked, checksums verified, chart rendered from it"
+  bash scripts/test-airgap-bundle.sh
 fi

@@ -191,5 +191,8 @@ mv "$work/oci" "$work/airlock-image.tar" "$work/sbom.cdx.json" "$out.tmp/"
 printf 'SOURCE_DATE_EPOCH=%s\n' "$SOURCE_DATE_EPOCH" >>"$work/image.env"
 mv "$work/image.env" "$out.tmp/image.env"
 mv "$out.tmp" "$out"
+# Keep this build and the one before it; older ones only fill the disk (~240 MB each).
+find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name '*.tmp' -printf '%T@ %p\n' | sort -rn | tail -n +3 |
+  cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
 log "built $(grep IMAGE_DIGEST "$out/image.env") in $out"
 echo "$out"
