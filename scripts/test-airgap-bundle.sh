@@ -45,6 +45,22 @@ check "the manifest blob hashes to that digest" \
 check "the archive carries the docker load manifest.json" \
   'node -e "const m=require(process.argv[1]);process.exit(m[0].RepoTags.length===1&&m[0].Layers.length===2?0:1)" "$tmp/oci/manifest.json"'
 
+# The mirror step with skopeo (Debian's), into a local OCI directory standing in for the
+# private registry: the digest survives, and the docker-archive reader (what `docker load`
+# reads) sees the same layers.
+if command -v skopeo >/dev/null; then
+  skopeo copy -q "oci-archive:$archive" "oci:$tmp/mirror:mirrored"
+  check "skopeo mirrors the image archive with its digest unchanged" \
+    '[[ "sha256:$(skopeo inspect --raw "oci:$tmp/mirror:mirrored" | sha256sum | cut -d" " -f1)" == "$digest" ]]'
+  json_of() { node -e 'const fs=require("fs");const v=JSON.parse(fs.readFileSync(process.argv[1]==="-"?0:process.argv[1],"utf8"));console.log(eval("v"+process.argv[2]))' "$@"; }
+  config_blob="$tmp/oci/blobs/sha256/$(json_of "$tmp/oci/blobs/sha256/${digest#sha256:}" '.config.digest.slice(7)')"
+  ours="$(json_of "$config_blob" '.rootfs.diff_ids.join()')"
+  theirs="$(skopeo inspect --config "docker-archive:$archive" | json_of - '.rootfs.diff_ids.join()')"
+  check "skopeo reads the archive as docker-archive (docker load) with the same layers" '[[ -n "$ours" && "$theirs" == "$ours" ]]'
+else
+  echo "skipped skopeo checks: skopeo is not installed (apt-get install skopeo)"
+fi
+
 "$helm" template airlock airlock-*.tgz -n airlock -f values/airgapped-vllm.yaml \
   --set global.imageRegistry="$mirror" --set image.digest="$digest" >"$tmp/rendered.yaml"
 sed -n 's/^[[:space:]]*image:[[:space:]]*"\{0,1\}\([^"[:space:]]*\)"\{0,1\}[[:space:]]*$/\1/p' "$tmp/rendered.yaml" |

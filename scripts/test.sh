@@ -9,16 +9,17 @@ log() { printf '\n==> %s\n' "$*"; }
 
 # The client package alone (psql) also creates /usr/lib/postgresql/N/bin: look for initdb.
 PG_BIN=${TEST_PG_BIN:-$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)")}
-# runc runs the built image (scripts/test-image.sh).
-if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null || ! command -v runc >/dev/null; then
+# runc runs the built image (scripts/test-image.sh), skopeo mirrors it (test-airgap-bundle.sh).
+if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null || ! command -v runc >/dev/null ||
+  ! command -v skopeo >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "Postgres server, redis-server and runc are needed: apt-get install postgresql redis-server runc" >&2
+    echo "Postgres server, redis-server, runc and skopeo are needed: apt-get install postgresql redis-server runc skopeo" >&2
     exit 1
   fi
-  log "installing postgresql, redis-server and runc (apt)"
+  log "installing postgresql, redis-server, runc and skopeo (apt)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql redis-server runc >/dev/null
+  apt-get install -y -qq --no-install-recommends postgresql redis-server runc skopeo >/dev/null
   PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 fi
 export TEST_PG_BIN=$PG_BIN
