@@ -146,8 +146,9 @@ cp package.json package-lock.json "$app/"
 for dir in services/*/; do
   name="$(basename "$dir")"
   mkdir -p "$app/services/$name"
-  cp "$dir/package.json" "$app/services/$name/"
-  cp -a "$dir/dist" "$app/services/$name/"
+  cp "$dir/package.json" "$app/services/$name/" # every workspace, or npm ci refuses the lockfile
+  # services/cli runs on laptops, not in the image, and has no build output.
+  [[ ! -d "$dir/dist" ]] || cp -a "$dir/dist" "$app/services/$name/"
 done
 mkdir -p "$app/services/common/src" "$app/prisma"
 cp -a services/common/src/generated "$app/services/common/src/"
