@@ -8,7 +8,7 @@ import {
 import { gatewayConfigSchema, type GatewayConfig } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { GatewayContext } from './routes/context.js';
-import { gatewayRouter } from './routes/index.js';
+import { gatewayRoutes } from './routes/index.js';
 import { createFailedAuthGuard } from './store/failed-auth.js';
 import { createLimitStore } from './store/limits.js';
 import { currentPolicyUpstreams } from './store/policy-upstreams.js';
@@ -133,8 +133,11 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
       }
     }
 
+    const routes = gatewayRoutes(ctx);
     return {
-      router: gatewayRouter(ctx),
+      router: routes.router,
+      // /v1 model calls skip Express's router (same middleware and handlers): see common's http/direct-routes.ts.
+      directRoutes: routes.direct,
       // Every model call has its own audit event: one access line per 100 successes is enough.
       accessLogSampling: [{ prefix: '/v1/', every: ACCESS_LOG_SAMPLE_V1 }],
       async start() {
