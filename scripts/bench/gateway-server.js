@@ -9,6 +9,8 @@ const server = await runModules({
   modules: [gatewayModule],
   service: 'gateway',
   env: process.env,
+  // BENCH_EXPRESS_ONLY=1: every request through Express (no lean /v1 lane), to compare in one run.
+  expressOnly: process.env.BENCH_EXPRESS_ONLY === '1',
   // Access logs on, as in production; the driver discards this process's stdout.
   logger: createLogger({ level: process.env.LOG_LEVEL === 'silent' ? 'silent' : 'info', service: 'gateway' }),
 });

@@ -130,7 +130,13 @@ interface Scenario {
   connections: readonly number[];
 }
 
-const ALL = ['direct (upstream)', 'raw undici proxy', 'express pass-through', 'gateway'];
+const ALL = [
+  'direct (upstream)',
+  'raw undici proxy',
+  'express pass-through',
+  'gateway (Express only)',
+  'gateway',
+];
 const stream = (b: object) => ({ ...b, stream: true });
 const SCENARIOS: Scenario[] = [
   {
@@ -315,30 +321,38 @@ async function main(): Promise<void> {
     const token = await seed(postgres.url, upstream.url);
     const proxy = await start('raw-proxy.ts', { BENCH_UPSTREAM: upstream.url });
     const expressProxy = await start('express-proxy.ts', { BENCH_UPSTREAM: upstream.url });
-    const gateway = await start(
+    const gatewayEnv = {
+      NODE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true',
+      // Access log on, as in production; BENCH_GATEWAY_LOG_LEVEL=warn measures without it.
+      LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'info',
+    };
+    // BENCH_GATEWAY_NODE_ARGS="--max-semi-space-size=4": V8 flags for the gateway only.
+    const gatewayArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const gateway = await start('gateway-server.js', gatewayEnv, gatewayArgs);
+    // The same gateway with its /v1 lane off (everything through Express's router), same run.
+    const viaExpress = await start(
       'gateway-server.js',
-      {
-        NODE_ENV: 'development',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: postgres.url,
-        REDIS_URL: redis.url,
-        AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true',
-        // Access log on, as in production; BENCH_GATEWAY_LOG_LEVEL=warn measures without it.
-        LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'info',
-      },
-      // BENCH_GATEWAY_NODE_ARGS="--max-semi-space-size=4": V8 flags for the gateway only.
-      (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      { ...gatewayEnv, BENCH_EXPRESS_ONLY: '1' },
+      gatewayArgs,
     );
     const targets = [
       { name: 'direct (upstream)', ...upstream },
       { name: 'raw undici proxy', ...proxy },
       { name: 'express pass-through', ...expressProxy },
+      { name: 'gateway (Express only)', ...viaExpress },
       { name: 'gateway', ...gateway },
     ];
     const idle = rssMb(gateway.child.pid!);
     const warmUp = Math.min(4, SECONDS);
+    // A fresh gateway runs its first seconds far slower (JIT, caches, pools): warm every
+    // target once before anything is measured, on top of each run's own warm-up.
+    for (const t of targets) await load(SCENARIOS[0]!, t.name, t.url, t.child.pid!, token, 16, 8);
     const rows: Row[] = [];
     // BENCH_ONLY=regex runs only the matching scenarios (while iterating on one path).
     const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
