@@ -22,6 +22,18 @@ if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null; then
 fi
 export TEST_PG_BIN=$PG_BIN
 
+# The docs test runs docs/install.md's curl steps as written (bash, curl, jq).
+if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "curl and jq are needed: apt-get install curl jq" >&2
+    exit 1
+  fi
+  log "installing curl and jq (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends curl jq >/dev/null
+fi
+
 bash scripts/ensure-deps.sh
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -73,6 +85,7 @@ if [ $# -eq 0 ]; then
   TEST_REDIS_URL=memory npm test -- services/gateway/test/openai-sdk.test.ts \
     services/gateway/test/routes/policy-gate.test.ts services/gateway/test/routes/limits.test.ts \
     services/gateway/test/routes/routing.test.ts services/gateway/test/routes/redaction.test.ts \
+    services/gateway/test/routes/access-explain.test.ts \
     services/audit/test/ingest/consumer.test.ts services/audit/test/module.test.ts \
     services/audit/test/routes services/audit/test/retention
 fi

@@ -29,3 +29,4 @@ export * from './auth/index.js';
 export * from './audit/index.js';
 export * from './policy/index.js';
 export * from './net/destinations.js';
+export * from './net/guarded-fetch.js';

@@ -11,6 +11,7 @@ describe('error codes', () => {
       forbidden: 403,
       internal_error: 500,
       invalid_json: 400,
+      no_owner_path: 409,
       not_found: 404,
       not_implemented: 501,
       payload_too_large: 413,

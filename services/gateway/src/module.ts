@@ -5,9 +5,11 @@ import {
   type AirlockModule,
   type Redis,
 } from '@airlock/common';
+import { Router } from 'express';
 import { gatewayConfigSchema, type GatewayConfig } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { GatewayContext } from './routes/context.js';
+import { accessExplainRouter } from './routes/access-explain.js';
 import { gatewayRoutes } from './routes/index.js';
 import { createFailedAuthGuard } from './store/failed-auth.js';
 import { createLimitStore } from './store/limits.js';
@@ -36,7 +38,7 @@ export const ACCESS_LOG_SAMPLE_V1 = 100;
 
 export const gatewayModule: AirlockModule<GatewayConfig> = {
   name: 'gateway',
-  routePrefixes: ['/v1'],
+  routePrefixes: ['/v1', '/api/v1/access'],
   configSchema: gatewayConfigSchema,
   init(deps) {
     const config = deps.moduleConfig ?? gatewayConfigSchema.parse({});
@@ -135,7 +137,7 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
 
     const routes = gatewayRoutes(ctx);
     return {
-      router: routes.router,
+      router: Router().use(routes.router, accessExplainRouter(ctx, deps.db)),
       // /v1 model calls skip Express's router (same middleware and handlers): see common's http/direct-routes.ts.
       directRoutes: routes.direct,
       // Every model call has its own audit event: one access line per 100 successes is enough.

@@ -1,4 +1,5 @@
 // The identity service's own settings (checked only when the identity module runs).
+import { bootstrapTokenSetting } from '@airlock/common';
 import { z } from 'zod';
 
 const bool = z
@@ -6,6 +7,8 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const identityConfigSchema = z.object({
+  /** The same setting rbac reads (common/auth/bootstrap.ts): one token for every platform route. */
+  AIRLOCK_BOOTSTRAP_TOKEN: bootstrapTokenSetting,
   AIRLOCK_SESSION_IDLE_MINUTES: z.coerce
     .number()
     .int()
@@ -90,10 +93,40 @@ export const identityConfigSchema = z.object({
     .max(100_000)
     .default(60)
     .describe('SSO sign-ins a client IP may start per minute (each holds state in Redis)'),
+  AIRLOCK_DEVICE_CODE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(1800)
+    .default(600)
+    .describe('CLI sign-in: how long a device code waits for approval in the browser'),
+  AIRLOCK_DEVICE_POLL_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(5)
+    .describe('CLI sign-in: the polling interval the CLI is told; faster polls get slow_down'),
+  AIRLOCK_DEVICE_TOKEN_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12)
+    .describe(
+      'CLI sign-in: lifetime of the API token it issues (never past the approving session, which also ends it)',
+    ),
+  AIRLOCK_DEVICE_USER_CODE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(20)
+    .describe('CLI sign-in: wrong user codes allowed per client IP and per member per 10 minutes'),
   AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
     .default(false)
     .describe(
-      'accept http:// OIDC issuers and SAML metadata URLs (development and tests only; ignored in production)',
+      'accept http:// and loopback OIDC issuers and SAML metadata URLs (development and tests only; ignored in production)',
     ),
 });
 

@@ -14,4 +14,9 @@ export interface IdentityContext extends ModuleDeps {
   anyCredential: RequestHandler;
   /** Session cookie only (creating credentials from a credential is not allowed). */
   sessionOnly: RequestHandler;
+  /**
+   * Platform routes (/api/v1/sso/orgs/:orgId/…): the bootstrap token, or a platform admin's
+   * session (common/auth/bootstrap.ts, the same door as rbac's platform routes).
+   */
+  platformAdmin: RequestHandler;
 }

@@ -5,11 +5,13 @@ import {
   createPolicyReader,
   createPrincipalResolver,
   notImplementedRouter,
+  platformAdminOrBootstrap,
   type AirlockModule,
   type ModuleDeps,
 } from '@airlock/common';
 import { identityConfigSchema, secureCookiesFor, type IdentityConfig } from './config.js';
 import type { IdentityContext } from './context.js';
+import { deviceRoutes } from './routes/device.js';
 import { localLoginRoutes } from './routes/local-login.js';
 import { loginRoutes } from './routes/login.js';
 import { meRoutes } from './routes/me.js';
@@ -17,10 +19,19 @@ import { scimRoutes } from './routes/scim.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { ssoConnectionRoutes } from './routes/sso-connections.js';
+import { ssoTestRoutes } from './routes/sso-test.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ensurePlatformAdmin, PLATFORM_ADMIN_USERNAME } from './store/platform-admin.js';
 
-const ROUTE_PREFIXES = ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2'] as const;
+const ROUTE_PREFIXES = [
+  '/auth',
+  '/api/v1/me',
+  '/api/v1/tokens',
+  '/api/v1/sso',
+  '/scim/v2',
+  '/oauth',
+  '/device',
+] as const;
 
 /** Builds the shared context: resolver, cookie mode, authentication middleware. */
 export function identityContext(deps: ModuleDeps & { moduleConfig: IdentityConfig }): IdentityContext {
@@ -38,19 +49,24 @@ export function identityContext(deps: ModuleDeps & { moduleConfig: IdentityConfi
   });
   const adminAddresses = createAdminAddressCheck({ db: deps.db, policies, logger: deps.logger });
   const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
+  const anyCredential = authenticate({
+    resolver,
+    accept: ['session', 'api_token'],
+    secureCookies,
+    adminAddresses,
+  });
   return {
     ...deps,
     settings: deps.moduleConfig,
     resolver,
     policies,
     secureCookies,
-    anyCredential: authenticate({
-      resolver,
-      accept: ['session', 'api_token'],
-      secureCookies,
-      adminAddresses,
-    }),
+    anyCredential,
     sessionOnly: authenticate({ resolver, accept: ['session'], secureCookies, adminAddresses }),
+    platformAdmin: platformAdminOrBootstrap({
+      bootstrapToken: deps.moduleConfig.AIRLOCK_BOOTSTRAP_TOKEN,
+      authenticate: anyCredential,
+    }),
   };
 }
 
@@ -67,9 +83,11 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(localLoginRoutes(ctx));
     router.use(sessionRoutes(ctx));
     router.use(tokenRoutes(ctx));
+    router.use(ssoTestRoutes(ctx));
     router.use(ssoConnectionRoutes(ctx));
     router.use(scimTokenRoutes(ctx));
     router.use(scimRoutes(ctx));
+    router.use(deviceRoutes(ctx));
     // Whatever is not built yet under our prefixes answers 501, never 404.
     router.use(notImplementedRouter('identity', ROUTE_PREFIXES));
     return {

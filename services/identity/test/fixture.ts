@@ -118,6 +118,8 @@ export async function startFixture(
       AIRLOCK_SSO_LOGIN_IP_LIMIT: 100_000,
       AIRLOCK_LOGIN_FAILED_AUDIT_PER_ADDRESS: 100_000,
       AIRLOCK_LOGIN_FAILED_AUDIT_PER_ORG: 1_000_000,
+      // One bootstrap token for rbac's and identity's platform routes, as in a deployment.
+      AIRLOCK_BOOTSTRAP_TOKEN: options.rbacBootstrapToken,
       ...options.settings,
     }),
   };

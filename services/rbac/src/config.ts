@@ -1,15 +1,9 @@
 // The rbac service's own settings (checked only when the rbac module runs).
+import { bootstrapTokenSetting } from '@airlock/common';
 import { z } from 'zod';
 
 export const rbacConfigSchema = z.object({
-  AIRLOCK_BOOTSTRAP_TOKEN: z
-    .string()
-    .min(32, 'must be at least 32 characters (openssl rand -base64 32)')
-    .max(512)
-    .optional()
-    .describe(
-      'install-time platform admin credential for /api/v1/orgs (Authorization: Bearer <token>); unset: disabled',
-    ),
+  AIRLOCK_BOOTSTRAP_TOKEN: bootstrapTokenSetting,
   AIRLOCK_POLICY_VERSIONS_PAGE: z.coerce
     .number()
     .int()

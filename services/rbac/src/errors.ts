@@ -27,6 +27,11 @@ export const rbacErrors = {
     ),
   grantNotFound: () => new AirlockError('not_found', 'no such open pending grant in this organisation'),
   userNotFound: () => new AirlockError('not_found', 'no such user'),
+  inviteByEmail: () =>
+    new AirlockError(
+      'not_found',
+      'no such member in this organisation; invite people who are not members yet by email',
+    ),
   memberNotFound: () => new AirlockError('not_found', 'no such member in this organisation'),
   alreadyMember: () => new AirlockError('conflict', 'this user is already a member of this organisation'),
   emailDomainNotAllowed: () =>

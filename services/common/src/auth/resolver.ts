@@ -33,6 +33,17 @@ function predatesMembership(issuedAt: Date, membershipCreatedAt: Date): boolean 
   return issuedAt.getTime() + CLOCK_SKEW_MS < membershipCreatedAt.getTime();
 }
 
+/**
+ * Revoked and absolute expiry end a session for the tokens bound to it. Its idle expiry does
+ * not: the token is the activity then, and it has its own short lifetime.
+ */
+function sessionLive(
+  session: { revokedAt: Date | null; absoluteExpiresAt: Date } | null,
+  now: Date,
+): boolean {
+  return !!session && !session.revokedAt && session.absoluteExpiresAt > now;
+}
+
 export interface PrincipalResolver {
   /** The principal for an API token, or null when unknown, revoked, expired or suspended. */
   fromBearer(token: string): Promise<Principal | null>;
@@ -78,11 +89,14 @@ function isInvalidation(value: unknown): value is Invalidation {
 /** A live token by its hash (or its predecessor's, until that runs out), with its user, org and membership. */
 const TOKEN_SQL = `
 SELECT t.id, t.org_id, t.user_id, t.created_at, t.last_used_at, t.expires_at,
+       t.session_id, t.bound_role::text AS bound_role,
+       s.revoked_at AS session_revoked_at, s.absolute_expires_at AS session_absolute_expires_at,
        u.email, u.status::text AS user_status, o.status::text AS org_status,
        m.role::text AS role, m.created_at AS membership_created_at
 FROM api_tokens t
 JOIN users u ON u.id = t.user_id
 JOIN orgs o ON o.id = t.org_id
+LEFT JOIN sessions s ON s.id = t.session_id
 LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
 WHERE t.revoked_at IS NULL
   AND (t.token_hash = $1 OR (t.previous_hash = $1 AND t.previous_valid_until > $2))
@@ -96,6 +110,10 @@ interface TokenRow {
   created_at: Date;
   last_used_at: Date | null;
   expires_at: Date | null;
+  session_id: string | null;
+  bound_role: NonNullable<Principal['role']> | null;
+  session_revoked_at: Date | null;
+  session_absolute_expires_at: Date | null;
   email: string;
   user_status: string;
   org_status: string;
@@ -174,9 +192,22 @@ export function createPrincipalResolver({
     const now = clock();
     const [token] = await db.sql.inScope({ system: true }, (q) => q<TokenRow>(TOKEN_SQL, [hash, now]));
     if (!token || token.user_status !== 'active' || token.org_status !== 'active') return null;
+    // A CLI sign-in token lives only as long as the browser session that approved it.
+    if (
+      token.session_id &&
+      !sessionLive(
+        token.session_absolute_expires_at === null
+          ? null
+          : { revokedAt: token.session_revoked_at, absoluteExpiresAt: token.session_absolute_expires_at },
+        now,
+      )
+    )
+      return null;
     const membership =
       token.role === null ? null : { role: token.role, createdAt: token.membership_created_at! };
     if (!membership || predatesMembership(token.created_at, membership.createdAt)) return null;
+    // ...and only with the role it was approved with: a role change means signing in again.
+    if (token.bound_role && token.bound_role !== membership.role) return null;
     if (!token.last_used_at || now.getTime() - token.last_used_at.getTime() >= TOUCH_INTERVAL_MS) {
       await db.sql
         .inScope({ system: true }, (q) =>

@@ -90,6 +90,12 @@ export function choiceChars(choice: unknown): number {
   return generatedChars(c.delta) + generatedChars(c.message) + generatedChars(c.text);
 }
 
+/** What a non-stream chat or completion answer generated, over all its choices. */
+export function answerChars(answer: unknown): number {
+  const choices = (answer as { choices?: unknown } | null)?.choices;
+  return Array.isArray(choices) ? choices.reduce<number>((n, c) => n + choiceChars(c), 0) : 0;
+}
+
 /**
  * Reads an SSE stream's data lines as they pass, without holding them: the usage chunk if
  * the upstream sends one, otherwise the length of everything generated for an estimate.

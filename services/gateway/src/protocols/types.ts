@@ -31,6 +31,8 @@ export interface ForeignApi {
   fromChat(chat: Obj, model: string, request: Obj): Obj;
   streamFromChat(model: string, request: Obj, estimatedInputTokens: number): StreamTranslator;
   nativeUsage(answer: unknown): Usage | undefined;
+  /** Characters a native non-stream answer generated (for the estimate when it has no usage). */
+  nativeGeneratedChars(answer: unknown): number;
   nativeMeter(): UsageMeter;
   /** The SSE text ending a stream whose upstream failed mid-answer. */
   midStreamError(): string;

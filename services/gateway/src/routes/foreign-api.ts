@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
-import { estimatedUsage, estimateTokens, usageFrom } from '../domain/usage.js';
+import { answerChars, estimatedUsage, estimateTokens, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
 import type { ForeignApi, Obj } from '../protocols/types.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
@@ -140,7 +140,10 @@ async function relayJson(
   }
   if (!parsed) throw gatewayErrors.upstreamFailed(upstream.target.name);
   const usage = isNative ? api.nativeUsage(parsed) : usageFrom(parsed);
-  state.usage = usage ?? estimatedUsage(state.promptChars, 0);
+  // No usage in the answer: what it generated is estimated, so quotas count it (0 would
+  // make an upstream that omits usage free).
+  const generated = isNative ? api.nativeGeneratedChars(parsed) : answerChars(parsed);
+  state.usage = usage ?? estimatedUsage(state.promptChars, generated);
   res.status(200).json(isNative ? parsed : api.fromChat(parsed, model, request));
 }
 

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
 import { UsageChunkFilter } from '../domain/usage-chunk-filter.js';
-import { StreamUsageMeter, choiceChars, estimatedUsage, usageFrom } from '../domain/usage.js';
+import { StreamUsageMeter, answerChars, estimatedUsage, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
@@ -110,13 +110,7 @@ async function relayJson(upstream: UpstreamResponse, res: Response, state: Reque
     } catch {
       throw gatewayErrors.upstreamFailed(upstream.target.name);
     }
-    const choices = isRecord(parsed) && Array.isArray(parsed.choices) ? parsed.choices : [];
-    state.usage =
-      usageFrom(parsed) ??
-      estimatedUsage(
-        state.promptChars,
-        choices.reduce<number>((n, c) => n + choiceChars(c), 0),
-      );
+    state.usage = usageFrom(parsed) ?? estimatedUsage(state.promptChars, answerChars(parsed));
   } else {
     state.errorCode = `upstream_${upstream.statusCode}`;
     // An upstream's error body is relayed only if it is JSON (the OpenAI error shape clients

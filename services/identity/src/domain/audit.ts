@@ -1,10 +1,12 @@
 // Builds audit events from a request: who, from where, which request. Metadata only.
 import type { Request } from 'express';
+import { BOOTSTRAP_ACTOR, isBootstrapPrincipal } from '@airlock/common';
 import type { AuditAction, AuditEventInput, Principal } from '@airlock/common';
 
 type Actor = AuditEventInput['actor'];
 
 export function actorOf(p: Principal): Actor {
+  if (isBootstrapPrincipal(p)) return BOOTSTRAP_ACTOR;
   if (p.kind === 'scim') return { type: 'scim', id: p.tokenId ?? null, email: null };
   if (p.kind === 'api_token') return { type: 'token', id: p.tokenId ?? null, email: p.email };
   return { type: 'user', id: p.userId, email: p.email };

@@ -4,7 +4,7 @@
 // audience, expiry with a small clock tolerance, nonce).
 import * as oidc from 'openid-client';
 import { createSecretBox, type SecretBox } from '@airlock/common';
-import { guardedFetch } from './outbound.js';
+import { idpFetch, loopbackAllowed } from './outbound.js';
 import type { IdentityContext } from '../context.js';
 import { loginFailures } from './login-failure.js';
 import { normaliseGroups } from './role-mapping.js';
@@ -47,7 +47,9 @@ export function createOidcClient(
   box: SecretBox = createSecretBox(ctx.keyring),
 ): OidcClient {
   const cache = new Map<string, { at: number; config: Promise<oidc.Configuration> }>();
-  const allowHttp = ctx.settings.AIRLOCK_SSO_ALLOW_HTTP_ISSUERS && ctx.config.NODE_ENV !== 'production';
+  const allowHttp = loopbackAllowed(ctx);
+  // Discovery and every endpoint it names (token, JWKS, userinfo) are fetched through the guard.
+  const guardedFetch = idpFetch(ctx);
 
   function configuration(connection: ConnectionRow): Promise<oidc.Configuration> {
     // The service clock's offset is part of the key: validation uses it (tests move the clock).
@@ -145,7 +147,14 @@ export function createOidcClient(
           if (groups === undefined) groups = info[settings.groupsClaim];
         }
       }
-      return { subject: claims.sub, email, emailVerified, name, groups: normaliseGroups(groups) };
+      return {
+        subject: claims.sub,
+        email,
+        emailVerified,
+        name,
+        groups: normaliseGroups(groups),
+        claims: { ...claims, ...(groups !== undefined ? { [settings.groupsClaim]: groups } : {}) },
+      };
     },
 
     forget(connectionId) {

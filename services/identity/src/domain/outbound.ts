@@ -1,39 +1,57 @@
 // Which IdP URLs identity will fetch (OIDC discovery and every endpoint it names, SAML
-// metadata). An org admin types these in, so they pass common's outbound-destination guard
-// (the gateway's): never link-local, cloud metadata (also as ::ffff:, IPv4-compatible or
-// NAT64 IPv6, or a name with a trailing dot), multicast or unspecified addresses. Loopback
-// stays allowed (in-cluster IdPs and tests), as it was.
-// Not covered yet: a hostname that resolves to such an address (the socket's DNS is not
-// pinned here as it is in the gateway's upstream client).
-import { AirlockError, DestinationPolicy } from '@airlock/common';
+// metadata). An org admin types these in, and the discovery document names the rest, so every
+// fetch goes through common's guarded fetch (net/guarded-fetch.ts, the gateway's guard):
+// never link-local, cloud metadata (also as ::ffff:, IPv4-compatible or NAT64 IPv6, or a name
+// with a trailing dot), multicast or unspecified addresses, checked on the address actually
+// dialled, so a name that resolves to one is refused too. Loopback only where the dev/test
+// allowance (AIRLOCK_SSO_ALLOW_HTTP_ISSUERS, never in production) permits plain-http issuers.
+import { AirlockError, createGuardedFetch, DestinationPolicy, type GuardedFetch } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 
-const guard = new DestinationPolicy({ allowlist: [], allowLoopback: true });
+type Allowance = Pick<IdentityContext, 'settings' | 'config'>;
 
-/** True when identity may fetch this URL's host (scheme rules are the callers'). */
-export function outboundHostAllowed(url: URL): boolean {
-  return guard.hostVerdict(url.hostname) !== 'refused';
+/** The dev/test allowance: plain http and loopback IdPs (all-in-one, tests), never in production. */
+export function loopbackAllowed(ctx: Allowance): boolean {
+  return ctx.settings.AIRLOCK_SSO_ALLOW_HTTP_ISSUERS && ctx.config.NODE_ENV !== 'production';
 }
 
-export function checkIssuerUrl(value: string, ctx: Pick<IdentityContext, 'settings' | 'config'>): void {
+const policies = {
+  strict: new DestinationPolicy({ allowlist: [], allowLoopback: false }),
+  loopback: new DestinationPolicy({ allowlist: [], allowLoopback: true }),
+};
+const fetches = new Map<boolean, GuardedFetch>();
+
+function policyFor(ctx: Allowance): DestinationPolicy {
+  return loopbackAllowed(ctx) ? policies.loopback : policies.strict;
+}
+
+/** True when identity may fetch this URL's host as written (the dialled address is checked at connect). */
+export function outboundHostAllowed(url: URL, ctx: Allowance): boolean {
+  return policyFor(ctx).hostVerdict(url.hostname) !== 'refused';
+}
+
+export function checkIssuerUrl(value: string, ctx: Allowance): void {
   const url = new URL(value);
-  const allowHttp = ctx.settings.AIRLOCK_SSO_ALLOW_HTTP_ISSUERS && ctx.config.NODE_ENV !== 'production';
   const bad = (message: string) =>
     new AirlockError('validation_failed', message, { details: [{ path: ['config', 'issuer'], message }] });
-  if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:'))
+  if (url.protocol !== 'https:' && !(loopbackAllowed(ctx) && url.protocol === 'http:'))
     throw bad('issuer must be an https URL');
   if (url.username || url.password) throw bad('issuer must not contain credentials');
   if (url.search || url.hash) throw bad('issuer must not have a query or fragment');
-  if (!outboundHostAllowed(url)) throw bad('issuer must not be a link-local or metadata address');
+  if (!outboundHostAllowed(url, ctx))
+    throw bad('issuer must not be a loopback, link-local or metadata address');
 }
 
 /**
- * A fetch for openid-client that refuses every URL the guard refuses: the issuer and each
- * endpoint discovery names (token, JWKS, userinfo), which the admin never typed in.
+ * The fetch for every IdP call (openid-client's customFetch, SAML metadata): its connections
+ * pass the guard, and a refusal rejects with code EAIRLOCKREFUSED before anything is sent.
  */
-export function guardedFetch(url: string, options: RequestInit): Promise<Response> {
-  if (!outboundHostAllowed(new URL(url))) {
-    return Promise.reject(new Error('IdP endpoint refused by the outbound-destination guard'));
+export function idpFetch(ctx: Allowance): GuardedFetch {
+  const allow = loopbackAllowed(ctx);
+  let f = fetches.get(allow);
+  if (!f) {
+    f = createGuardedFetch(allow ? policies.loopback : policies.strict);
+    fetches.set(allow, f);
   }
-  return fetch(url, options);
+  return f;
 }

@@ -2,9 +2,9 @@
 // fetched from a URL): entityID, the HTTP-Redirect SingleSignOnService location, and the
 // signing certificates. Deliberately narrow: no DTDs, one EntityDescriptor, and only these
 // three things are taken; everything else in the document is ignored.
-import { AirlockError } from '@airlock/common';
+import { AirlockError, isDestinationRefused } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { checkIssuerUrl } from './outbound.js';
+import { checkIssuerUrl, idpFetch } from './outbound.js';
 
 const MAX_METADATA_BYTES = 512 * 1024;
 const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
@@ -87,17 +87,25 @@ export async function fetchIdpMetadata(
     checkIssuerUrl(url, ctx);
   } catch {
     throw invalid(
-      'metadata URL must be https (http only where AIRLOCK_SSO_ALLOW_HTTP_ISSUERS allows) and not a link-local or metadata address',
+      'metadata URL must be https (http only where AIRLOCK_SSO_ALLOW_HTTP_ISSUERS allows) and not a loopback, link-local or metadata address',
     );
   }
   let text: string;
   try {
-    const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5_000) });
+    // Through the outbound guard: the address dialled (after DNS) is what is checked.
+    const res = await idpFetch(ctx)(url, { redirect: 'error', signal: AbortSignal.timeout(5_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const length = Number(res.headers.get('content-length') ?? '0');
     if (length > MAX_METADATA_BYTES) throw new Error('too large');
     text = await readCapped(res, MAX_METADATA_BYTES);
   } catch (e) {
+    if (isDestinationRefused(e)) {
+      // A name that resolved to a refused address, or a redirect to one.
+      throw new AirlockError('validation_failed', 'IdP metadata URL leads to a refused address', {
+        cause: e,
+        details: [{ path: ['config', 'metadataUrl'], message: 'destination refused' }],
+      });
+    }
     throw new AirlockError('validation_failed', 'IdP metadata could not be fetched', {
       cause: e,
       details: [{ path: ['config', 'metadataUrl'], message: 'could not be fetched' }],

@@ -6,6 +6,7 @@
 // A user is global (one email, possibly several orgs), so an org's SCIM never deactivates the
 // user everywhere and renames only users who belong to no other org.
 import { heldByAnotherOrg, type AuditEventInput } from '@airlock/common';
+import { acceptPendingGrant } from '@airlock/rbac';
 import type { IdentityContext } from '../context.js';
 import { emailDomainAllowed } from './role-mapping.js';
 import { revokeAllSessions } from './sessions.js';
@@ -123,6 +124,8 @@ async function setActive(
   userId: string,
   active: boolean,
   externalId?: string | null,
+  /** The email whose open invitation (pending grant) this activation may take, if any. */
+  invitedEmail?: string,
 ): Promise<boolean> {
   const { orgId } = caller;
   const key = { orgId_userId: { orgId, userId } };
@@ -132,11 +135,26 @@ async function setActive(
     update: { active, ...(externalId === undefined ? {} : { externalId }) },
   };
   if (active) {
-    const before = await ctx.db.inOrg(orgId, async (tx) => {
+    const { before, granted } = await ctx.db.inOrg(orgId, async (tx) => {
       await tx.scimUser.upsert(track);
       const m = await tx.membership.findUnique({ where: key });
-      return m ? m.role : upsertMembership(tx, orgId, userId, 'member');
+      if (m) return { before: m.role, granted: null };
+      const granted = invitedEmail
+        ? await acceptPendingGrant(tx, orgId, invitedEmail, userId, ctx.clock())
+        : null;
+      return { before: await upsertMembership(tx, orgId, userId, granted ?? 'member'), granted };
     });
+    if (granted) {
+      ctx.audit.publish({
+        action: 'member.invitation_accepted',
+        orgId,
+        actor: { type: 'scim', id: caller.tokenId, email: null },
+        outcome: 'success',
+        details: { role: granted },
+        target: { type: 'user', id: userId },
+        ...caller.requestMeta,
+      });
+    }
     return before === null;
   }
   const removed = await ctx.db.inOrg(orgId, async (tx) => {
@@ -181,7 +199,17 @@ export async function createScimUser(
   } else {
     user = await ctx.db.prisma.user.create({ data: { email, name: nameOf(input) } });
   }
-  await setActive(ctx, caller, user.id, scimBool(input.active) !== false, externalIdOf(input) ?? null);
+  // An invitation is the org's word on the role; the directory completes it only for an
+  // address in a domain the org has claimed (the same bar as adopting an existing account).
+  const claimed = org.allowedEmailDomains.length > 0;
+  await setActive(
+    ctx,
+    caller,
+    user.id,
+    scimBool(input.active) !== false,
+    externalIdOf(input) ?? null,
+    claimed ? email : undefined,
+  );
   ctx.audit.publish(event(caller, 'scim.user_created', user.id, {}));
   return user.id;
 }

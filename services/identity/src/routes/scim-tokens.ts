@@ -1,8 +1,11 @@
-// SCIM tokens for the org's IdP (owners/admins), under the SSO settings.
+// SCIM tokens for the org's IdP (owners manage, admins read), under the SSO settings.
 //   POST   /api/v1/sso/scim-tokens      create; the token is in this response only
 //   GET    /api/v1/sso/scim-tokens      list (prefix, created, revoked)
 //   DELETE /api/v1/sso/scim-tokens/:id  revoke
-import { Router, type Request } from 'express';
+// The platform admin (the bootstrap token or a break-glass session) does the same for any org
+// under /api/v1/sso/orgs/:orgId/scim-tokens, so a new org's directory sync can be set up
+// before it has an owner. Audited in that org's chain with the platform admin as actor.
+import { Router, type Request, type RequestHandler } from 'express';
 import { principalOf } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
@@ -10,38 +13,58 @@ import { may } from '../domain/access.js';
 import { principalEvent } from '../domain/audit.js';
 import { identityErrors } from '../errors.js';
 import { insertScimToken, listScimTokens, revokeScimToken, scimTokenView } from '../store/scim-tokens.js';
+import { platformOrg } from './platform-org.js';
+
+const OWN = '/api/v1/sso/scim-tokens';
+const PLATFORM = '/api/v1/sso/orgs/:orgId/scim-tokens';
 
 export function scimTokenRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
-  function orgFor(req: Request, action: 'create' | 'read' | 'delete') {
+  async function orgFor(req: Request, action: 'create' | 'read' | 'delete') {
     const p = principalOf(req);
+    const named = await platformOrg(ctx, req, action);
+    if (named) return { p, orgId: named };
     if (!p.orgId) throw identityErrors.noOrg();
     if (!may(p, action, 'ScimToken', { orgId: p.orgId }))
       throw identityErrors.forbidden('manage SCIM tokens');
     return { p, orgId: p.orgId };
   }
 
-  router.post('/api/v1/sso/scim-tokens', ctx.sessionOnly, async (req, res) => {
-    const { p, orgId } = orgFor(req, 'create');
+  const create: RequestHandler = async (req, res) => {
+    const { p, orgId } = await orgFor(req, 'create');
     const { row, token } = await insertScimToken(ctx.db, orgId);
-    ctx.audit.publish(principalEvent(req, p, 'token.created', {}, { type: 'scim_token', id: row.id }));
+    ctx.audit.publish({
+      ...principalEvent(req, p, 'token.created', {}, { type: 'scim_token', id: row.id }),
+      orgId,
+    });
     res.status(201).json({ ...scimTokenView(row), token });
-  });
+  };
 
-  router.get('/api/v1/sso/scim-tokens', ctx.anyCredential, async (req, res) => {
-    const { orgId } = orgFor(req, 'read');
+  const list: RequestHandler = async (req, res) => {
+    const { orgId } = await orgFor(req, 'read');
     res.json({ data: (await listScimTokens(ctx.db, orgId)).map(scimTokenView) });
-  });
+  };
 
-  router.delete('/api/v1/sso/scim-tokens/:id', ctx.anyCredential, async (req, res) => {
-    const { p, orgId } = orgFor(req, 'delete');
+  const revoke: RequestHandler = async (req, res) => {
+    const { p, orgId } = await orgFor(req, 'delete');
     const id = z.uuid().safeParse(req.params.id);
     const count = id.success ? await revokeScimToken(ctx.db, orgId, id.data, ctx.clock()) : 0;
     if (count === 0) throw identityErrors.tokenNotFound();
-    ctx.audit.publish(principalEvent(req, p, 'token.revoked', {}, { type: 'scim_token', id: id.data! }));
+    ctx.audit.publish({
+      ...principalEvent(req, p, 'token.revoked', {}, { type: 'scim_token', id: id.data! }),
+      orgId,
+    });
     res.status(204).end();
-  });
+  };
+
+  // An org creates SCIM tokens from a browser session only (no credential minted from a token).
+  router.post(OWN, ctx.sessionOnly, create);
+  router.get(OWN, ctx.anyCredential, list);
+  router.delete(`${OWN}/:id`, ctx.anyCredential, revoke);
+  router.post(PLATFORM, ctx.platformAdmin, create);
+  router.get(PLATFORM, ctx.platformAdmin, list);
+  router.delete(`${PLATFORM}/:id`, ctx.platformAdmin, revoke);
 
   return router;
 }

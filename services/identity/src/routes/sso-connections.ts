@@ -1,22 +1,27 @@
-// SSO connections of the caller's org (owners and admins).
+// SSO connections of the caller's org (owners; admins read).
 //   GET    /api/v1/sso/connections       list
 //   POST   /api/v1/sso/connections       create
 //   GET    /api/v1/sso/connections/:id   read
 //   PATCH  /api/v1/sso/connections/:id   update (clientSecret: null clears it; absent keeps it)
 //   DELETE /api/v1/sso/connections/:id   delete
-// The platform admin (a break-glass session) sets up any org's connections at the same paths
-// under /api/v1/sso/orgs/:orgId/connections: how a new org gets its first connection before it
-// has an owner. Audited in that org's chain with the platform admin as actor.
+// The platform admin (the bootstrap token or a break-glass session) sets up any org's
+// connections at the same paths under /api/v1/sso/orgs/:orgId/connections: how a new org gets
+// its first connection before it has an owner. Audited in that org's chain with the platform
+// admin as actor. Every write keeps the org's owner path (domain/owner-path.ts): one that
+// would leave no owner, no pending owner and no group mapped to owner is refused, 409
+// no_owner_path, and changes nothing.
 // Secrets go in, never out: responses say only whether one is set.
-import { Router, type Request } from 'express';
-import { AirlockError, createSecretBox, principalOf, type Principal } from '@airlock/common';
+import { Router, type Request, type RequestHandler } from 'express';
+import { AirlockError, createSecretBox, principalOf, type Principal, type Tx } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { may } from '../domain/access.js';
+import { requireOwnerPath } from '../domain/owner-path.js';
 import { principalEvent } from '../domain/audit.js';
 import { checkIssuerUrl } from '../domain/outbound.js';
 import { fetchIdpMetadata, parseIdpMetadata } from '../domain/saml-metadata.js';
 import { identityErrors } from '../errors.js';
+import { platformOrg } from './platform-org.js';
 import {
   connectionView,
   deleteConnection,
@@ -118,18 +123,8 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     action: 'create' | 'read' | 'update' | 'delete',
   ): Promise<{ p: Principal; orgId: string }> {
     const p = principalOf(req);
-    const named = req.params.orgId;
-    if (named !== undefined) {
-      // Platform path: the org is named, the caller must be the platform admin.
-      if (!p.isPlatformAdmin) throw identityErrors.forbidden('manage another organisation’s SSO');
-      const id = z.uuid().safeParse(named);
-      const org = id.success ? await ctx.db.system.org.findUnique({ where: { id: id.data } }) : null;
-      if (!org) throw identityErrors.orgNotFound();
-      if (action !== 'read' && action !== 'delete' && org.status !== 'active') {
-        throw new AirlockError('conflict', 'this organisation is suspended; activate it first');
-      }
-      return { p, orgId: org.id };
-    }
+    const named = await platformOrg(ctx, req, action);
+    if (named) return { p, orgId: named };
     if (!p.orgId) throw identityErrors.noOrg();
     if (!may(p, action, 'SsoConnection', { orgId: p.orgId }))
       throw identityErrors.forbidden('manage SSO connections');
@@ -149,6 +144,19 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     });
   }
 
+  /** Each handler at the org's own path and at the platform path naming the org. */
+  function route(
+    method: 'get' | 'post' | 'patch' | 'delete',
+    own: string,
+    platform: string,
+    handler: RequestHandler,
+  ): void {
+    router[method](own, ctx.anyCredential, handler);
+    router[method](platform, ctx.platformAdmin, handler);
+  }
+
+  const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(tx, orgId, ctx.clock());
+
   async function load(orgId: string, id: unknown) {
     const parsed = z.uuid().safeParse(id);
     const row = parsed.success ? await findConnection(ctx.db, orgId, parsed.data) : null;
@@ -156,35 +164,27 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     return row;
   }
 
-  router.get(
-    ['/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections'],
-    ctx.anyCredential,
-    async (req, res) => {
-      const { orgId } = await orgFor(req, 'read');
-      res.json({ data: (await listConnections(ctx.db, orgId)).map(connectionView) });
-    },
-  );
+  route('get', '/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections', async (req, res) => {
+    const { orgId } = await orgFor(req, 'read');
+    res.json({ data: (await listConnections(ctx.db, orgId)).map(connectionView) });
+  });
 
-  router.get(
-    ['/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id'],
-    ctx.anyCredential,
-    async (req, res) => {
-      const { orgId } = await orgFor(req, 'read');
-      res.json(connectionView(await load(orgId, req.params.id)));
-    },
-  );
+  route('get', '/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id', async (req, res) => {
+    const { orgId } = await orgFor(req, 'read');
+    res.json(connectionView(await load(orgId, req.params.id)));
+  });
 
-  router.post(
-    ['/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections'],
-    ctx.anyCredential,
-    async (req, res) => {
-      const { p, orgId } = await orgFor(req, 'create');
-      const body = parse(createBody, req.body);
-      let config: object = body.config;
-      if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
-      else config = await resolveSamlConfig(ctx, body.config);
-      try {
-        const row = await insertConnection(ctx.db, box, {
+  route('post', '/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections', async (req, res) => {
+    const { p, orgId } = await orgFor(req, 'create');
+    const body = parse(createBody, req.body);
+    let config: object = body.config;
+    if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
+    else config = await resolveSamlConfig(ctx, body.config);
+    try {
+      const row = await insertConnection(
+        ctx.db,
+        box,
+        {
           orgId,
           protocol: body.protocol,
           name: body.name,
@@ -193,18 +193,20 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
           secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
           groupRoleMap: body.groupRoleMap,
           defaultRole: body.defaultRole,
-        });
-        audit(req, p, orgId, 'sso.created', row);
-        res.status(201).json(connectionView(row));
-      } catch (e) {
-        throw nameTaken(e);
-      }
-    },
-  );
+        },
+        ownerPath(orgId),
+      );
+      audit(req, p, orgId, 'sso.created', row);
+      res.status(201).json(connectionView(row));
+    } catch (e) {
+      throw nameTaken(e);
+    }
+  });
 
-  router.patch(
-    ['/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id'],
-    ctx.anyCredential,
+  route(
+    'patch',
+    '/api/v1/sso/connections/:id',
+    '/api/v1/sso/orgs/:orgId/connections/:id',
     async (req, res) => {
       const { p, orgId } = await orgFor(req, 'update');
       const row = await load(orgId, req.params.id);
@@ -225,14 +227,21 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
         ]);
       }
       try {
-        const updated = await updateConnection(ctx.db, box, orgId, row.id, {
-          name: body.name,
-          enabled: body.enabled,
-          config,
-          secret: body.clientSecret,
-          groupRoleMap: body.groupRoleMap,
-          defaultRole: body.defaultRole,
-        });
+        const updated = await updateConnection(
+          ctx.db,
+          box,
+          orgId,
+          row.id,
+          {
+            name: body.name,
+            enabled: body.enabled,
+            config,
+            secret: body.clientSecret,
+            groupRoleMap: body.groupRoleMap,
+            defaultRole: body.defaultRole,
+          },
+          ownerPath(orgId),
+        );
         audit(req, p, orgId, 'sso.updated', updated);
         res.json(connectionView(updated));
       } catch (e) {
@@ -241,13 +250,14 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     },
   );
 
-  router.delete(
-    ['/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id'],
-    ctx.anyCredential,
+  route(
+    'delete',
+    '/api/v1/sso/connections/:id',
+    '/api/v1/sso/orgs/:orgId/connections/:id',
     async (req, res) => {
       const { p, orgId } = await orgFor(req, 'delete');
       const row = await load(orgId, req.params.id);
-      await deleteConnection(ctx.db, orgId, row.id);
+      await deleteConnection(ctx.db, orgId, row.id, ownerPath(orgId));
       audit(req, p, orgId, 'sso.deleted', row);
       res.status(204).end();
     },

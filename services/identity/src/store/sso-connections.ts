@@ -3,7 +3,7 @@
 // needs them; they never leave this file in a response.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Db, Role, SecretBox, SsoProtocol } from '@airlock/common';
+import type { Db, Role, SecretBox, SsoProtocol, Tx } from '@airlock/common';
 
 const role = z.enum(['owner', 'admin', 'member', 'viewer']);
 
@@ -70,6 +70,12 @@ export interface ConnectionRow {
   updatedAt: Date;
 }
 
+/**
+ * Runs inside a write's transaction, after the write and before the commit: throwing undoes
+ * the write (the routes pass domain/owner-path.ts's requireOwnerPath).
+ */
+export type AfterWrite = (tx: Tx) => Promise<void>;
+
 /** The associated data a connection's secret is sealed with: a copied ciphertext won't open. */
 export const secretAad = (connectionId: string) => `sso_connections.secret_enc:${connectionId}`;
 
@@ -90,20 +96,25 @@ export async function insertConnection(
     groupRoleMap: Record<string, Role>;
     defaultRole: Role;
   },
+  after?: AfterWrite,
 ): Promise<ConnectionRow> {
   const id = randomUUID();
-  return db.forOrg(c.orgId).ssoConnection.create({
-    data: {
-      id,
-      orgId: c.orgId,
-      protocol: c.protocol,
-      name: c.name,
-      enabled: c.enabled ?? true,
-      config: c.config,
-      secretEnc: c.secret ? box.encrypt(c.secret, secretAad(id)) : null,
-      groupRoleMap: c.groupRoleMap,
-      defaultRole: c.defaultRole,
-    },
+  return db.inOrg(c.orgId, async (tx) => {
+    const row = await tx.ssoConnection.create({
+      data: {
+        id,
+        orgId: c.orgId,
+        protocol: c.protocol,
+        name: c.name,
+        enabled: c.enabled ?? true,
+        config: c.config,
+        secretEnc: c.secret ? box.encrypt(c.secret, secretAad(id)) : null,
+        groupRoleMap: c.groupRoleMap,
+        defaultRole: c.defaultRole,
+      },
+    });
+    await after?.(tx);
+    return row;
   });
 }
 
@@ -121,16 +132,21 @@ export async function updateConnection(
     groupRoleMap?: Record<string, Role>;
     defaultRole?: Role;
   },
+  after?: AfterWrite,
 ): Promise<ConnectionRow> {
   const { secret, ...rest } = patch;
-  return db.forOrg(orgId).ssoConnection.update({
-    where: { id },
-    data: {
-      ...rest,
-      ...(secret === undefined
-        ? {}
-        : { secretEnc: secret === null ? null : box.encrypt(secret, secretAad(id)) }),
-    },
+  return db.inOrg(orgId, async (tx) => {
+    const row = await tx.ssoConnection.update({
+      where: { id },
+      data: {
+        ...rest,
+        ...(secret === undefined
+          ? {}
+          : { secretEnc: secret === null ? null : box.encrypt(secret, secretAad(id)) }),
+      },
+    });
+    await after?.(tx);
+    return row;
   });
 }
 
@@ -142,8 +158,11 @@ export function listConnections(db: Db, orgId: string): Promise<ConnectionRow[]>
   return db.forOrg(orgId).ssoConnection.findMany({ where: { orgId }, orderBy: { createdAt: 'asc' } });
 }
 
-export async function deleteConnection(db: Db, orgId: string, id: string): Promise<void> {
-  await db.forOrg(orgId).ssoConnection.delete({ where: { id } });
+export async function deleteConnection(db: Db, orgId: string, id: string, after?: AfterWrite): Promise<void> {
+  await db.inOrg(orgId, async (tx) => {
+    await tx.ssoConnection.delete({ where: { id } });
+    await after?.(tx);
+  });
 }
 
 /** The connection a login for this org uses: the one named, or the org's only enabled one. */

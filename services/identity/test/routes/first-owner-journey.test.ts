@@ -1,8 +1,10 @@
-// Issue 13: a fresh install sets up an org through the platform API alone, and the person it
-// names as first owner becomes owner by signing in through the org's IdP. Real Postgres, real
+// Issue 13: a fresh install sets up an org with the bootstrap token and the platform API alone
+// (org → pending owner → SSO connection → SCIM token), and the person it names as first owner
+// becomes owner by signing in through the org's IdP, then uses the API. Real Postgres, real
 // oidc-provider, rbac and identity mounted together as all-in-one does. The pending grant is
 // taken only by that verified email through this org's own connection.
 import { randomBytes } from 'node:crypto';
+import { BOOTSTRAP_ACTOR } from '@airlock/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cookie, startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
@@ -11,7 +13,7 @@ import { callbackUrl } from '../../src/domain/oidc.js';
 
 const BOOT = `boot_${randomBytes(32).toString('base64url')}`;
 
-describe('first owner: org → connection → pending owner → sign-in → owner', () => {
+describe('first owner: org → pending owner → connection → SCIM token → sign-in → owner', () => {
   let f: Fixture;
   let idp: OidcIdp;
   let breakGlass: string;
@@ -41,7 +43,18 @@ describe('first owner: org → connection → pending owner → sign-in → owne
     });
   }
 
-  async function orgWithConnection(slug: string) {
+  const connectionBody = () => ({
+    protocol: 'oidc',
+    name: 'Corp IdP',
+    config: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile'] },
+    clientSecret: idp.clientSecret,
+    // Members only: no IdP group maps to owner, so only the pending grant can make one.
+    groupRoleMap: {},
+    defaultRole: 'member',
+  });
+
+  /** Org, then its first owner by email, then its connection: the order the docs give. */
+  async function orgWithConnection(slug: string, ownerEmail = `owner@${slug}.example`) {
     const created = await platform('POST', '/api/v1/orgs', {
       slug,
       name: slug,
@@ -49,27 +62,16 @@ describe('first owner: org → connection → pending owner → sign-in → owne
     });
     expect(created.status).toBe(201);
     const org = (await created.json()) as { id: string; slug: string };
-    // Members only by default: no IdP group maps to owner, so only the grant can make one.
-    // The platform admin creates it through the platform path (the org has no owner yet).
-    const connection = await platform(
-      'POST',
-      `/api/v1/sso/orgs/${org.id}/connections`,
-      {
-        protocol: 'oidc',
-        name: 'Corp IdP',
-        config: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile'] },
-        clientSecret: idp.clientSecret,
-        groupRoleMap: {},
-        defaultRole: 'member',
-      },
-      true,
-    );
+    const granted = await platform('POST', `/api/v1/orgs/${org.id}/pending-owners`, { email: ownerEmail });
+    expect(granted.status).toBe(201);
+    const grant = (await granted.json()) as { id: string };
+    const connection = await platform('POST', `/api/v1/sso/orgs/${org.id}/connections`, connectionBody());
     expect(connection.status).toBe(201);
     const created_ = (await connection.json()) as { id: string };
     expect(
       f.events.some((e) => e.action === 'sso.created' && e.orgId === org.id && e.target?.id === created_.id),
     ).toBe(true);
-    return org;
+    return { ...org, grantId: grant.id };
   }
 
   async function signIn(slug: string, sub: string, email: string, emailVerified?: unknown) {
@@ -79,13 +81,44 @@ describe('first owner: org → connection → pending owner → sign-in → owne
     return { browser, page };
   }
 
-  it('makes the named email owner at its first verified sign-in, once, and lets them use owner routes', async () => {
-    const org = await orgWithConnection('journey');
+  it('takes a fresh org to a signed-in owner using the API, with the bootstrap token and platform API alone', async () => {
+    const created = await platform('POST', '/api/v1/orgs', {
+      slug: 'journey',
+      name: 'Journey',
+      allowedEmailDomains: ['journey.example'],
+    });
+    expect(created.status).toBe(201);
+    const org = (await created.json()) as { id: string };
+
+    // A connection before anyone could become owner is refused: the org would have no owner path.
+    const early = await platform('POST', `/api/v1/sso/orgs/${org.id}/connections`, connectionBody());
+    expect(early.status).toBe(409);
+    expect(((await early.json()) as { error: { code: string } }).error.code).toBe('no_owner_path');
+    expect(await f.ctx.db.system.ssoConnection.count({ where: { orgId: org.id } })).toBe(0);
+
     const granted = await platform('POST', `/api/v1/orgs/${org.id}/pending-owners`, {
       email: 'boss@journey.example',
     });
     expect(granted.status).toBe(201);
     const grant = (await granted.json()) as { id: string };
+
+    const connection = await platform('POST', `/api/v1/sso/orgs/${org.id}/connections`, connectionBody());
+    expect(connection.status).toBe(201);
+    const conn = (await connection.json()) as { id: string };
+
+    const scim = await platform('POST', `/api/v1/sso/orgs/${org.id}/scim-tokens`);
+    expect(scim.status).toBe(201);
+    const { token: scimToken } = (await scim.json()) as { token: string };
+    const directory = await fetch(`${f.url}/scim/v2/Users`, {
+      headers: { authorization: `Bearer ${scimToken}` },
+    });
+    expect(directory.status).toBe(200);
+
+    // Every platform step is in the org's chain, as the bootstrap token.
+    for (const action of ['org.created', 'member.invited', 'sso.created', 'token.created'] as const) {
+      expect(f.events.find((e) => e.action === action && e.orgId === org.id)?.actor).toEqual(BOOTSTRAP_ACTOR);
+    }
+    expect(f.events.find((e) => e.action === 'sso.created' && e.orgId === org.id)?.target?.id).toBe(conn.id);
 
     const { browser, page } = await signIn('journey', 'boss-sub', 'boss@journey.example');
     expect(page.status).toBe(200);
@@ -106,10 +139,30 @@ describe('first owner: org → connection → pending owner → sign-in → owne
     });
     expect(renamed.status).toBe(200);
     expect(((await renamed.json()) as { name: string }).name).toBe('Journey Inc');
+    // The owner makes an API token and calls the API with it.
+    const minted = await fetch(`${f.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', origin: f.url },
+      body: JSON.stringify({ name: 'first' }),
+    });
+    expect(minted.status).toBe(201);
+    const { token } = (await minted.json()) as { token: string };
+    const members = await fetch(`${f.url}/api/v1/members`, { headers: { authorization: `Bearer ${token}` } });
+    expect(members.status).toBe(200);
+    const list = (await members.json()) as { data: { email: string; role: string }[] };
+    expect(list.data).toEqual([expect.objectContaining({ email: 'boss@journey.example', role: 'owner' })]);
+    // Now an owner exists, the org's own connection may stop mapping anyone to owner.
+    const patched = await fetch(`${f.url}/api/v1/sso/connections/${conn.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ defaultRole: 'viewer' }),
+    });
+    expect(patched.status).toBe(200);
     // A second person signing in gets the mapped role only: the grant was used up.
     const second = await signIn('journey', 'other-sub', 'other@journey.example');
-    expect(JSON.parse(second.page.body).role).toBe('member');
-  });
+    expect(JSON.parse(second.page.body).role).toBe('viewer');
+    // Two sign-ins and a dozen API calls: more than jest's 5 s default on a busy machine.
+  }, 30_000);
 
   it('refuses the platform path to an org owner, for a suspended org and for an unknown org', async () => {
     const org = await orgWithConnection('guarded');
@@ -148,7 +201,6 @@ describe('first owner: org → connection → pending owner → sign-in → owne
   it('is not taken by a sign-in through another org’s IdP', async () => {
     const org = await orgWithConnection('careful');
     const other = await orgWithConnection('rival');
-    await platform('POST', `/api/v1/orgs/${org.id}/pending-owners`, { email: 'owner@careful.example' });
 
     // Another org's IdP asserting the email: the grant is this org's, so rival gives nothing.
     const rival = await f.ctx.db.system.org.update({
@@ -165,16 +217,16 @@ describe('first owner: org → connection → pending owner → sign-in → owne
   });
 
   it('is not taken with an unverified email, after revocation or after expiry', async () => {
-    const org = await orgWithConnection('strict');
+    const org = await orgWithConnection('strict', 'a@strict.example');
     const open = () =>
       f.ctx.db.system.pendingGrant.count({ where: { orgId: org.id, acceptedAt: null, revokedAt: null } });
-    const g1 = await platform('POST', `/api/v1/orgs/${org.id}/pending-owners`, { email: 'a@strict.example' });
     const unverified = await signIn('strict', 'a-sub', 'a@strict.example', 'true');
     expect(unverified.page.status).toBe(403);
     expect(await open()).toBe(1);
 
-    const { id } = (await g1.json()) as { id: string };
-    expect((await platform('DELETE', `/api/v1/orgs/${org.id}/pending-owners/${id}`)).status).toBe(204);
+    expect((await platform('DELETE', `/api/v1/orgs/${org.id}/pending-owners/${org.grantId}`)).status).toBe(
+      204,
+    );
     const afterRevoke = await signIn('strict', 'a-sub', 'a@strict.example');
     expect(JSON.parse(afterRevoke.page.body).role).toBe('member');
 

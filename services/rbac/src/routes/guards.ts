@@ -4,34 +4,19 @@
 // common's authenticate for every service).
 import {
   authenticate,
+  BOOTSTRAP_ACTOR,
   defineAbilityFor,
+  isBootstrapPrincipal,
+  platformAdminOrBootstrap,
   principalOf,
-  safeEqual,
-  sha256Hex,
   type AppAbility,
   type AuditEventInput,
   type Principal,
   type Role,
-  withAuthScopeOf,
 } from '@airlock/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
-
-/** Marks a request authenticated by the bootstrap token (audited as the system). */
-const BOOTSTRAP = Symbol('airlock.rbac.bootstrap');
-
-type BootstrapRequest = Request & { [BOOTSTRAP]?: true };
-
-const BOOTSTRAP_PRINCIPAL: Principal = Object.freeze({
-  kind: 'api_token',
-  userId: null,
-  email: null,
-  orgId: null,
-  role: null,
-  isPlatformAdmin: true,
-  expiresAt: null,
-}) as Principal;
 
 function authenticator(ctx: RbacContext): RequestHandler {
   return authenticate({
@@ -42,28 +27,13 @@ function authenticator(ctx: RbacContext): RequestHandler {
   });
 }
 
-/** Platform admin routes: a platform admin principal, or the bootstrap token. */
+/** Platform admin routes: a platform admin principal, or the bootstrap token (common). */
 export function requirePlatformAdmin(ctx: RbacContext): RequestHandler {
-  const auth = authenticator(ctx);
-  // Compared as hashes so the comparison takes the same time whatever the length.
-  const bootstrapHash = ctx.config.AIRLOCK_BOOTSTRAP_TOKEN
-    ? sha256Hex(ctx.config.AIRLOCK_BOOTSTRAP_TOKEN)
-    : undefined;
-  return withAuthScopeOf((req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization');
-    if (bootstrapHash && header?.startsWith('Bearer ')) {
-      if (safeEqual(sha256Hex(header.slice('Bearer '.length)), bootstrapHash)) {
-        req.principal = BOOTSTRAP_PRINCIPAL;
-        (req as BootstrapRequest)[BOOTSTRAP] = true;
-        return next();
-      }
-    }
-    void auth(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      if (!principalOf(req).isPlatformAdmin) return next(rbacErrors.platformOnly());
-      next();
-    });
-  }, auth);
+  return platformAdminOrBootstrap({
+    bootstrapToken: ctx.config.AIRLOCK_BOOTSTRAP_TOKEN,
+    authenticate: authenticator(ctx),
+    forbidden: rbacErrors.platformOnly,
+  });
 }
 
 /** Any authenticated principal (org routes check the org and the allowlist next). */
@@ -106,8 +76,8 @@ export function abilityOf(req: Request): AppAbility {
 /** The audit fields every event of this request shares. */
 export function auditBase(req: Request, orgId: string | null) {
   const p = principalOf(req);
-  const actor: AuditEventInput['actor'] = (req as BootstrapRequest)[BOOTSTRAP]
-    ? { type: 'system', id: 'bootstrap-token', email: null }
+  const actor: AuditEventInput['actor'] = isBootstrapPrincipal(p)
+    ? BOOTSTRAP_ACTOR
     : { type: p.kind === 'api_token' ? 'token' : 'user', id: p.userId, email: p.email };
   return {
     orgId,

@@ -7,18 +7,24 @@ import {
   assertMayChangeRole,
   assertMayListMembers,
   assertMayRemove,
-  emailDomainAllowed,
   type Actor,
 } from '../domain/members.js';
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
 import { abilityOf, auditBase, orgPrincipalOf } from './guards.js';
+import { INVITATION_DAYS, invitationRoutes, invitationView, invite, NEW_MEMBER } from './invitations.js';
 import { isUuid, parseBody } from './validation.js';
 
 const role = z.enum(['owner', 'admin', 'member', 'viewer']);
 
 const addBody = z
-  .strictObject({ userId: z.uuid().optional(), email: z.email().max(320).optional(), role })
+  .strictObject({
+    userId: z.uuid().optional(),
+    email: z.email().max(320).optional(),
+    role,
+    /** Days the invitation stays open (default 7, at most 30). */
+    expiresInDays: z.number().int().min(1).max(30).default(INVITATION_DAYS),
+  })
   .refine((b) => (b.userId === undefined) !== (b.email === undefined), {
     message: 'give exactly one of userId or email',
     path: ['userId'],
@@ -40,6 +46,8 @@ function targetId(req: Request): string {
 
 export function memberRoutes(ctx: RbacContext): Router {
   const router = Router();
+  // Before /api/v1/members/:userId, which would take "invitations" for an id.
+  router.use(invitationRoutes(ctx, actorOf));
 
   /**
    * Audits an attempt the rules refused (an admin reaching above their role, a change of
@@ -78,39 +86,30 @@ export function memberRoutes(ctx: RbacContext): Router {
     res.json(member);
   });
 
+  // Nobody is attached to the org by this route: a person who is not yet a member gets an
+  // invitation (routes/invitations.ts) that only their own sign-in through this org's IdP, or
+  // the org's SCIM, completes. The answer depends only on this org's own members and
+  // invitations, never on whether the email or id exists in another tenant.
   router.post('/api/v1/members', async (req, res) => {
     const actor = actorOf(req);
-    // Those who cannot see the member list learn nothing from a mutation's 404 either.
+    // Those who cannot see the member list learn nothing from a mutation's answer either.
     assertMayListMembers(actor);
     const body = parseBody(addBody, req.body);
-    // Another tenant's user or the break-glass account looks exactly like an unknown one.
-    const user = await ctx.users.addable(
-      actor.orgId,
-      body.userId ? { id: body.userId } : { email: body.email! },
-    );
-    // Checked before the user lookup's result is revealed, so a caller without the right
-    // learns nothing about which users exist.
     try {
-      assertMayAdd(actor, user?.id ?? body.userId ?? '00000000-0000-0000-0000-000000000000', body.role);
+      assertMayAdd(actor, NEW_MEMBER, body.role);
     } catch (e) {
-      refused(req, actor, e, 'member.added', user?.id ?? body.userId, { role: body.role });
+      refused(req, actor, e, 'member.added', body.userId, { role: body.role });
       throw e;
     }
-    if (!user || user.status !== 'active') throw rbacErrors.userNotFound();
-    const org = await ctx.orgs.own(actor.orgId);
-    if (!org) throw rbacErrors.orgNotFound();
-    if (!emailDomainAllowed(user.email, org.allowedEmailDomains)) throw rbacErrors.emailDomainNotAllowed();
-    const member = await ctx.members.add(actor.orgId, user.id, body.role);
-    ctx.audit.publish({
-      ...auditBase(req, actor.orgId),
-      action: 'member.added',
-      outcome: 'success',
-      target: { type: 'user', id: user.id },
-      details: { role: body.role },
-    });
-    // A credential looked up before the membership existed may be cached as "no access".
-    await ctx.resolver.invalidate({ type: 'user', id: user.id });
-    res.status(201).json(member);
+    if (body.userId !== undefined) {
+      // The org knows users only as its members; any other id is unknown, whatever it names.
+      if (await ctx.members.get(actor.orgId, body.userId)) throw rbacErrors.alreadyMember();
+      throw rbacErrors.inviteByEmail();
+    }
+    const email = body.email!.trim().toLowerCase();
+    if (await ctx.members.byEmail(actor.orgId, email)) throw rbacErrors.alreadyMember();
+    const grant = await invite(ctx, req, actor, email, body.role, body.expiresInDays);
+    res.status(202).json(invitationView(grant));
   });
 
   router.patch('/api/v1/members/:userId', async (req, res) => {

@@ -35,6 +35,11 @@ async function lockOwnersAndTarget(
   return { owners, target: { userId, role } };
 }
 
+/** Owners of the org whose account is active (identity's "owner path" check reads this). */
+export function countActiveOwners(tx: Tx, orgId: string): Promise<number> {
+  return tx.membership.count({ where: { orgId, role: 'owner', user: { status: 'active' } } });
+}
+
 /**
  * Every membership removal goes through here: it revokes the member's API tokens and sessions
  * in that org in the same transaction, so adding them back later (however soon) starts with no
@@ -109,6 +114,14 @@ export function memberStore(db: Db) {
       const row = await db
         .forOrg(orgId)
         .membership.findUnique({ where: { orgId_userId: { orgId, userId } }, include });
+      return row ? toRecord(row) : null;
+    },
+
+    /** This org's member with this email (stored lower-cased), or null. Never looks outside the org. */
+    async byEmail(orgId: string, email: string): Promise<MemberRecord | null> {
+      const row = await db
+        .forOrg(orgId)
+        .membership.findFirst({ where: { orgId, user: { email: email.trim().toLowerCase() } }, include });
       return row ? toRecord(row) : null;
     },
 

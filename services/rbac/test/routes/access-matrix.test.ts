@@ -71,6 +71,15 @@ async function freshMember(c: Call, org: OrgFixture): Promise<string> {
   return (await createMember(c.h.db, org.id, 'member')).userId;
 }
 
+/** An open invitation of the org the call names. */
+async function freshInvitation(c: Call): Promise<string> {
+  const email = (await createUser(c.h.db)).email;
+  const grant = await c.h.db.system.pendingGrant.create({
+    data: { orgId: c.target.id, email, role: 'viewer', expiresAt: new Date(Date.now() + 86_400_000) },
+  });
+  return grant.id;
+}
+
 async function currentVersion(c: Call, orgId: string): Promise<number> {
   return (
     (await c.h.db.system.orgPolicy.findFirst({ where: { orgId }, orderBy: { version: 'desc' } }))?.version ??
@@ -136,12 +145,31 @@ const ROUTES: Route[] = [
     call: (c) => c.as(request(c.h.app).get(`/api/v1/members/${c.target.bystander}`)),
   },
   {
+    // Never attaches anyone: a non-member gets an invitation.
     name: 'POST /api/v1/members',
-    own: ADMINS(201),
+    own: ADMINS(202),
     call: async (c) =>
       c
         .as(request(c.h.app).post('/api/v1/members'))
-        .send({ userId: (await createUser(c.h.db)).id, role: 'viewer' }),
+        .send({ email: (await createUser(c.h.db)).email, role: 'viewer' }),
+  },
+  {
+    name: 'GET /api/v1/members/invitations',
+    own: ADMINS(200),
+    call: (c) => c.as(request(c.h.app).get('/api/v1/members/invitations')),
+  },
+  {
+    name: 'GET /api/v1/members/invitations/:id',
+    own: ADMINS(200),
+    other: ADMINS_NOT_FOUND,
+    call: async (c) => c.as(request(c.h.app).get(`/api/v1/members/invitations/${await freshInvitation(c)}`)),
+  },
+  {
+    name: 'DELETE /api/v1/members/invitations/:id',
+    own: ADMINS(204),
+    other: ADMINS_NOT_FOUND,
+    call: async (c) =>
+      c.as(request(c.h.app).delete(`/api/v1/members/invitations/${await freshInvitation(c)}`)),
   },
   {
     name: 'PATCH /api/v1/members/:userId',

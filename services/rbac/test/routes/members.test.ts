@@ -37,46 +37,42 @@ describe('/api/v1/members', () => {
     ]);
   });
 
-  it('adds an existing user by email and by id, audited with the role', async () => {
+  it('invites a non-member by email instead of adding them, audited with the role', async () => {
+    // An existing account with no org: still only an invitation (their own sign-in completes it).
     const byEmail = await createUser(h.db, { email: 'dev@acme.example' });
     const res = await request(h.app)
       .post('/api/v1/members')
       .set('Cookie', admin.cookie)
       .send({ email: 'DEV@acme.example', role: 'member' });
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ userId: byEmail.id, role: 'member' });
-
-    const byId = await createUser(h.db, { email: 'ro@acme.example' });
-    const res2 = await request(h.app)
-      .post('/api/v1/members')
-      .set('Authorization', admin.bearer)
-      .send({ userId: byId.id, role: 'viewer' });
-    expect(res2.status).toBe(201);
-    const added = (await h.auditEvents()).filter((e) => e.action === 'member.added');
-    expect(added.map((e) => [e.target?.id, e.details, e.actor.id, e.orgId])).toEqual([
-      [byEmail.id, { role: 'member' }, admin.userId, orgId],
-      [byId.id, { role: 'viewer' }, admin.userId, orgId],
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ email: 'dev@acme.example', role: 'member', state: 'open' });
+    expect(await roleOf(byEmail.id)).toBeNull();
+    const days = (new Date(res.body.expiresAt).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThanOrEqual(7);
+    const invited = (await h.auditEvents()).filter((e) => e.action === 'member.invited');
+    expect(invited.map((e) => [e.target, e.details.role, e.actor.id, e.orgId])).toEqual([
+      [{ type: 'pending_grant', id: res.body.id }, 'member', admin.userId, orgId],
     ]);
+    expect((await h.auditEvents()).filter((e) => e.action === 'member.added')).toEqual([]);
   });
 
-  it('refuses adding a user twice, an unknown user, or an email outside the allowed domains', async () => {
-    const twice = await request(h.app)
-      .post('/api/v1/members')
-      .set('Cookie', admin.cookie)
-      .send({ email: 'dev@acme.example', role: 'viewer' });
-    expect(twice.status).toBe(409);
-    const unknown = await request(h.app)
-      .post('/api/v1/members')
-      .set('Cookie', admin.cookie)
-      .send({ email: 'ghost@acme.example', role: 'viewer' });
-    expect(unknown.status).toBe(404);
-    const outsider = await createUser(h.db, { email: 'someone@elsewhere.example' });
-    const res = await request(h.app)
-      .post('/api/v1/members')
-      .set('Cookie', admin.cookie)
-      .send({ userId: outsider.id, role: 'viewer' });
-    expect(res.status).toBe(403);
+  it('refuses a member twice, a second open invitation, an id that is no member, or a foreign email domain', async () => {
+    const m = await createMember(h.db, orgId, 'member', 'already@acme.example');
+    const add = (body: object) =>
+      request(h.app).post('/api/v1/members').set('Cookie', admin.cookie).send(body);
+    expect((await add({ email: 'Already@acme.example', role: 'viewer' })).status).toBe(409);
+    expect((await add({ userId: m.userId, role: 'viewer' })).status).toBe(409);
+    expect((await add({ email: 'dev@acme.example', role: 'viewer' })).status).toBe(409); // open invitation
+    const outsider = await createUser(h.db, { email: 'someone@acme.example' });
+    const byId = await add({ userId: outsider.id, role: 'viewer' });
+    expect([byId.status, byId.body.error.code]).toEqual([404, 'not_found']);
     expect(await roleOf(outsider.id)).toBeNull();
+    const foreign = await add({ email: 'someone@elsewhere.example', role: 'viewer' });
+    expect(foreign.status).toBe(403);
+    expect(
+      await h.db.system.pendingGrant.count({ where: { orgId, email: 'someone@elsewhere.example' } }),
+    ).toBe(0);
   });
 
   it('lets admins manage members and viewers but not admins or owners', async () => {

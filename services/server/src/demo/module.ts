@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { createSecretBox, validatePolicy, type AirlockModule, type Prisma } from '@airlock/common';
 import { insertConnection } from '@airlock/identity';
 import { DEMO_MODEL, DEMO_UPSTREAM_PATH, demoUpstreamRouter } from './demo-upstream.js';
+import { probeOllama } from './local-ollama.js';
 
 const DEMO_ORG_SLUG = 'demo';
 const CONNECTION_NAME = 'Development IdP (demo)';
@@ -16,9 +17,13 @@ export const demoConfigSchema = z
   .object({
     NODE_ENV: z.string().optional(),
     AIRLOCK_DEMO: z.enum(['true', 'false', '1', '0']).optional(),
+    AIRLOCK_DEMO_OLLAMA_URL: z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .default('http://127.0.0.1:11434'),
   })
   .transform((env) => ({
     production: env.NODE_ENV === 'production',
+    ollamaUrl: env.AIRLOCK_DEMO_OLLAMA_URL.replace(/\/$/, ''),
     enabled:
       env.AIRLOCK_DEMO === undefined
         ? env.NODE_ENV !== 'production'
@@ -52,7 +57,14 @@ export const demoModule: AirlockModule<DemoConfig> = {
       async seedDemo() {
         const org = await deps.db.system.org.findUnique({ where: { slug: DEMO_ORG_SLUG } });
         if (!org) return [];
-        await wireDemoOrg(deps, org.id, idp.issuer, upstreamUrl);
+        const ollama = await probeOllama(settings.ollamaUrl);
+        await wireDemoOrg(
+          deps,
+          org.id,
+          idp.issuer,
+          upstreamUrl,
+          ollama && { url: settings.ollamaUrl, models: ollama },
+        );
         return [
           '*** DEMO MODE (not for production): development IdP at ' +
             idp.issuer +
@@ -62,6 +74,7 @@ export const demoModule: AirlockModule<DemoConfig> = {
           `1. Sign in: ${publicUrl}/auth/login?org=${DEMO_ORG_SLUG} as ${DEMO_USERS[0].email} (also admin@, member@, viewer@example.com), password ${password}`,
           `2. Create a token: curl -X POST ${publicUrl}/api/v1/tokens -H 'cookie: <session>' -H 'content-type: application/json' -d '{"name":"first"}'  (or in the browser)`,
           `3. First call: curl ${publicUrl}/v1/chat/completions -H 'authorization: Bearer <token>' -d '{"model":"${DEMO_MODEL}","messages":[{"role":"user","content":"hi"}]}'  — OpenAI SDK: baseURL "${publicUrl}/v1"`,
+          ...(ollama ? [`   Local Ollama at ${settings.ollamaUrl}: also offering ${ollama.join(', ')}`] : []),
         ];
       },
     };
@@ -73,6 +86,7 @@ async function wireDemoOrg(
   orgId: string,
   issuer: string,
   upstreamUrl: string,
+  ollama: { url: string; models: string[] } | null,
 ): Promise<void> {
   const { DEMO_GROUP_ROLES, DEV_IDP_CLIENT_ID } = await import('./dev-idp.js');
   const existing = await deps.db
@@ -103,10 +117,10 @@ async function wireDemoOrg(
   const current = await deps.db
     .forOrg(orgId)
     .orgPolicy.findFirst({ where: { orgId }, orderBy: { version: 'desc' } });
-  const document = (current?.document ?? {}) as { upstreams?: { name: string; baseUrl: string }[] };
-  const demo = document.upstreams?.find((u) => u.name === 'airlock-demo');
-  if (demo?.baseUrl === upstreamUrl) return;
-  const upstreams = [
+  const document = (current?.document ?? {}) as { upstreams?: { name: string }[] };
+  // The demo owns two upstreams of the demo org: its model, and the local Ollama with the
+  // models it has now (none when it did not answer). Everything else in the policy is kept.
+  const managed = [
     {
       name: 'airlock-demo',
       baseUrl: upstreamUrl,
@@ -114,16 +128,33 @@ async function wireDemoOrg(
       provider: 'openai-compatible',
       models: [DEMO_MODEL],
     },
-    ...(document.upstreams ?? []).filter((u) => u.name !== 'airlock-demo'),
+    ...(ollama
+      ? [
+          {
+            name: 'ollama',
+            baseUrl: `${ollama.url}/v1`,
+            kind: 'onprem',
+            provider: 'ollama',
+            models: ollama.models,
+          },
+        ]
+      : []),
   ];
+  const others = (document.upstreams ?? []).filter((u) => u.name !== 'airlock-demo' && u.name !== 'ollama');
+  const upstreams = [...managed, ...others];
+  const before = validatePolicy(document);
   const checked = validatePolicy({ ...document, upstreams });
+  // Unchanged since the last start: no new policy version.
+  if (before.ok && checked.ok && JSON.stringify(before.policy) === JSON.stringify(checked.policy)) return;
   if (!checked.ok) throw new Error(`demo policy is invalid: ${JSON.stringify(checked.problems)}`);
   await deps.db.forOrg(orgId).orgPolicy.create({
     data: {
       orgId,
       version: (current?.version ?? 0) + 1,
       document: checked.policy as unknown as Prisma.InputJsonValue,
-      comment: 'demo: the built-in demo model first, then a local Ollama',
+      comment: ollama
+        ? 'demo: the built-in demo model and the local Ollama'
+        : 'demo: the built-in demo model',
     },
   });
 }

@@ -4,7 +4,7 @@ import { MID_STREAM_ERROR } from './errors.js';
 import { chatToMessage } from './from-chat.js';
 import { ChatToMessagesStream } from './stream.js';
 import { messagesToChat } from './to-chat.js';
-import { MessagesUsageMeter, usageFromMessage } from './usage.js';
+import { messageGeneratedChars, MessagesUsageMeter, usageFromMessage } from './usage.js';
 
 export const ANTHROPIC_MESSAGES: ForeignApi = {
   operation: 'messages',
@@ -12,6 +12,7 @@ export const ANTHROPIC_MESSAGES: ForeignApi = {
   fromChat: (chat, model) => chatToMessage(chat, model),
   streamFromChat: (model, _request, estimated) => new ChatToMessagesStream(model, estimated),
   nativeUsage: usageFromMessage,
+  nativeGeneratedChars: messageGeneratedChars,
   nativeMeter: () => new MessagesUsageMeter(),
   midStreamError: () => `event: error\ndata: ${MID_STREAM_ERROR}\n\n`,
   upstreamRefusal: (upstream, status, message) => ({

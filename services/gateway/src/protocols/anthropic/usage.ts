@@ -18,6 +18,25 @@ export function usageFromMessage(value: unknown): Usage | undefined {
   };
 }
 
+/**
+ * Characters a non-stream Messages answer generated, for the estimate when it reports no
+ * usage: text, thinking and each tool call (its name and its input as JSON, as a stream's
+ * partial_json would carry it). Signatures and redacted thinking are opaque, not generated text.
+ */
+export function messageGeneratedChars(value: unknown): number {
+  const content = (value as { content?: unknown } | null)?.content;
+  if (!Array.isArray(content)) return 0;
+  let n = 0;
+  for (const block of content as Obj[]) {
+    if (!block || typeof block !== 'object') continue;
+    for (const key of ['text', 'thinking', 'name'] as const) {
+      if (typeof block[key] === 'string') n += (block[key] as string).length;
+    }
+    if (block.type === 'tool_use' && block.input !== undefined) n += JSON.stringify(block.input).length;
+  }
+  return n;
+}
+
 export class MessagesUsageMeter {
   private readonly reader = new SseJsonReader();
   private chars = 0;

@@ -6,7 +6,7 @@ import type { ForeignApi } from '../types.js';
 import { chatToResponse } from './from-chat.js';
 import { ChatToResponsesStream } from './stream.js';
 import { responsesToChat } from './to-chat.js';
-import { ResponsesUsageMeter, usageFromResponse } from './usage.js';
+import { responseGeneratedChars, ResponsesUsageMeter, usageFromResponse } from './usage.js';
 
 const MID_STREAM = JSON.stringify({
   type: 'error',
@@ -29,6 +29,7 @@ export const OPENAI_RESPONSES: ForeignApi = {
   fromChat: chatToResponse,
   streamFromChat: (model, request, estimated) => new ChatToResponsesStream(model, request, estimated),
   nativeUsage: usageFromResponse,
+  nativeGeneratedChars: responseGeneratedChars,
   nativeMeter: () => new ResponsesUsageMeter(),
   midStreamError: () => `event: error\ndata: ${MID_STREAM}\n\n`,
   upstreamRefusal: (upstream, status, message) => ({

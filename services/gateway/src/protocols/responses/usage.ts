@@ -14,6 +14,29 @@ export function usageFromResponse(value: unknown): Usage | undefined {
   };
 }
 
+/**
+ * Characters a non-stream Responses answer generated, for the estimate when it reports no
+ * usage: output text and refusals, function calls (name and arguments) and reasoning
+ * summaries, the same fields a stream's deltas carry.
+ */
+export function responseGeneratedChars(value: unknown): number {
+  const output = (value as { output?: unknown } | null)?.output;
+  if (!Array.isArray(output)) return 0;
+  const text = (o: Obj, key: string) => (typeof o[key] === 'string' ? (o[key] as string).length : 0);
+  let n = 0;
+  for (const item of output as Obj[]) {
+    if (!item || typeof item !== 'object') continue;
+    n += text(item, 'name') + text(item, 'arguments');
+    for (const list of [item.content, item.summary]) {
+      if (!Array.isArray(list)) continue;
+      for (const part of list as Obj[]) {
+        if (part && typeof part === 'object') n += text(part, 'text') + text(part, 'refusal');
+      }
+    }
+  }
+  return n;
+}
+
 export class ResponsesUsageMeter {
   private readonly reader = new SseJsonReader();
   private chars = 0;
