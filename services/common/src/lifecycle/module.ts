@@ -6,6 +6,7 @@ import type { BaseConfig } from '../config/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Db } from '../db/client.js';
 import type { AccessLogSampling } from '../http/create-app.js';
+import type { DirectRoute } from '../http/direct-routes.js';
 import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
 import type { RedisHandle } from '../redis/client.js';
@@ -32,6 +33,11 @@ export interface ModuleDeps {
 export interface ModuleInstance {
   /** Mounted at the app root; registers the module's full route prefixes. */
   router: Router;
+  /**
+   * Routes of `router` also served on the lean lane in front of Express (exact method and
+   * path, same middleware and handlers; see http/direct-routes.ts): the hottest ones only.
+   */
+  directRoutes?: readonly DirectRoute[];
   /** Route prefixes whose successful requests are logged one in N (see AccessLogSampling). */
   accessLogSampling?: readonly AccessLogSampling[];
   /** Extra /readyz checks beyond the database and Redis. */
