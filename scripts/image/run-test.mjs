@@ -9,7 +9,7 @@
 // --target=all and each single target reach /readyz; all and gateway answer a token-
 // authenticated /v1/chat/completions from the fake upstream; inside the container the user,
 // capabilities and read-only root are what the chart asks for and there is no shell; and no
-// packet left through the veth (nothing dialled anything but the test's listeners).
+// packet left through the veth; every target serves the built console at / (nothing dialled anything but the test's listeners).
 //
 // Env: ROOTFS (unpacked image), RUN_DIR, PG_SOCK, REDIS_SOCK (bridges to the host's servers),
 // PG_ADMIN_URL, PG_APP_ROLE, REDIS_URL (the host's addresses; the same ports are bridged here),
@@ -235,6 +235,21 @@ async function ready(c) {
   return false;
 }
 
+/** The web console is in the image (services/console/dist) and every target serves it at /. */
+async function consoleServed(label) {
+  const page = await request(8080, 'GET', '/');
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(page.text)?.[1];
+  const script = asset ? await request(8080, 'GET', asset) : { status: 0, text: '' };
+  check(
+    `${label}: / serves the built console and its script`,
+    page.status === 200 &&
+      page.text.includes('<div id="root">') &&
+      script.status === 200 &&
+      script.text.length > 1000,
+    `${page.status} ${asset ?? 'no /assets script in index.html'} ${script.status}`,
+  );
+}
+
 async function seedTenant() {
   const db = new pg.Client({ connectionString: new URL(`/${dbName}`, pgAdmin).href });
   await db.connect();
@@ -353,6 +368,7 @@ try {
     const ok = check(`--target=${target}: /readyz is 200`, await ready(c), c.logText().slice(-2000));
     if (ok && (target === 'all' || target === 'gateway')) await chat(token, `--target=${target}`);
     if (ok && target === 'all') inside(c);
+    if (ok) await consoleServed(`--target=${target}`);
     const exit = await stop(c);
     check(`--target=${target}: exits 0 on SIGTERM`, exit === 0, `exit ${exit}: ${c.logText().slice(-1000)}`);
   }
