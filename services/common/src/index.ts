@@ -13,6 +13,7 @@ export * from './http/create-app.js';
 export * from './http/error-handler.js';
 export * from './http/health.js';
 export * from './http/not-implemented.js';
+export * from './http/validation.js';
 export * from './lifecycle/main.js';
 export * from './lifecycle/module.js';
 export * from './lifecycle/run.js';

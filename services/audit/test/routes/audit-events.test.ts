@@ -185,6 +185,11 @@ describe('audit events API', () => {
       const res = await get(`/api/v1/audit-events?${query}`, adminA);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
+      // The one details shape of every service (common's validationFailed).
+      const problems = res.body.error.details.problems as { path: string; message: string }[];
+      expect(problems.length).toBeGreaterThan(0);
+      for (const p of problems)
+        expect(p).toEqual({ path: expect.stringMatching(/^\$/), message: expect.any(String) });
     });
   });
 

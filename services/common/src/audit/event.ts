@@ -6,6 +6,7 @@ import {
   type AuditAction,
   type AuditDetails,
 } from './actions.js';
+import { isGatewayErrorCode } from './vocabularies.js';
 
 /**
  * Keys that could carry prompt or completion text. They are refused anywhere in an event,
@@ -196,7 +197,7 @@ function isAiRequestDetails(d: unknown): boolean {
     optional(d.ttfbMs, isDuration) &&
     optional(d.tokenId, (v) => str(v, 128) && (v as string).length >= 1) &&
     optional(d.redactions, isRedactions) &&
-    optional(d.errorCode, (v) => str(v, 64)) &&
+    optional(d.errorCode, (v) => str(v, 64) && isGatewayErrorCode(v)) &&
     optional(d.cached, isBool) &&
     optional(d.clientTool, (v) => typeof v === 'string' && CLIENT_TOOL.test(v))
   );

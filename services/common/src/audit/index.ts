@@ -1,3 +1,4 @@
 export * from './actions.js';
 export * from './event.js';
 export * from './publisher.js';
+export * from './vocabularies.js';

@@ -92,7 +92,7 @@ export function authenticate({
         // siblings pass SameSite=Lax): refuse them before the cookie counts for anything.
         if (!UNSAFE_METHODS.has(req.method) || !isCrossSite(req))
           principal = await resolver.fromSession(value);
-        else return next(new AirlockError('forbidden', 'cross-site request refused'));
+        else return next(new AirlockError('cross_site_refused', 'cross-site request refused'));
       }
     }
     if (!principal) {

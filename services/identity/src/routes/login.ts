@@ -84,7 +84,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
         ? e
         : // A rule refused the provisioning (e.g. demoting the last owner): say which.
           e instanceof AirlockError && e.status < 500
-          ? new LoginFailure(e.code, `Sign-in refused: ${e.message}.`, e.status, { cause: e })
+          ? loginFailures.refusedBy(e)
           : new LoginFailure(
               'internal_error',
               'Sign-in is unavailable right now. Please try again later.',

@@ -18,7 +18,7 @@ export function sessionRoutes(ctx: IdentityContext): Router {
 
   router.post('/auth/logout', async (req, res) => {
     // Logout CSRF: another site must not end the user's session (the cookie rides along).
-    if (isCrossSite(req)) throw new AirlockError('forbidden', 'cross-site request refused');
+    if (isCrossSite(req)) throw new AirlockError('cross_site_refused', 'cross-site request refused');
     const session = await signOut(ctx, req, res);
     if (session) {
       ctx.audit.publish({

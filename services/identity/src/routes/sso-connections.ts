@@ -89,7 +89,7 @@ const patchBody = z.strictObject({
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
-    throw identityErrors.invalid(result.error.issues.map((i) => ({ path: i.path, message: i.message })));
+    throw identityErrors.invalid(result.error.issues);
   }
   return result.data;
 }
@@ -110,7 +110,7 @@ async function resolveSamlConfig(ctx: IdentityContext, input: z.output<typeof sa
 /** A unique violation on insert or rename means the name is taken; anything else is unchanged. */
 function nameTaken(e: unknown): unknown {
   return (e as { code?: string })?.code === 'P2002'
-    ? new AirlockError('conflict', 'a connection with this name already exists')
+    ? new AirlockError('name_taken', 'a connection with this name already exists')
     : e;
 }
 

@@ -62,7 +62,8 @@ export function memberRoutes(ctx: RbacContext): Router {
     userId: string | undefined,
     details: AuditDetails<A>,
   ): void {
-    if (!isAirlockError(error) || (error.code !== 'forbidden' && error.code !== 'conflict')) return;
+    // By status: the specific codes (self_change, last_owner, …) refine forbidden and conflict.
+    if (!isAirlockError(error) || (error.status !== 403 && error.status !== 409)) return;
     ctx.audit.publish({
       ...auditBase(req, actor.orgId),
       action,
