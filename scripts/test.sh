@@ -85,6 +85,7 @@ if [ $# -eq 0 ]; then
   TEST_REDIS_URL=memory npm test -- services/gateway/test/openai-sdk.test.ts \
     services/gateway/test/routes/policy-gate.test.ts services/gateway/test/routes/limits.test.ts \
     services/gateway/test/routes/routing.test.ts services/gateway/test/routes/redaction.test.ts \
+    services/gateway/test/routes/access-explain.test.ts \
     services/audit/test/ingest/consumer.test.ts services/audit/test/module.test.ts \
     services/audit/test/routes services/audit/test/retention
 fi

@@ -177,10 +177,10 @@ behind the Ingress/HTTPRoute. Order is the services' order; prefixes are path-el
 */}}
 {{- define "airlock.routes" -}}
 {{- toJson (list
-  (dict "service" "identity" "prefixes" (list "/auth" "/api/v1/me" "/api/v1/tokens" "/api/v1/sso" "/scim/v2"))
+  (dict "service" "identity" "prefixes" (list "/auth" "/api/v1/me" "/api/v1/tokens" "/api/v1/sso" "/scim/v2" "/oauth" "/device"))
   (dict "service" "rbac" "prefixes" (list "/api/v1/orgs" "/api/v1/members" "/api/v1/policy"))
-  (dict "service" "gateway" "prefixes" (list "/v1"))
-  (dict "service" "audit" "prefixes" (list "/api/v1/audit-events"))
+  (dict "service" "gateway" "prefixes" (list "/v1" "/api/v1/access"))
+  (dict "service" "audit" "prefixes" (list "/api/v1/audit" "/api/v1/audit-events"))
 ) -}}
 {{- end -}}
 

@@ -3,10 +3,10 @@ import { named, ofKind, renderScenario, type K8sObject } from './helm.js';
 
 /** The route map the services serve (docs: ARCHITECTURE.md), written out here on purpose. */
 const ROUTES: Record<string, string[]> = {
-  identity: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2'],
+  identity: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2', '/oauth', '/device'],
   rbac: ['/api/v1/orgs', '/api/v1/members', '/api/v1/policy'],
-  gateway: ['/v1'],
-  audit: ['/api/v1/audit-events'],
+  gateway: ['/v1', '/api/v1/access'],
+  audit: ['/api/v1/audit', '/api/v1/audit-events'],
 };
 const ALL_PREFIXES = Object.values(ROUTES).flat().sort();
 

@@ -16,8 +16,10 @@ import { createStreamSource } from './ingest/stream-source.js';
 import { createRetentionJob } from './retention/job.js';
 import { eventWriterFor } from './store/pg-writer.js';
 import { auditEventRoutes } from './routes/audit-events.js';
+import { auditStatsRoutes } from './routes/audit-stats.js';
 
-const ROUTE_PREFIXES = ['/api/v1/audit-events'] as const;
+// Path-element prefixes: '/api/v1/audit' serves /api/v1/audit/stats, not /api/v1/audit-events.
+const ROUTE_PREFIXES = ['/api/v1/audit', '/api/v1/audit-events'] as const;
 
 /** Tuning knobs; defaults suit production. Tests pass small values to run fast. */
 export interface AuditModuleOptions {
@@ -89,6 +91,7 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
       });
       const router = Router();
       router.use(auditEventRoutes(ctx));
+      router.use(auditStatsRoutes(ctx));
       // Whatever is not built under our prefix answers 501, never 404.
       router.use(notImplementedRouter('audit', ROUTE_PREFIXES));
       return {

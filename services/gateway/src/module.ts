@@ -5,9 +5,11 @@ import {
   type AirlockModule,
   type Redis,
 } from '@airlock/common';
+import { Router } from 'express';
 import { gatewayConfigSchema, type GatewayConfig } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { GatewayContext } from './routes/context.js';
+import { accessExplainRouter } from './routes/access-explain.js';
 import { gatewayRouter } from './routes/index.js';
 import { createFailedAuthGuard } from './store/failed-auth.js';
 import { createLimitStore } from './store/limits.js';
@@ -36,7 +38,7 @@ export const ACCESS_LOG_SAMPLE_V1 = 100;
 
 export const gatewayModule: AirlockModule<GatewayConfig> = {
   name: 'gateway',
-  routePrefixes: ['/v1'],
+  routePrefixes: ['/v1', '/api/v1/access'],
   configSchema: gatewayConfigSchema,
   init(deps) {
     const config = deps.moduleConfig ?? gatewayConfigSchema.parse({});
@@ -134,7 +136,7 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
     }
 
     return {
-      router: gatewayRouter(ctx),
+      router: Router().use(gatewayRouter(ctx), accessExplainRouter(ctx, deps.db)),
       // Every model call has its own audit event: one access line per 100 successes is enough.
       accessLogSampling: [{ prefix: '/v1/', every: ACCESS_LOG_SAMPLE_V1 }],
       async start() {

@@ -93,6 +93,36 @@ export const identityConfigSchema = z.object({
     .max(100_000)
     .default(60)
     .describe('SSO sign-ins a client IP may start per minute (each holds state in Redis)'),
+  AIRLOCK_DEVICE_CODE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(1800)
+    .default(600)
+    .describe('CLI sign-in: how long a device code waits for approval in the browser'),
+  AIRLOCK_DEVICE_POLL_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(5)
+    .describe('CLI sign-in: the polling interval the CLI is told; faster polls get slow_down'),
+  AIRLOCK_DEVICE_TOKEN_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12)
+    .describe(
+      'CLI sign-in: lifetime of the API token it issues (never past the approving session, which also ends it)',
+    ),
+  AIRLOCK_DEVICE_USER_CODE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(20)
+    .describe('CLI sign-in: wrong user codes allowed per client IP and per member per 10 minutes'),
   AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: bool
     .default(false)
     .describe(

@@ -11,6 +11,7 @@ import {
 } from '@airlock/common';
 import { identityConfigSchema, secureCookiesFor, type IdentityConfig } from './config.js';
 import type { IdentityContext } from './context.js';
+import { deviceRoutes } from './routes/device.js';
 import { localLoginRoutes } from './routes/local-login.js';
 import { loginRoutes } from './routes/login.js';
 import { meRoutes } from './routes/me.js';
@@ -18,10 +19,19 @@ import { scimRoutes } from './routes/scim.js';
 import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { ssoConnectionRoutes } from './routes/sso-connections.js';
+import { ssoTestRoutes } from './routes/sso-test.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { ensurePlatformAdmin, PLATFORM_ADMIN_USERNAME } from './store/platform-admin.js';
 
-const ROUTE_PREFIXES = ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2'] as const;
+const ROUTE_PREFIXES = [
+  '/auth',
+  '/api/v1/me',
+  '/api/v1/tokens',
+  '/api/v1/sso',
+  '/scim/v2',
+  '/oauth',
+  '/device',
+] as const;
 
 /** Builds the shared context: resolver, cookie mode, authentication middleware. */
 export function identityContext(deps: ModuleDeps & { moduleConfig: IdentityConfig }): IdentityContext {
@@ -73,9 +83,11 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(localLoginRoutes(ctx));
     router.use(sessionRoutes(ctx));
     router.use(tokenRoutes(ctx));
+    router.use(ssoTestRoutes(ctx));
     router.use(ssoConnectionRoutes(ctx));
     router.use(scimTokenRoutes(ctx));
     router.use(scimRoutes(ctx));
+    router.use(deviceRoutes(ctx));
     // Whatever is not built yet under our prefixes answers 501, never 404.
     router.use(notImplementedRouter('identity', ROUTE_PREFIXES));
     return {

@@ -6,9 +6,9 @@ import { MODULES, modulesFor, TARGETS, type Target } from '../src/modules.js';
 
 // The route map (shared/design/ARCHITECTURE.md). Every prefix belongs to exactly one module.
 const ROUTE_MAP: Record<Exclude<Target, 'all'>, string[]> = {
-  audit: ['/api/v1/audit-events'],
-  gateway: ['/v1'],
-  identity: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2'],
+  audit: ['/api/v1/audit', '/api/v1/audit-events'],
+  gateway: ['/v1', '/api/v1/access'],
+  identity: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2', '/oauth', '/device'],
   rbac: ['/api/v1/orgs', '/api/v1/members', '/api/v1/policy'],
 };
 

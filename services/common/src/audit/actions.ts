@@ -8,6 +8,8 @@ const id = z.string().min(1).max(128);
 const count = z.number().int().min(0);
 const role = z.enum(['owner', 'admin', 'member', 'viewer']);
 const authMethod = z.enum(['saml', 'oidc', 'local', 'token', 'scim']);
+/** The OAuth clients the device grant knows (identity's domain/device-grant.ts). */
+const deviceClient = z.enum(['airlock-cli']);
 
 /** The gateway endpoints an `ai.request` event names (the fast-path check in event.ts reads this too). */
 export const AI_ENDPOINTS = [
@@ -55,6 +57,17 @@ export const ACTION_DETAILS = {
   }),
   'auth.logout': z.strictObject({}),
   'auth.mfa_enrolled': z.strictObject({}),
+  // The CLI sign-in (OAuth device grant, RFC 8628). Codes and tokens never appear, only outcomes.
+  'device.approved': z.strictObject({ clientId: deviceClient }),
+  'device.code_issued': z.strictObject({ clientId: deviceClient, expiresAt: z.iso.datetime() }),
+  'device.code_rejected': z.strictObject({
+    reason: z.enum(['unknown_code', 'expired_code', 'already_decided', 'wrong_org', 'throttled']),
+  }),
+  'device.denied': z.strictObject({ clientId: deviceClient }),
+  'device.token_issued': z.strictObject({ clientId: deviceClient, expiresAt: z.iso.datetime() }),
+  'device.token_refused': z.strictObject({
+    reason: z.enum(['access_denied', 'expired_token', 'invalid_grant', 'session_ended']),
+  }),
   'identity.linked': z.strictObject({
     connectionId: id,
     protocol: z.enum(['saml', 'oidc']),

@@ -33,6 +33,17 @@ function predatesMembership(issuedAt: Date, membershipCreatedAt: Date): boolean 
   return issuedAt.getTime() + CLOCK_SKEW_MS < membershipCreatedAt.getTime();
 }
 
+/**
+ * Revoked and absolute expiry end a session for the tokens bound to it. Its idle expiry does
+ * not: the token is the activity then, and it has its own short lifetime.
+ */
+function sessionLive(
+  session: { revokedAt: Date | null; absoluteExpiresAt: Date } | null,
+  now: Date,
+): boolean {
+  return !!session && !session.revokedAt && session.absoluteExpiresAt > now;
+}
+
 export interface PrincipalResolver {
   /** The principal for an API token, or null when unknown, revoked, expired or suspended. */
   fromBearer(token: string): Promise<Principal | null>;
@@ -119,13 +130,17 @@ export function createPrincipalResolver({
         OR: [{ tokenHash: hash }, { previousHash: hash, previousValidUntil: { gt: now } }],
         AND: [{ OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] }],
       },
-      include: { user: true, org: true },
+      include: { user: true, org: true, session: true },
     });
     if (!token || token.user.status !== 'active' || token.org.status !== 'active') return null;
+    // A CLI sign-in token lives only as long as the browser session that approved it.
+    if (token.sessionId && !sessionLive(token.session, now)) return null;
     const membership = await db.system.membership.findUnique({
       where: { orgId_userId: { orgId: token.orgId, userId: token.userId } },
     });
     if (!membership || predatesMembership(token.createdAt, membership.createdAt)) return null;
+    // ...and only with the role it was approved with: a role change means signing in again.
+    if (token.boundRole && token.boundRole !== membership.role) return null;
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
       await db.system.apiToken
         .update({ where: { id: token.id }, data: { lastUsedAt: now } })

@@ -1,7 +1,14 @@
 // The one policy decision for every route that reaches a model: may this principal use this
 // model, which upstreams may serve it (privacy mode, destinations), in which order, and
 // whether each needs redaction. Pure: no HTTP, no Redis; limits and routing come after.
-import { defineAbilityFor, globToRegex, subject, type Policy, type Principal } from '@airlock/common';
+import {
+  defineAbilityFor,
+  globToRegex,
+  subject,
+  type AirlockError,
+  type Policy,
+  type Principal,
+} from '@airlock/common';
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget } from '../upstreams/client.js';
 
@@ -32,9 +39,9 @@ export function matchesGlob(glob: string, name: string): boolean {
 
 /** Ability cache: the 'use Model' rules depend only on org policy version and role. */
 const abilities = new Map<string, ReturnType<typeof defineAbilityFor>>();
-export function mayUseModel(principal: Principal, policy: Policy, version: number, model: string): boolean {
+function modelAbility(principal: Principal, policy: Policy, version: number) {
   const role = principal.role;
-  if (!role || !principal.orgId) return false;
+  if (!role || !principal.orgId) return undefined;
   const key = `${principal.orgId}|${version}|${role}`;
   let ability = abilities.get(key);
   if (!ability) {
@@ -42,7 +49,16 @@ export function mayUseModel(principal: Principal, policy: Policy, version: numbe
     if (abilities.size > 10_000) abilities.clear();
     abilities.set(key, ability);
   }
-  return ability.can('use', subject('Model', { name: model }));
+  return ability;
+}
+
+/** May this role use any model at all (CASL's "for some Model": viewers and empty lists may not)? */
+export function mayUseSomeModel(principal: Principal, policy: Policy, version: number): boolean {
+  return modelAbility(principal, policy, version)?.can('use', 'Model') ?? false;
+}
+
+export function mayUseModel(principal: Principal, policy: Policy, version: number, model: string): boolean {
+  return modelAbility(principal, policy, version)?.can('use', subject('Model', { name: model })) ?? false;
 }
 
 /** Upstreams that serve `model`, in policy order (the fallback chain), with the name each knows it by. */
@@ -81,29 +97,118 @@ export interface DecideInput {
   destinationAllowed: (target: RouteTarget) => boolean;
 }
 
-export function decide({
+/** The policy steps, in the order the gate applies them (limits and upstream health follow). */
+export type PolicyStepId = 'role_ability' | 'model_allowed' | 'alias' | 'privacy_mode' | 'destination';
+export type StepId = PolicyStepId | 'limits' | 'upstream_available';
+
+export interface Step {
+  id: StepId;
+  outcome: 'pass' | 'fail' | 'skip';
+  /** A sentence for a person; names models, roles and upstreams, never URLs or keys. */
+  message: string;
+  /** The error code the gateway answers with, on the failing step. */
+  code?: string;
+}
+
+export interface Evaluation {
+  steps: Step[];
+  /** Set when every step passed. */
+  decision?: Decision;
+  /** The error the gateway throws, when a step failed. */
+  refusal?: AirlockError;
+  /** The name the first usable upstream is sent (after its aliases); the request's name otherwise. */
+  resolvedModel: string;
+}
+
+/**
+ * The policy decision, one named step at a time: the gate throws the first refusal
+ * (decide() below), the access explainer shows every step. One function, so the explainer
+ * cannot drift from what the gate does.
+ */
+export function evaluatePolicy({
   principal,
   policy,
   policyVersion,
   model,
   destinationAllowed,
-}: DecideInput): Decision {
+}: DecideInput): Evaluation {
   const orgId = principal.orgId;
   if (!orgId) throw gatewayErrors.noOrg();
-  if (!mayUseModel(principal, policy, policyVersion, model)) throw gatewayErrors.modelForbidden(model);
+  const steps: Step[] = [];
+  let resolvedModel = model;
+  const refuse = (id: PolicyStepId, refusal: AirlockError): Evaluation => {
+    steps.push({ id, outcome: 'fail', message: refusal.message, code: refusal.code });
+    return { steps, refusal, resolvedModel };
+  };
+  const role = principal.role ?? 'none';
+  // A role with no model ability fails model_allowed too: the gate's answer is the same.
+  if (!mayUseSomeModel(principal, policy, policyVersion)) {
+    return refuse('role_ability', gatewayErrors.modelForbidden(model));
+  }
+  steps.push({ id: 'role_ability', outcome: 'pass', message: `the ${role} role may use models` });
+  if (!mayUseModel(principal, policy, policyVersion, model)) {
+    return refuse('model_allowed', gatewayErrors.modelForbidden(model));
+  }
+  steps.push({
+    id: 'model_allowed',
+    outcome: 'pass',
+    message: `"${model}" matches the models the ${role} role may use`,
+  });
   let targets = upstreamsFor(orgId, policy, model);
-  if (targets.length === 0) throw gatewayErrors.noRoute(model);
+  if (targets.length === 0) return refuse('alias', gatewayErrors.noRoute(model));
+  resolvedModel = targets[0]!.upstreamModel;
+  const aliased = targets.filter((t) => t.upstreamModel !== model);
+  steps.push({
+    id: 'alias',
+    outcome: 'pass',
+    message:
+      aliased.length === 0
+        ? `served as "${model}" by ${targets.map((t) => t.name).join(', ')}`
+        : `an alias: ${aliased.map((t) => `${t.name} serves it as "${t.upstreamModel}"`).join(', ')}`,
+  });
   if (policy.privacyMode === 'offline') {
     targets = targets.filter((t) => t.kind === 'onprem');
-    if (targets.length === 0) throw gatewayErrors.offlineRefusesCloud(model);
+    if (targets.length === 0) return refuse('privacy_mode', gatewayErrors.offlineRefusesCloud(model));
   }
+  resolvedModel = targets[0]!.upstreamModel;
+  steps.push({
+    id: 'privacy_mode',
+    outcome: 'pass',
+    message:
+      policy.privacyMode === 'offline'
+        ? 'offline mode: only on-prem upstreams are used'
+        : policy.privacyMode === 'sensitive'
+          ? 'sensitive mode: requests to cloud upstreams are redacted'
+          : `privacy mode ${policy.privacyMode}`,
+  });
   const allowed = targets.filter(destinationAllowed);
-  if (allowed.length === 0) throw gatewayErrors.upstreamHostRefused(targets[0]!.name);
+  if (allowed.length === 0) return refuse('destination', gatewayErrors.upstreamHostRefused(targets[0]!.name));
+  resolvedModel = allowed[0]!.upstreamModel;
+  const refused = targets.filter((t) => !allowed.includes(t)).map((t) => t.name);
+  steps.push({
+    id: 'destination',
+    outcome: 'pass',
+    message:
+      refused.length === 0
+        ? `every upstream for it is an allowed destination (${allowed.map((t) => t.name).join(', ')})`
+        : `${allowed.map((t) => t.name).join(', ')} allowed; ${refused.join(', ')} not an allowed destination`,
+  });
   return {
-    orgId,
-    model,
-    candidates: allowed.map((target) => ({ target, redact: redactionRequired(policy, target.kind) })),
+    steps,
+    resolvedModel,
+    decision: {
+      orgId,
+      model,
+      candidates: allowed.map((target) => ({ target, redact: redactionRequired(policy, target.kind) })),
+    },
   };
+}
+
+/** The gate's decision: the evaluation's first refusal, thrown. */
+export function decide(input: DecideInput): Decision {
+  const evaluation = evaluatePolicy(input);
+  if (evaluation.refusal) throw evaluation.refusal;
+  return evaluation.decision!;
 }
 
 /**

@@ -124,3 +124,9 @@ export function rateLimitHeaders(
 export function retryAfterSeconds(check: LimitCheck, now: Date): number {
   return Math.max(1, Math.ceil((check.resetAt - now.getTime()) / 1000));
 }
+
+/** What the gate says when a limit refuses (the access explainer reports the same). */
+export function limitRefusalMessage(blocked: LimitCheck): string {
+  const what = blocked.window === 'month' ? 'monthly quota' : 'rate limit';
+  return `${blocked.scope} ${blocked.metric} ${what} exceeded`;
+}

@@ -5,7 +5,13 @@
 import { principalOf } from '@airlock/common';
 import type { RequestHandler } from 'express';
 import { decide, type Endpoint } from '../domain/decide.js';
-import { limitChecks, rateLimitHeaders, reservationFor, retryAfterSeconds } from '../domain/limits.js';
+import {
+  limitChecks,
+  limitRefusalMessage,
+  rateLimitHeaders,
+  reservationFor,
+  retryAfterSeconds,
+} from '../domain/limits.js';
 import { gatewayErrors } from '../errors.js';
 import type { GatewayContext } from './context.js';
 import { finishOnClose } from './finish.js';
@@ -170,8 +176,7 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       if (!verdict.allowed) {
         const blocked = verdict.blocked!;
         ctx.metrics.rateLimited.inc({ scope: blocked.scope, metric: blocked.metric });
-        const what = blocked.window === 'month' ? 'monthly quota' : 'rate limit';
-        throw gatewayErrors.rateLimited(`${blocked.scope} ${blocked.metric} ${what} exceeded`, {
+        throw gatewayErrors.rateLimited(limitRefusalMessage(blocked), {
           ...headers,
           'Retry-After': String(retryAfterSeconds(blocked, now)),
         });

@@ -15,11 +15,11 @@ export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]
 /** No script, no style, no form posts: the page is links and text only. */
 export const PAGE_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-export function sendPage(res: Response, status: number, title: string, body: string): void {
+export function sendPage(res: Response, status: number, title: string, body: string, csp = PAGE_CSP): void {
   res
     .status(status)
     .type('html')
-    .setHeader('Content-Security-Policy', PAGE_CSP)
+    .setHeader('Content-Security-Policy', csp)
     .send(
       `<!doctype html>
 <html lang="en">

@@ -147,7 +147,14 @@ export function createOidcClient(
           if (groups === undefined) groups = info[settings.groupsClaim];
         }
       }
-      return { subject: claims.sub, email, emailVerified, name, groups: normaliseGroups(groups) };
+      return {
+        subject: claims.sub,
+        email,
+        emailVerified,
+        name,
+        groups: normaliseGroups(groups),
+        claims: { ...claims, ...(groups !== undefined ? { [settings.groupsClaim]: groups } : {}) },
+      };
     },
 
     forget(connectionId) {

@@ -21,6 +21,8 @@ export interface VerifiedIdentity {
   groups: string[];
   /** SAML: the AuthnRequest ID the verified response answered. */
   inResponseTo?: string;
+  /** Everything the IdP asserted (ID token claims, SAML attributes), for a test sign-in's report. */
+  claims?: Record<string, unknown>;
 }
 
 export interface ProvisionedUser {

@@ -137,6 +137,7 @@ async function verifyExtras(
     name: typeof nameValue === 'string' ? nameValue : null,
     groups: normaliseGroups(attr(settings.groupsAttribute)),
     inResponseTo: typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined,
+    claims: { ...(profile as Record<string, unknown>) },
   };
 }
 

@@ -74,8 +74,10 @@ export async function signIn(ctx: IdentityContext, req: Request, res: Response, 
   const previous = sessionCookieOf(req, ctx.secureCookies);
   const now = ctx.clock();
   if (previous) {
-    await revokeSessionByToken(ctx.db, previous, now);
+    const ended = await revokeSessionByToken(ctx.db, previous, now);
     await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(previous) });
+    // CLI sign-in tokens bound to the old session end with it.
+    if (ended) await ctx.resolver.invalidate({ type: 'user', id: ended.userId });
   }
   const session = await insertSession(ctx.db, {
     userId: who.userId,
@@ -96,6 +98,8 @@ export async function signOut(ctx: IdentityContext, req: Request, res: Response)
   if (!token) return null;
   const session = await revokeSessionByToken(ctx.db, token, ctx.clock());
   await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(token) });
+  // CLI sign-in tokens bound to this session end with it: drop them from caches now too.
+  if (session) await ctx.resolver.invalidate({ type: 'user', id: session.userId });
   return session;
 }
 

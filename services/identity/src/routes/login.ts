@@ -22,6 +22,7 @@ import { provisionSsoUser, type VerifiedIdentity } from '../domain/provisioning.
 import { signIn } from '../domain/sessions.js';
 import {
   enabledConnections,
+  findConnection,
   loginConnection,
   samlConnection,
   type ConnectionRow,
@@ -29,6 +30,9 @@ import {
 import { authnRequestIdOf, completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
 import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
 import { sha256Hex, AirlockError } from '@airlock/common';
+import { testFailed, testSucceeded } from '../domain/sso-test.js';
+import { saveTestResult } from '../store/sso-test-results.js';
+import { authorizeTester } from './sso-tester.js';
 import { hit } from '../store/throttle.js';
 import { identityErrors } from '../errors.js';
 
@@ -39,6 +43,8 @@ const loginQuery = z.object({
   org: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
   connection: z.uuid().optional(),
   returnTo: z.string().max(2048).optional(),
+  /** A test sign-in (admins): the IdP round trip runs, nobody is signed in (routes/sso-test.ts). */
+  test: z.literal('1').optional(),
 });
 
 /** Only same-site paths: "/x" yes; "//evil.com", "/\\evil.com", "https://…" no. */
@@ -65,6 +71,15 @@ function startedElsewhere(req: Request): boolean {
   return site === 'cross-site' || site === 'same-site';
 }
 
+/** What a failure report needs to know about the sign-in it ends. */
+interface LoginContext {
+  orgId?: string;
+  connectionId?: string;
+  method: 'oidc' | 'saml';
+  /** Set for a test sign-in: the failure is reported to this admin too. */
+  test?: { userId: string };
+}
+
 export interface LoginDeps {
   oidc?: OidcClient;
 }
@@ -73,12 +88,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
   const router = Router();
   const oidcClient = deps.oidc ?? createOidcClient(ctx);
 
-  async function fail(
-    req: Request,
-    res: Response,
-    e: unknown,
-    context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' },
-  ) {
+  async function fail(req: Request, res: Response, e: unknown, context: LoginContext) {
     const failure =
       e instanceof LoginFailure
         ? e
@@ -125,6 +135,13 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       secure: ctx.secureCookies,
       sameSite: 'lax',
     });
+    if (context.test && context.connectionId) {
+      await saveTestResult(
+        ctx.redis,
+        context.test.userId,
+        testFailed({ id: context.connectionId, protocol: context.method }, failure, ctx.clock()),
+      ).catch(() => undefined); // Redis down: the page below still says what went wrong
+    }
     sendLoginError(req, res, failure);
   }
 
@@ -136,7 +153,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
   }
 
   router.get('/auth/login', async (req, res) => {
-    const context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' } = { method: 'oidc' };
+    const context: LoginContext = { method: 'oidc' };
     try {
       // Each start stores state in Redis for minutes: bounded per client IP.
       const throttled = await hit(
@@ -165,7 +182,13 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
         return;
       }
       const returnTo = safeReturnTo(query.data.returnTo);
-      const enabled = await enabledConnections(ctx.db, org.id);
+      const test = query.data.test ? await authorizeTester(ctx, req, res, org.id) : undefined;
+      context.test = test; // from here on, a failure (IdP discovery, say) is reported to the tester too
+      // A test sign-in names its connection, which need not be enabled yet.
+      const tested =
+        test && query.data.connection ? await findConnection(ctx.db, org.id, query.data.connection) : null;
+      if (test && !tested) throw loginFailures.unknownConnection();
+      const enabled = tested ? [tested] : await enabledConnections(ctx.db, org.id);
       if (enabled.length === 0) throw loginFailures.noConnection();
       const connection = query.data.connection
         ? enabled.find((c) => c.id === query.data.connection)
@@ -198,6 +221,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
             binding: ctx.secureCookies ? sha256Hex(binding) : null,
             returnTo,
             samlRequestId: authnRequestIdOf(url),
+            ...(test ? { test } : {}),
           },
           ctx.settings.AIRLOCK_SSO_LOGIN_TTL_SECONDS,
         );
@@ -230,6 +254,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
         returnTo,
         nonce,
         codeVerifier,
+        ...(test ? { test } : {}),
       };
       await saveLoginState(ctx.redis, state, login, ctx.settings.AIRLOCK_SSO_LOGIN_TTL_SECONDS);
       res.cookie(bindingCookieName(ctx.secureCookies), binding, {
@@ -246,7 +271,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
   });
 
   router.get('/auth/oidc/callback', async (req, res) => {
-    const context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' } = { method: 'oidc' };
+    const context: LoginContext = { method: 'oidc' };
     try {
       const state =
         typeof req.query.state === 'string' && req.query.state.length <= 512 ? req.query.state : '';
@@ -257,6 +282,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       }
       context.orgId = login.orgId;
       context.connectionId = login.connectionId;
+      context.test = login.test;
       res.clearCookie(bindingCookieName(ctx.secureCookies), {
         path: '/',
         httpOnly: true,
@@ -264,7 +290,9 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
         sameSite: 'lax',
       });
       const org = await activeOrg({ id: login.orgId });
-      const connection = await loginConnection(ctx.db, org.id, login.connectionId);
+      const connection = login.test
+        ? await findConnection(ctx.db, org.id, login.connectionId)
+        : await loginConnection(ctx.db, org.id, login.connectionId);
       if (!connection || connection.protocol !== 'oidc') throw loginFailures.noConnection();
       const currentUrl = new URL(req.originalUrl, ctx.config.AIRLOCK_PUBLIC_URL);
       const who = await oidcClient.complete(connection, currentUrl, {
@@ -280,6 +308,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
         who,
         login.returnTo,
         parseOidcConfig(connection).requireMappedGroup,
+        login.test,
       );
     } catch (e) {
       await fail(req, res, e, context);
@@ -289,7 +318,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
   const slugParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
 
   router.post('/auth/saml/:org/acs', async (req, res) => {
-    const context: { orgId?: string; connectionId?: string; method: 'oidc' | 'saml' } = { method: 'saml' };
+    const context: LoginContext = { method: 'saml' };
     try {
       const slug = slugParam.safeParse(req.params.org);
       if (!slug.success) throw loginFailures.unknownOrg();
@@ -302,10 +331,14 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
       // single-use either way, so taking it before the response is verified costs nothing.
       const login = relay ? await takeLoginState(ctx.redis, relay) : null;
       const connection =
-        (login?.protocol === 'saml' ? await loginConnection(ctx.db, org.id, login.connectionId) : null) ??
-        (await samlConnection(ctx.db, org.id));
+        (login?.protocol === 'saml'
+          ? login.test
+            ? await findConnection(ctx.db, org.id, login.connectionId)
+            : await loginConnection(ctx.db, org.id, login.connectionId)
+          : null) ?? (await samlConnection(ctx.db, org.id));
       if (!connection || connection.protocol !== 'saml') throw loginFailures.noConnection();
       context.connectionId = connection.id;
+      if (login?.protocol === 'saml' && login.connectionId === connection.id) context.test = login.test;
       const who = await completeSaml(ctx, connection, org.slug, body.SAMLResponse);
       const cookie = readCookie(req, SAML_BINDING_COOKIE);
       if (
@@ -329,6 +362,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
         who,
         returnTo,
         parseSamlConfig(connection).requireMappedGroup,
+        login.test,
       );
     } catch (e) {
       await fail(req, res, e, context);
@@ -354,7 +388,15 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     who: VerifiedIdentity,
     returnTo: string,
     requireMappedGroup: boolean,
+    test?: { userId: string },
   ) {
+    if (test) {
+      // No user, membership or session: the report is all a test sign-in leaves behind.
+      const report = testSucceeded(connection, org, who, requireMappedGroup, ctx.clock());
+      await saveTestResult(ctx.redis, test.userId, report);
+      res.redirect(303, returnTo);
+      return;
+    }
     const user = await provisionSsoUser(ctx, org, connection, who, requireMappedGroup);
     await signIn(ctx, req, res, { userId: user.userId, orgId: org.id });
     ctx.audit.publish({

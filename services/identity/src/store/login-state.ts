@@ -17,6 +17,8 @@ export interface LoginState {
   codeVerifier?: string;
   /** SAML: the AuthnRequest ID the Response must answer (InResponseTo). */
   samlRequestId?: string;
+  /** A test sign-in by this admin: report the result, sign nobody in (domain/sso-test.ts). */
+  test?: { userId: string };
 }
 
 export function newBinding(): string {

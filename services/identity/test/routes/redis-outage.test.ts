@@ -53,6 +53,30 @@ describe('with Redis down', () => {
     expect(res.text).toContain('Sign-in is unavailable right now');
   });
 
+  it('refuses the CLI sign-in at every step rather than run it unthrottled or without state', async () => {
+    const code = await request(f.app)
+      .post('/oauth/device/code')
+      .type('form')
+      .send({ client_id: 'airlock-cli' });
+    expect(code.status).toBe(503);
+    expect(code.body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'sign-in is unavailable right now; try again',
+    });
+    const poll = await request(f.app).post('/oauth/token').type('form').send({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: 'airlock-cli',
+      device_code: 'ald_whatever-it-is',
+    });
+    expect(poll.status).toBe(503);
+    expect(poll.body.error).toBe('temporarily_unavailable');
+    const org = await f.org();
+    const member = cookie(await (await f.user(org.id)).session());
+    const page = await request(f.app).get('/device?user_code=BCDF-GHJK').set('Cookie', member);
+    expect(page.status).toBe(503);
+    expect(page.text).not.toContain('name="csrf"');
+  });
+
   it('still authenticates existing sessions (the database is the source of truth)', async () => {
     const org = await f.org();
     const user = await f.user(org.id);

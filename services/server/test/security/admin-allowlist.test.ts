@@ -27,6 +27,8 @@ const PUBLIC: Array<[method: string, path: string, why: string]> = [
   ['POST', '/auth/local/login', 'break-glass sign-in (no org)'],
   ['POST', '/auth/local/mfa/enroll', 'break-glass TOTP enrolment (no org)'],
   ['POST', '/auth/logout', 'ends the caller’s own session'],
+  ['POST', '/oauth/device/code', 'starts a CLI sign-in (the browser approval needs a session)'],
+  ['POST', '/oauth/token', 'the CLI picks up its token with the device code'],
 ];
 /** Sub-trees with their own credential: SCIM tokens are used by the IdP, from the IdP. */
 const OWN_CREDENTIAL_PREFIXES = ['/scim/v2'];

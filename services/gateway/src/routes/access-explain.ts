@@ -1,0 +1,170 @@
+// POST /api/v1/access/explain: would this member (or role) be allowed this model, and why.
+// Every answer comes from the gate's own code: evaluatePolicy() for the policy steps,
+// limitChecks() and the limit script (commit off: nothing is consumed) for the limits, and the
+// upstream client's breaker state for the upstream the proxy would try first (domain/explain.ts).
+import {
+  AirlockError,
+  authenticate,
+  createAdminAddressCheck,
+  defineAbilityFor,
+  principalOf,
+  subject,
+  type Db,
+  type Principal,
+} from '@airlock/common';
+import { Router } from 'express';
+import { z } from 'zod';
+import { evaluatePolicy, type Candidate, type Step } from '../domain/decide.js';
+import { limitsStep, upstreamStep, withSkips } from '../domain/explain.js';
+import { limitChecks, reservationFor } from '../domain/limits.js';
+import { gatewayErrors } from '../errors.js';
+import type { GatewayContext } from './context.js';
+
+const bodySchema = z
+  .strictObject({
+    model: z.string().min(1).max(256),
+    userId: z.uuid().optional(),
+    role: z.enum(['owner', 'admin', 'member', 'viewer']).optional(),
+  })
+  .refine((b) => b.userId === undefined || b.role === undefined, {
+    message: 'give userId or role, not both',
+    path: ['role'],
+  });
+
+/** Who is being explained: the caller, a member of the caller's org, or a bare role. */
+async function subjectPrincipal(
+  db: Db,
+  caller: Principal,
+  body: z.output<typeof bodySchema>,
+): Promise<{ principal: Principal; deactivated: boolean }> {
+  const orgId = caller.orgId;
+  if (!orgId) throw gatewayErrors.noOrg();
+  const ability = defineAbilityFor(caller);
+  const self = body.role === undefined && (body.userId === undefined || body.userId === caller.userId);
+  if (self) return { principal: caller, deactivated: false };
+  // The same rule as the effective-policy API: admins and owners read anyone's, others their own.
+  const target = body.userId === undefined ? { orgId } : { orgId, userId: body.userId };
+  if (!ability.can('read', subject('EffectivePolicy', target))) {
+    throw new AirlockError('forbidden', 'you may explain access only for yourself');
+  }
+  if (body.role !== undefined) {
+    const principal: Principal = {
+      kind: 'session',
+      userId: null,
+      email: null,
+      orgId,
+      role: body.role,
+      isPlatformAdmin: false,
+      expiresAt: null,
+    };
+    return { principal, deactivated: false };
+  }
+  const membership = await db.inOrg(orgId, (tx) =>
+    tx.membership.findUnique({
+      where: { orgId_userId: { orgId, userId: body.userId! } },
+      select: { role: true, user: { select: { email: true, status: true } } },
+    }),
+  );
+  if (!membership) throw new AirlockError('not_found', 'no such member in this organisation');
+  const principal: Principal = {
+    kind: 'session',
+    userId: body.userId!,
+    email: membership.user.email,
+    orgId,
+    role: membership.role,
+    isPlatformAdmin: false,
+    expiresAt: null,
+  };
+  // A deactivated account's credentials stop at authentication, before any policy step.
+  return { principal, deactivated: membership.user.status !== 'active' };
+}
+
+export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
+  const router = Router();
+  const auth = authenticate({
+    resolver: ctx.resolver,
+    accept: ['session', 'api_token'],
+    secureCookies: ctx.secureCookies,
+    adminAddresses: createAdminAddressCheck({ db, policies: ctx.policies, logger: ctx.logger }),
+  });
+  // The whole prefix is authenticated, so an unknown path under it is a 401, not a 404.
+  router.use('/api/v1/access', auth);
+  router.post('/api/v1/access/explain', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const parsed = bodySchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw new AirlockError('validation_failed', 'the request body is invalid', {
+        details: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
+      });
+    }
+    const body = parsed.data;
+    const { principal, deactivated } = await subjectPrincipal(db, principalOf(req), body);
+    if (deactivated) {
+      const refusal = new AirlockError(
+        'unauthenticated',
+        'this account is deactivated: its sessions and tokens do not work',
+      );
+      res.json({
+        allowed: false,
+        model: body.model,
+        resolvedModel: body.model,
+        role: principal.role,
+        upstream: null,
+        steps: withSkips([
+          { id: 'role_ability', outcome: 'fail', message: refusal.message, code: refusal.code },
+        ]),
+        code: refusal.code,
+      });
+      return;
+    }
+    const { version, policy } = await ctx.policies.get(principal.orgId!);
+    const evaluation = evaluatePolicy({
+      principal,
+      policy,
+      policyVersion: version,
+      model: body.model,
+      destinationAllowed: (t) => ctx.upstreams.destinationAllowed(t),
+    });
+    const steps: Step[] = [...evaluation.steps];
+    let refusal = evaluation.refusal;
+    let chosen: Candidate | undefined;
+    if (!refusal) {
+      const now = ctx.clock();
+      // A request with an empty prompt and the default completion budget: what every call takes at least.
+      const tokens = reservationFor(0, ctx.config.AIRLOCK_GATEWAY_DEFAULT_MAX_TOKENS);
+      // A bare role has no person: per-user counters would be nobody's.
+      const checks = limitChecks(principal, policy, tokens, now).filter(
+        (c) => principal.userId !== null || c.scope !== 'user',
+      );
+      const verdict =
+        checks.length === 0
+          ? { allowed: true, used: [] }
+          : ctx.redis.status !== 'ready'
+            ? ('unavailable' as const)
+            : await ctx.limits.peek(checks, now).catch(() => 'unavailable' as const);
+      const limits = limitsStep(checks, verdict);
+      steps.push(limits.step);
+      refusal = limits.refusal;
+    }
+    if (!refusal) {
+      const upstream = upstreamStep(
+        evaluation.decision!.candidates,
+        (c) => ctx.upstreams.breakerState(c.target) === 'open',
+      );
+      steps.push(upstream.step);
+      refusal = upstream.refusal;
+      chosen = upstream.chosen;
+    }
+    const target = refusal ? undefined : chosen?.target;
+    res.json({
+      allowed: refusal === undefined,
+      model: body.model,
+      resolvedModel: target?.upstreamModel ?? evaluation.resolvedModel,
+      role: principal.role,
+      upstream: target ? { name: target.name, kind: target.provider, cloud: target.kind === 'cloud' } : null,
+      steps: withSkips(steps),
+      ...(refusal ? { code: refusal.code } : {}),
+    });
+  });
+  return router;
+}
