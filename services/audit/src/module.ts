@@ -6,7 +6,7 @@ import {
   createAdminAddressCheck,
   createPolicyReader,
   createPrincipalResolver,
-  notImplementedRouter,
+  unknownRouteRouter,
   type AirlockModule,
   type ModuleDeps,
 } from '@airlock/common';
@@ -92,8 +92,8 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
       const router = Router();
       router.use(auditEventRoutes(ctx));
       router.use(auditStatsRoutes(ctx));
-      // Whatever is not built under our prefix answers 501, never 404.
-      router.use(notImplementedRouter('audit', ROUTE_PREFIXES));
+      // A path under our prefix that no route matches: a 404 naming this module.
+      router.use(unknownRouteRouter('audit', ROUTE_PREFIXES));
       return {
         router,
         readiness: [consumer.readiness],

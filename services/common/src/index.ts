@@ -12,7 +12,7 @@ export * from './errors.js';
 export * from './http/create-app.js';
 export * from './http/error-handler.js';
 export * from './http/health.js';
-export * from './http/not-implemented.js';
+export * from './http/unknown-route.js';
 export * from './http/validation.js';
 export * from './lifecycle/main.js';
 export * from './lifecycle/module.js';

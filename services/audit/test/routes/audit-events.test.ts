@@ -338,8 +338,10 @@ describe('audit events API', () => {
     });
   });
 
-  it('still answers 501 under its prefix for what is not built', async () => {
+  it('answers 404 naming the audit module for a path under its prefix that no route matches', async () => {
     const res = await get(`/api/v1/audit-events/${randomUUID()}/replay`, adminA);
-    expect(res.status).toBe(501);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+    expect(res.body.error.message).toMatch(/^audit: no route for GET /);
   });
 });
