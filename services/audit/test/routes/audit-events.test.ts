@@ -258,7 +258,8 @@ describe('audit events API', () => {
         data: { actor: unknown; details: unknown; target: unknown }[];
       };
       expect(page.data[0]).toMatchObject({
-        actor: { type: 'token', email: admin.email },
+        // An API-token call: the actor is the token's owner, as in every service (common's auditActorOf).
+        actor: { type: 'token', id: admin.id, email: admin.email },
         details: { format: 'csv', filters: { outcome: 'denied', action: 'ai.request' } },
         target: { type: 'audit_events', id: org },
       });

@@ -2,3 +2,4 @@ export * from './actions.js';
 export * from './event.js';
 export * from './publisher.js';
 export * from './vocabularies.js';
+export * from './actor.js';

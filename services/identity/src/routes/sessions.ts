@@ -1,6 +1,6 @@
 // Sign-out and session revocation.
 //   POST   /auth/logout                  ends the caller's own session
-//   DELETE /auth/users/:userId/sessions  an admin ends every session of a member of their org
+//   DELETE /auth/users/:userId/sessions  an owner (anyone's) or admin (a non-owner's) ends every session of a user of their org
 import { Router } from 'express';
 import { AirlockError, isCrossSite, principalOf } from '@airlock/common';
 import { may } from '../domain/access.js';
