@@ -8,6 +8,7 @@ export * from './db/client.js';
 export * from './db/migrate.js';
 export * from './db/scope.js';
 export * from './db/tenancy.js';
+export * from './db/uuid.js';
 export * from './errors.js';
 export * from './http/create-app.js';
 export * from './http/error-handler.js';

@@ -7,6 +7,7 @@ import {
   type AuditDetails,
 } from './actions.js';
 import { isGatewayErrorCode } from './vocabularies.js';
+import { UUID_PATTERN } from '../db/uuid.js';
 
 /**
  * Keys that could carry prompt or completion text. They are refused anywhere in an event,
@@ -49,7 +50,7 @@ function findContentKey(value: unknown): string[] | undefined {
   return undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = UUID_PATTERN;
 
 export const auditEventSchema = z
   .strictObject({

@@ -3,11 +3,7 @@ import { problemsOf } from '@airlock/common';
 import type { z } from 'zod';
 import { rbacErrors } from '../errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
+export { isUuid } from '@airlock/common';
 
 export { jsonPath } from '@airlock/common';
 
