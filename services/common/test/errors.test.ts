@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AirlockError, ERROR_CODES } from '../src/errors.js';
+
+const ERRORS_DOC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/errors.md');
 
 describe('error codes', () => {
   // Codes are API: clients branch on them. Adding one means adding it here; renaming or
@@ -47,6 +52,13 @@ describe('error codes', () => {
       upstream_unavailable: 503,
       validation_failed: 400,
     });
+  });
+
+  it('are each in the table of docs/errors.md, with their status', () => {
+    const doc = readFileSync(ERRORS_DOC, 'utf8');
+    for (const [code, status] of Object.entries(ERROR_CODES)) {
+      expect(doc).toContain(`| \`${code}\` | ${status} |`);
+    }
   });
 
   it('are sorted, so additions land in one obvious place', () => {
