@@ -105,8 +105,31 @@ async function login(args, io) {
   );
   // The token this login replaces is of no further use: do not leave it alive.
   if (previous && previous.tokenId !== issued.token_id) await revoke(previous, fetchImpl);
-  io.stdout.write(`${claudeCodeSnippet(url)}\n${codexSnippet(url)}`);
+  const model = await firstModel(url, issued.access_token, fetchImpl);
+  io.stdout.write(`${claudeCodeSnippet(url)}\n${codexSnippet(url, model)}`);
   return 0;
+}
+
+/**
+ * The first model this member may use, for the Codex snippet; undefined when the gateway does
+ * not answer (the snippet then says where to look), since the login itself has succeeded.
+ * @param {string} url
+ * @param {string} accessToken
+ * @param {typeof fetch} fetchImpl
+ * @returns {Promise<string | undefined>}
+ */
+async function firstModel(url, accessToken, fetchImpl) {
+  try {
+    const res = await fetchImpl(new URL('/v1/models', url), {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    if (!res.ok) return undefined;
+    const body = /** @type {{ data?: { id?: unknown }[] }} */ (await res.json());
+    const id = body.data?.[0]?.id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** @param {Io} io */

@@ -10,20 +10,51 @@ export function claudeCodeSnippet(url) {
       ANTHROPIC_BASE_URL: url,
       // Ask the helper again every 15 minutes, so a new `airlock login` is picked up.
       CLAUDE_CODE_API_KEY_HELPER_TTL_MS: '900000',
+      // Nothing but Airlock: no telemetry, update checks or error reports to the vendor
+      // (the same settings services/gateway/test/clients/claude-code.test.ts runs with).
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_ERROR_REPORTING: '1',
     },
   };
   return `Claude Code (~/.claude/settings.json or .claude/settings.json):\n${JSON.stringify(settings, null, 2)}\n`;
 }
 
-/** @param {string} url the Airlock base URL */
-export function codexSnippet(url) {
-  return `Codex (~/.codex/config.toml), then run codex with AIRLOCK_API_KEY="$(airlock token)":
+/**
+ * The Codex config the gateway's Codex test runs with (services/gateway/test/clients/codex.test.ts
+ * builds its config.toml from this function). Without the feature switches Codex dials
+ * github.com and chatgpt.com at start.
+ * @param {string} url the Airlock base URL
+ * @param {string | undefined} model one of the member's models (from /v1/models), if known
+ * @param {string} [envKey] the environment variable Codex reads the token from
+ */
+export function codexConfig(url, model, envKey = 'AIRLOCK_API_KEY') {
+  return `${model ? `model = ${JSON.stringify(model)}` : '# model = "<one of your models: GET /v1/models>"'}
 model_provider = "airlock"
+check_for_update_on_startup = false
+web_search = "disabled"
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+remote_plugin = false
+apps = false
 
 [model_providers.airlock]
 name = "Airlock"
 base_url = "${new URL('/v1', url).toString()}"
 wire_api = "responses"
-env_key = "AIRLOCK_API_KEY"
+env_key = "${envKey}"
 `;
+}
+
+/**
+ * @param {string} url the Airlock base URL
+ * @param {string | undefined} model one of the member's models, if known
+ */
+export function codexSnippet(url, model) {
+  return `Codex (~/.codex/config.toml), then run codex with AIRLOCK_API_KEY="$(airlock token)":\n${codexConfig(url, model)}`;
 }

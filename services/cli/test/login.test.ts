@@ -130,6 +130,10 @@ describe('airlock login, token and logout against a running Airlock', () => {
     expect(run.stdout()).toContain('[model_providers.airlock]');
     expect(run.stdout()).toContain(`base_url = "${base}/v1"`);
     expect(run.stdout()).toContain('wire_api = "responses"');
+    // Both agents are told to dial nothing but Airlock.
+    expect(run.stdout()).toContain('"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"');
+    expect(run.stdout()).toMatch(/\[features\]\nplugins = false\nremote_plugin = false\napps = false/);
+    expect(run.stdout()).toMatch(/^(model = "[^"]+"|# model = .*)$/m);
     // The token is only ever in the file and in `airlock token`'s output.
     expect(run.stdout() + run.stderr()).not.toContain(stored.token);
     expect(await currentToken()).toBe(stored.token);

@@ -200,6 +200,30 @@ describe('the @anthropic-ai/sdk package against the gateway', () => {
     });
   });
 
+  it('takes a "system" message among the messages (Claude Code sends one) and keeps it in place', async () => {
+    const system = { role: 'system', content: [{ type: 'text', text: 'Working directory: /w' }] };
+    const answer = await client.messages.create({
+      model: 'llama-3',
+      max_tokens: 16,
+      system: 'You are terse.',
+      // not in this SDK version's types yet; on the wire as Claude Code sends it
+      messages: [...ask, system as unknown as Anthropic.MessageParam],
+    });
+    expect(answer.type).toBe('message');
+    expect(chatOnly.received.at(-1)!.body.messages).toEqual([
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'write hello.txt' },
+      { role: 'system', content: 'Working directory: /w' },
+    ]);
+    const bad = await post(`${gw.url}/v1/messages`, tenant.token, {
+      model: 'llama-3',
+      max_tokens: 16,
+      messages: [{ role: 'tool', content: 'x' }],
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'bad_request' } });
+  });
+
   it('redacts every translated text field before the upstream', async () => {
     await client.messages.create({
       model: 'llama-3',

@@ -25,6 +25,8 @@ export const AI_ENDPOINTS = [
 export const ACTION_DETAILS = {
   'ai.request': z.strictObject({
     model: z.string().max(256),
+    /** The name the caller sent, when a policy alias mapped it to `model`. */
+    requestedModel: z.string().max(256).optional(),
     upstream: z.string().max(128).optional(),
     endpoint: z.enum(AI_ENDPOINTS),
     /** The calling tool, from its user agent (claude-code, codex, openai-sdk, curl…). */

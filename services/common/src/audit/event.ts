@@ -152,6 +152,7 @@ const AI_REQUEST_KEYS = new Set([
   'errorCode',
   'cached',
   'clientTool',
+  'requestedModel',
 ]);
 const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -200,7 +201,8 @@ function isAiRequestDetails(d: unknown): boolean {
     optional(d.redactions, isRedactions) &&
     optional(d.errorCode, (v) => str(v, 64) && isGatewayErrorCode(v)) &&
     optional(d.cached, isBool) &&
-    optional(d.clientTool, (v) => typeof v === 'string' && CLIENT_TOOL.test(v))
+    optional(d.clientTool, (v) => typeof v === 'string' && CLIENT_TOOL.test(v)) &&
+    optional(d.requestedModel, (v) => str(v, 256))
   );
 }
 

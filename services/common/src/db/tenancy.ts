@@ -13,3 +13,13 @@ export async function heldByAnotherOrg(db: Db, userId: string, orgId: string): P
   ]);
   return members + identities + scim > 0;
 }
+
+/**
+ * Where-clause for the one account that holds `email` (lower-cased) globally. Accounts an
+ * org's IdP created outside the org's claimed domains do not hold their email (holds_email
+ * false, issue 12 squatting): only their (connection, subject) identity reaches them, so
+ * looking a person up by email never finds them.
+ */
+export function holdingEmail(email: string) {
+  return { email, holdsEmail: true } as const;
+}

@@ -10,7 +10,8 @@ export interface EffectivePolicy {
   role: Role;
   version: number;
   privacyMode: Policy['privacyMode'];
-  models: { allow: string[]; default: string | null };
+  /** aliases: the names a client may send for the models they map to (resolved as in aliases.ts). */
+  models: { allow: string[]; default: string | null; aliases: Record<string, string> };
   upstreams: { name: string; kind: 'onprem' | 'cloud'; redacted: boolean; models: string[] }[];
   platformUpstreams: string[];
   /**
@@ -54,6 +55,7 @@ export function effectivePolicy(
     models: {
       allow: usesModels ? [...(policy.models.allow[role] ?? [])] : [],
       default: policy.models.default ?? null,
+      aliases: usesModels ? { ...policy.models.aliases } : {},
     },
     upstreams: usesModels ? upstreams : [],
     platformUpstreams: usesModels ? policy.platformUpstreams : [],

@@ -1,3 +1,4 @@
+export * from './aliases.js';
 export * from './bounded-regex.js';
 export * from './effective.js';
 export * from './reader.js';

@@ -10,6 +10,8 @@ import { problemsOf, type Problem } from '../http/validation.js';
 const modelGlob = z
   .string()
   .regex(/^[A-Za-z0-9._:/@*-]{1,128}$/, 'must be a model name or glob like llama-3.*');
+/** A model name, not a glob (a default, an alias's target). */
+const modelName = z.string().regex(/^[A-Za-z0-9._:/@-]{1,128}$/, 'must be a model name (no wildcards)');
 const perMinute = z.number().int().min(0).max(1_000_000_000);
 
 export const limitSchema = z.strictObject({
@@ -159,12 +161,18 @@ export const policySchema = z.strictObject({
       /** Model globs each role may use. Viewers use no models. */
       allow: byRole(z.array(modelGlob)).default({}),
       /** Used when a request names no model; a model name, not a glob. */
-      default: z
-        .string()
-        .regex(/^[A-Za-z0-9._:/@-]{1,128}$/, 'must be a model name (no wildcards)')
-        .optional(),
+      default: modelName.optional(),
+      /**
+       * Requested name or glob -> the model to use instead ("claude-*": "qwen3-coder").
+       * Resolved before the allow list, which is checked against the target; exact beats
+       * wildcard, the longest pattern wins (aliases.ts).
+       */
+      aliases: z
+        .record(modelGlob, modelName)
+        .refine((a) => Object.keys(a).length <= 200, 'at most 200 aliases')
+        .default({}),
     })
-    .default({ allow: {} }),
+    .default({ allow: {}, aliases: {} }),
   upstreams: z
     .array(upstreamSchema)
     .max(64)

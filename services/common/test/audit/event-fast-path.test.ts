@@ -25,6 +25,7 @@ const aiRequest = (): Record<string, unknown> => ({
   requestId: 'r-1',
   details: {
     model: 'llama-3',
+    requestedModel: 'claude-sonnet-4-5',
     upstream: 'vllm',
     endpoint: 'chat.completions',
     status: 200,
@@ -70,6 +71,8 @@ const MUTATIONS: Mutation[] = [
   ['a negative time to first byte', (e) => (details(e).ttfbMs = -1)],
   ['a missing model', (e) => delete details(e).model],
   ['a long model', (e) => (details(e).model = 'm'.repeat(257))],
+  ['a long requested model', (e) => (details(e).requestedModel = 'm'.repeat(257))],
+  ['a numeric requested model', (e) => (details(e).requestedModel = 5)],
   ['a long user agent', (e) => (e.userAgent = 'u'.repeat(513))],
   ['an empty token id', (e) => (details(e).tokenId = '')],
   ['a long redaction type', (e) => (details(e).redactions = { ['t'.repeat(65)]: 1 })],

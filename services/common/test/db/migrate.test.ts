@@ -21,6 +21,7 @@ const EXPECTED_TABLES = [
   'org_policies',
   'orgs',
   'pending_grants',
+  'scim_pending_users',
   'scim_tokens',
   'scim_users',
   'sessions',

@@ -54,6 +54,12 @@ describe('effectivePolicy', () => {
     expect(e.monthlyQuota).toEqual({ perUser: { tokens: 1_000_000 } });
   });
 
+  it('shows the model aliases to members who use models, not to viewers', () => {
+    const withAliases = policy({ ...base, models: { ...base.models, aliases: { 'claude-*': 'llama-3' } } });
+    expect(effectivePolicy(withAliases, 4, 'u', 'member').models.aliases).toEqual({ 'claude-*': 'llama-3' });
+    expect(effectivePolicy(withAliases, 4, 'u', 'viewer').models.aliases).toEqual({});
+  });
+
   it('gives viewers no models and no upstreams, whatever the policy says', () => {
     const e = effectivePolicy(policy(base), 4, 'u', 'viewer');
     expect(e.models.allow).toEqual([]);

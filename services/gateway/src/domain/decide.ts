@@ -4,6 +4,7 @@
 import {
   defineAbilityFor,
   globToRegex,
+  resolveModelAlias,
   subject,
   type AirlockError,
   type Policy,
@@ -22,6 +23,7 @@ export interface Candidate {
 
 export interface Decision {
   orgId: string;
+  /** The model decided on: the request's, or the policy alias's target. */
   model: string;
   candidates: Candidate[];
 }
@@ -35,6 +37,15 @@ export function matchesGlob(glob: string, name: string): boolean {
     globCache.set(glob, re);
   }
   return re.test(name);
+}
+
+/**
+ * The model a request is for: the name the caller sent, or the model a policy alias maps
+ * it to (models.aliases: exact name first, then the longest matching pattern). Everything
+ * after this (allow list, upstreams, limits, audit) sees the resolved name.
+ */
+export function resolveModel(policy: Policy, requested: string): string {
+  return resolveModelAlias(policy.models.aliases, requested) ?? requested;
 }
 
 /** Ability cache: the 'use Model' rules depend only on org policy version and role. */
@@ -116,7 +127,7 @@ export interface Evaluation {
   decision?: Decision;
   /** The error the gateway throws, when a step failed. */
   refusal?: AirlockError;
-  /** The name the first usable upstream is sent (after its aliases); the request's name otherwise. */
+  /** The name the first usable upstream is sent (after the policy's and its own aliases); the request's name otherwise. */
   resolvedModel: string;
 }
 
@@ -129,11 +140,14 @@ export function evaluatePolicy({
   principal,
   policy,
   policyVersion,
-  model,
+  model: requested,
   destinationAllowed,
 }: DecideInput): Evaluation {
   const orgId = principal.orgId;
   if (!orgId) throw gatewayErrors.noOrg();
+  // A policy alias (models.aliases) is resolved first: every step below judges its target.
+  const model = resolveModel(policy, requested);
+  const viaAlias = model === requested ? '' : `"${requested}" is a policy alias of "${model}"; `;
   const steps: Step[] = [];
   let resolvedModel = model;
   const refuse = (id: PolicyStepId, refusal: AirlockError): Evaluation => {
@@ -152,7 +166,7 @@ export function evaluatePolicy({
   steps.push({
     id: 'model_allowed',
     outcome: 'pass',
-    message: `"${model}" matches the models the ${role} role may use`,
+    message: `${viaAlias}"${model}" matches the models the ${role} role may use`,
   });
   let targets = upstreamsFor(orgId, policy, model);
   if (targets.length === 0) return refuse('alias', gatewayErrors.noRoute(model));
@@ -212,8 +226,9 @@ export function decide(input: DecideInput): Decision {
 }
 
 /**
- * Model names the principal may use, for GET /v1/models: every alias and every plain
- * (non-glob) model name of an upstream it may reach, filtered by the same ability check.
+ * Model names the principal may use, for GET /v1/models: every exact policy alias, every
+ * upstream alias and every plain (non-glob) model name of an upstream it may reach, each
+ * resolved and checked as a request for it would be.
  */
 export function listModels(input: Omit<DecideInput, 'model'>): string[] {
   const { principal, policy, policyVersion, destinationAllowed } = input;
@@ -225,12 +240,17 @@ export function listModels(input: Omit<DecideInput, 'model'>): string[] {
     for (const name of [...Object.keys(u.aliases), ...u.models.filter((m) => !m.includes('*'))])
       names.add(name);
   }
+  // Exact policy aliases (opus, sonnet…) are names a client may pick; patterns are not listed.
+  for (const name of Object.keys(policy.models.aliases)) if (!name.includes('*')) names.add(name);
   return [...names]
-    .filter((name) => mayUseModel(principal, policy, policyVersion, name))
-    .filter((name) =>
-      upstreamsFor(orgId, policy, name).some(
-        (t) => (policy.privacyMode !== 'offline' || t.kind === 'onprem') && destinationAllowed(t),
-      ),
-    )
+    .filter((name) => {
+      const model = resolveModel(policy, name); // a listed name must work as it would in a request
+      return (
+        mayUseModel(principal, policy, policyVersion, model) &&
+        upstreamsFor(orgId, policy, model).some(
+          (t) => (policy.privacyMode !== 'offline' || t.kind === 'onprem') && destinationAllowed(t),
+        )
+      );
+    })
     .sort();
 }

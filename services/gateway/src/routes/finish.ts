@@ -39,6 +39,12 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
     ctx.metrics.tokens.inc({ model, upstream, type: 'prompt' }, state.usage.promptTokens ?? 0);
     ctx.metrics.tokens.inc({ model, upstream, type: 'completion' }, state.usage.completionTokens ?? 0);
   }
+  // The audited model is the one the policy decided on; the caller's name too when an alias mapped it.
+  const audited = (state.resolvedModel ?? state.model ?? '-').slice(0, 256);
+  const requested =
+    state.model !== undefined && state.resolvedModel !== undefined && state.model !== state.resolvedModel
+      ? state.model.slice(0, 256)
+      : undefined;
   const principal = state.principal;
   if (!principal?.orgId) return; // no org: nothing to audit against (401s are counted above)
   const redactions =
@@ -48,10 +54,11 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
     orgId: principal.orgId,
     actor: auditActorOf(principal),
     outcome: outcomeOf(status),
-    target: { type: 'model', id: (state.model ?? '-').slice(0, 256) },
+    target: { type: 'model', id: audited },
     ...requestMeta(req),
     details: {
-      model: (state.model ?? '-').slice(0, 256),
+      model: audited,
+      requestedModel: requested,
       upstream: state.upstream,
       endpoint: state.endpoint,
       status,

@@ -4,7 +4,7 @@
 // mounts every MODEL_ROUTES entry behind it, and a test checks that every /v1 route carries it.
 import { principalOf } from '@airlock/common';
 import type { RequestHandler } from 'express';
-import { decide, type Endpoint } from '../domain/decide.js';
+import { decide, resolveModel, type Endpoint } from '../domain/decide.js';
 import {
   limitChecks,
   limitRefusalMessage,
@@ -80,10 +80,12 @@ function validateMessages(
 ): { model: string; promptChars: number; maxTokens?: number } {
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     throw gatewayErrors.badRequest('"messages" must be a non-empty array');
+  // Claude Code sends its environment notes as a "system" message after the user's (with the
+  // claude-*-5-5 models its opus/sonnet/haiku names resolve to): part of the API it speaks.
   for (const m of body.messages as unknown[]) {
     const role = (m as { role?: unknown } | null)?.role;
-    if (role !== 'user' && role !== 'assistant')
-      throw gatewayErrors.badRequest('each message needs "role" "user" or "assistant"');
+    if (role !== 'user' && role !== 'assistant' && role !== 'system')
+      throw gatewayErrors.badRequest('each message needs "role" "user", "assistant" or "system"');
   }
   const max = body.max_tokens;
   if (endpoint === 'messages' && (typeof max !== 'number' || !Number.isInteger(max) || max < 1))
@@ -146,6 +148,8 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       }
       const { version, policy } = await ctx.policies.get(principal.orgId);
       state.policy = policy;
+      // Known before the decision, so a refusal is audited under the model it was judged on.
+      state.resolvedModel = resolveModel(policy, model);
       state.decision = decide({
         principal,
         policy,
@@ -153,7 +157,7 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
         model,
         destinationAllowed: (t) => ctx.upstreams.destinationAllowed(t),
       });
-      state.allowedModel = model;
+      state.allowedModel = state.decision.model;
       const now = ctx.clock();
       // Counting tokens generates nothing: it counts as a request, not against token budgets.
       const tokens =

@@ -15,7 +15,10 @@ export interface RequestState {
   startedAt: number;
   principal?: Principal;
   policy?: Policy;
+  /** The model name the caller sent. */
   model?: string;
+  /** The model a policy alias mapped `model` to (the one allowed, routed and audited). */
+  resolvedModel?: string;
   /** The model label for metrics: set only once the model was allowed. */
   allowedModel?: string;
   stream: boolean;

@@ -1,7 +1,7 @@
 // Just-in-time provisioning after a verified SSO sign-in: find or create the user, record the
 // IdP identity and groups, and set the org membership from the group mapping. Used by OIDC
 // and SAML alike (and, for the membership part, by SCIM).
-import { heldByAnotherOrg, ROLES, type Role } from '@airlock/common';
+import { heldByAnotherOrg, holdingEmail, ROLES, type Role, type Tx } from '@airlock/common';
 import { acceptPendingGrant } from '@airlock/rbac';
 import type { IdentityContext } from '../context.js';
 import { actorOf } from './audit.js';
@@ -10,6 +10,7 @@ import { emailDomainAllowed, mapRole } from './role-mapping.js';
 import { removeMembership, upsertMembership } from '../store/memberships.js';
 import { revokeAllSessions } from './sessions.js';
 import { revokeAllTokens } from './tokens.js';
+import { bindPendingAtSignIn } from './scim-pending.js';
 import type { ConnectionRow } from '../store/sso-connections.js';
 
 export interface VerifiedIdentity {
@@ -57,6 +58,8 @@ export async function provisionSsoUser(
   );
   const now = ctx.clock();
   const name = who.name?.slice(0, 200) ?? null;
+  // The domain check above passed, so an org with claims claims this email's domain.
+  const claims = org.allowedEmailDomains.length > 0;
 
   const result = await ctx.db.inOrg(org.id, async (tx) => {
     const identity = await tx.ssoIdentity.findUnique({
@@ -64,7 +67,7 @@ export async function provisionSsoUser(
     });
     let user = identity
       ? await tx.user.findUnique({ where: { id: identity.userId } })
-      : await tx.user.findUnique({ where: { email } });
+      : await accountForEmail(tx, org.id, email, claims);
     // The break-glass account is never reachable through an org's IdP: an IdP asserting its
     // email must not become a platform admin session.
     if (user?.isPlatformAdmin) throw loginFailures.platformAccount();
@@ -77,7 +80,8 @@ export async function provisionSsoUser(
     if (linked && (await heldByAnotherOrg(ctx.db, user!.id, org.id))) throw loginFailures.foreignAccount();
     const created = !user;
     if (!user) {
-      user = await tx.user.create({ data: { email, name, lastLoginAt: now } });
+      // Outside claimed domains the account does not hold the email (squatting, issue 12).
+      user = await tx.user.create({ data: { email, name, lastLoginAt: now, holdsEmail: claims } });
     } else {
       user = await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
     }
@@ -107,6 +111,8 @@ export async function provisionSsoUser(
       return { userId: user.id, role: null, roleBefore: removed, created, linked, granted };
     }
     const roleBefore = await upsertMembership(tx, org.id, user.id, role);
+    // The person's own sign-in through this org's IdP attaches the org's pending SCIM user.
+    await bindPendingAtSignIn(tx, org.id, email, user.id);
     return { userId: user.id, role, roleBefore, created, linked, granted };
   });
 
@@ -191,6 +197,30 @@ export async function provisionSsoUser(
     created: result.created,
     roleBefore: result.roleBefore,
   };
+}
+
+/**
+ * The account a first sign-in of `email` through this org's IdP reaches by email. An org that
+ * claims the email's domain reaches the account holding the email. An org that claims no
+ * domains reaches only accounts it already holds (its own that do not hold their email, or the
+ * holding account when it is already this org's) and otherwise creates one that does not hold
+ * the email, so it cannot squat an address that another org owns and block that org. The
+ * break-glass account is returned either way, for the caller to refuse.
+ */
+async function accountForEmail(tx: Tx, orgId: string, email: string, claims: boolean) {
+  const holding = await tx.user.findFirst({ where: holdingEmail(email) });
+  if (claims || holding?.isPlatformAdmin) return holding;
+  const here = {
+    OR: [
+      { memberships: { some: { orgId } } },
+      { ssoIdentities: { some: { orgId } } },
+      { scimUsers: { some: { orgId } } },
+    ],
+  };
+  const own = await tx.user.findFirst({ where: { email, holdsEmail: false, ...here } });
+  if (own) return own;
+  if (holding && (await tx.user.count({ where: { id: holding.id, ...here } })) > 0) return holding;
+  return null;
 }
 
 /**

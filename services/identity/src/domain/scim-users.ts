@@ -5,15 +5,19 @@
 // the scim_users row keeps the user visible as active=false so the IdP can reactivate them.
 // A user is global (one email, possibly several orgs), so an org's SCIM never deactivates the
 // user everywhere and renames only users who belong to no other org.
-import { heldByAnotherOrg, type AuditEventInput } from '@airlock/common';
+// An email this org may not attach (another tenant's user, the break-glass account, any email
+// when the org claims no domains) gets a pending SCIM user instead (scim-pending.ts): the same
+// 201 and resource, no account, so SCIM answers never reveal other tenants' users.
+import { holdingEmail, type AuditEventInput } from '@airlock/common';
 import { acceptPendingGrant } from '@airlock/rbac';
 import type { IdentityContext } from '../context.js';
 import { emailDomainAllowed } from './role-mapping.js';
+import { attachableAccount, pendingView, type PendingRow, USER_SCHEMA } from './scim-pending.js';
 import { revokeAllSessions } from './sessions.js';
 import { revokeAllTokens } from './tokens.js';
 import { removeMembership, upsertMembership } from '../store/memberships.js';
 
-export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export { USER_SCHEMA };
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 /** A SCIM error: status, optional scimType, safe detail. */
@@ -86,7 +90,25 @@ function event<A extends 'scim.user_created' | 'scim.user_updated' | 'scim.user_
   };
 }
 
-export async function scimUserView(ctx: IdentityContext, orgId: string, userId: string, baseUrl: string) {
+/** A SCIM resource id of this org: a pending row (attached or not) or an account's id. */
+async function resolve(ctx: IdentityContext, orgId: string, id: string) {
+  const pending: PendingRow | null = await ctx.db.forOrg(orgId).scimPendingUser.findUnique({ where: { id } });
+  return { pending, userId: pending ? pending.userId : id };
+}
+
+export async function scimUserView(ctx: IdentityContext, orgId: string, id: string, baseUrl: string) {
+  const { pending, userId } = await resolve(ctx, orgId, id);
+  if (pending && !userId) return pendingView(pending, baseUrl);
+  return accountView(ctx, orgId, userId!, id, baseUrl);
+}
+
+async function accountView(
+  ctx: IdentityContext,
+  orgId: string,
+  userId: string,
+  resourceId: string,
+  baseUrl: string,
+) {
   const user = await ctx.db.prisma.user.findUnique({ where: { id: userId } });
   if (!user) throw new ScimError(404, 'user not found');
   const key = { orgId_userId: { orgId, userId } };
@@ -97,7 +119,7 @@ export async function scimUserView(ctx: IdentityContext, orgId: string, userId: 
   if (!membership && !scimRow) throw new ScimError(404, 'user not found');
   return {
     schemas: [USER_SCHEMA],
-    id: user.id,
+    id: resourceId,
     ...(scimRow?.externalId ? { externalId: scimRow.externalId } : {}),
     userName: user.email,
     name: { formatted: user.name ?? undefined },
@@ -108,7 +130,7 @@ export async function scimUserView(ctx: IdentityContext, orgId: string, userId: 
       resourceType: 'User',
       created: (scimRow?.createdAt ?? user.createdAt).toISOString(),
       lastModified: (scimRow?.updatedAt ?? user.updatedAt).toISOString(),
-      location: `${baseUrl}/scim/v2/Users/${user.id}`,
+      location: `${baseUrl}/scim/v2/Users/${resourceId}`,
     },
   };
 }
@@ -168,50 +190,129 @@ async function setActive(
   return removed !== null;
 }
 
+const duplicate = () => new ScimError(409, 'a user with this userName already exists', 'uniqueness');
+
 export async function createScimUser(
   ctx: IdentityContext,
   caller: ScimCaller,
   input: ScimUserInput,
 ): Promise<string> {
   const email = emailOf(input);
-  const org = await ctx.db.system.org.findUnique({ where: { id: caller.orgId } });
+  const { orgId } = caller;
+  const org = await ctx.db.system.org.findUnique({ where: { id: orgId } });
   if (!org) throw new ScimError(404, 'organisation not found');
   if (!emailDomainAllowed(email, org.allowedEmailDomains)) {
     throw new ScimError(400, 'the email domain is not allowed for this organisation', 'invalidValue');
   }
-  let user = await ctx.db.prisma.user.findUnique({ where: { email } });
+  const externalId = externalIdOf(input) ?? null;
+  // A duplicate is judged only among this org's own SCIM users and members (SCIM's
+  // `uniqueness`): same userName, or same externalId.
+  const scoped = ctx.db.forOrg(orgId);
+  let user = await ctx.db.prisma.user.findFirst({ where: holdingEmail(email) });
+  const key = user ? { orgId_userId: { orgId, userId: user.id } } : null;
+  const [local, member, tracked, pending, sameExternal] = await Promise.all([
+    // This org's own account for the email that does not hold it (created by its IdP).
+    scoped.user.findFirst({
+      where: {
+        email,
+        holdsEmail: false,
+        OR: [{ memberships: { some: { orgId } } }, { ssoIdentities: { some: { orgId } } }],
+      },
+    }),
+    key ? scoped.membership.findUnique({ where: key }) : null,
+    key ? scoped.scimUser.findUnique({ where: key }) : null,
+    scoped.scimPendingUser.findUnique({ where: { orgId_email: { orgId, email } } }),
+    externalId
+      ? Promise.all([
+          scoped.scimUser.count({ where: { orgId, externalId } }),
+          scoped.scimPendingUser.count({ where: { orgId, externalId } }),
+        ]).then(([a, b]) => a + b)
+      : 0,
+  ]);
+  if (local || member || tracked || pending || sameExternal > 0) throw duplicate();
+
+  const active = scimBool(input.active) !== false;
+  const account = await attachableAccount(ctx, org, email);
+  if (account === false) {
+    // Not attachable now: this org's own SCIM user without an account, answered alike.
+    const row = await ctx.db
+      .inOrg(orgId, (tx) =>
+        tx.scimPendingUser.create({ data: { orgId, email, externalId, name: nameOf(input), active } }),
+      )
+      .catch((err: unknown) => {
+        if ((err as { code?: string })?.code === 'P2002') throw duplicate();
+        throw err;
+      });
+    ctx.audit.publish(event(caller, 'scim.user_created', row.id, {}));
+    return row.id;
+  }
   if (user) {
-    const key = { orgId_userId: { orgId: caller.orgId, userId: user.id } };
-    const [member, tracked] = await Promise.all([
-      ctx.db.forOrg(caller.orgId).membership.findUnique({ where: key }),
-      ctx.db.forOrg(caller.orgId).scimUser.findUnique({ where: key }),
-    ]);
-    // Adopting an account that exists: only one this org may own (an email in a domain it
-    // has claimed, held by no other org, never the break-glass account). Every refusal is
-    // the same answer as a duplicate here, so it says nothing about other tenants.
-    const adoptable =
-      !user.isPlatformAdmin &&
-      org.allowedEmailDomains.length > 0 &&
-      !(await heldByAnotherOrg(ctx.db, user.id, caller.orgId));
-    if (member || tracked || !adoptable) {
-      throw new ScimError(409, 'a user with this userName already exists', 'uniqueness');
-    }
+    // An adopted account takes the directory's name, as a new one does (it belongs to no
+    // other org), so the answer does not tell the two apart.
+    await renameIfOnlyHere(ctx, orgId, user.id, nameOf(input));
   } else {
     user = await ctx.db.prisma.user.create({ data: { email, name: nameOf(input) } });
   }
-  // An invitation is the org's word on the role; the directory completes it only for an
-  // address in a domain the org has claimed (the same bar as adopting an existing account).
-  const claimed = org.allowedEmailDomains.length > 0;
-  await setActive(
-    ctx,
-    caller,
-    user.id,
-    scimBool(input.active) !== false,
-    externalIdOf(input) ?? null,
-    claimed ? email : undefined,
-  );
+  // attachableAccount() passed: the email is in a claimed domain, so an invitation for it is
+  // completed here (the org's word on the role).
+  await setActive(ctx, caller, user.id, active, externalId, email);
   ctx.audit.publish(event(caller, 'scim.user_created', user.id, {}));
   return user.id;
+}
+
+/**
+ * After a SCIM write to a pending user: attach the account if it has become attachable
+ * (claimed domain, no other org holds it, not break-glass). A new account takes the row's id,
+ * so the resource id the IdP knows names the account too.
+ */
+async function attachIfPossible(ctx: IdentityContext, caller: ScimCaller, row: PendingRow) {
+  if (!row.active || row.userId) return;
+  const org = await ctx.db.system.org.findUnique({ where: { id: caller.orgId } });
+  if (!org) return;
+  const account = await attachableAccount(ctx, org, row.email);
+  if (account === false) return;
+  let userId = account?.id;
+  if (!userId) {
+    try {
+      userId = (await ctx.db.prisma.user.create({ data: { id: row.id, email: row.email, name: row.name } }))
+        .id;
+    } catch (err) {
+      if ((err as { code?: string })?.code === 'P2002') return; // created meanwhile: next write
+      throw err;
+    }
+  }
+  await setActive(ctx, caller, userId, true, row.externalId, row.email);
+  await ctx.db.inOrg(caller.orgId, (tx) =>
+    tx.scimPendingUser.update({ where: { id: row.id }, data: { userId } }),
+  );
+}
+
+async function replacePending(
+  ctx: IdentityContext,
+  caller: ScimCaller,
+  row: PendingRow,
+  input: ScimUserInput,
+) {
+  const fields: string[] = [];
+  const name = nameOf(input);
+  const active = scimBool(input.active);
+  const externalId = externalIdOf(input);
+  const data: { name?: string; active?: boolean; externalId?: string | null } = {};
+  if (name && name !== row.name) {
+    data.name = name;
+    fields.push('name');
+  }
+  if (active !== undefined && active !== row.active) {
+    data.active = active;
+    fields.push('active');
+  }
+  if (externalId !== undefined) data.externalId = externalId;
+  const updated: PendingRow = await ctx.db.inOrg(caller.orgId, (tx) =>
+    tx.scimPendingUser.update({ where: { id: row.id }, data }),
+  );
+  if (active === false && row.active) ctx.audit.publish(event(caller, 'scim.user_deactivated', row.id, {}));
+  else if (fields.length > 0) ctx.audit.publish(event(caller, 'scim.user_updated', row.id, { fields }));
+  await attachIfPossible(ctx, caller, updated);
 }
 
 async function renameIfOnlyHere(ctx: IdentityContext, orgId: string, userId: string, name: string | null) {
@@ -226,16 +327,19 @@ async function renameIfOnlyHere(ctx: IdentityContext, orgId: string, userId: str
 export async function replaceScimUser(
   ctx: IdentityContext,
   caller: ScimCaller,
-  userId: string,
+  id: string,
   input: ScimUserInput,
 ) {
-  await scimUserView(ctx, caller.orgId, userId, ''); // 404 unless the user is in this org
+  const { pending, userId: resolved } = await resolve(ctx, caller.orgId, id);
+  if (pending && !resolved) return replacePending(ctx, caller, pending, input);
+  const userId = resolved!;
+  await scimUserView(ctx, caller.orgId, id, ''); // 404 unless the user is in this org
   const fields: string[] = [];
   if (await renameIfOnlyHere(ctx, caller.orgId, userId, nameOf(input))) fields.push('name');
   const active = scimBool(input.active);
   const externalId = externalIdOf(input);
   if (active !== undefined || externalId !== undefined) {
-    const current = (await scimUserView(ctx, caller.orgId, userId, '')).active;
+    const current = (await scimUserView(ctx, caller.orgId, id, '')).active;
     if (await setActive(ctx, caller, userId, active ?? current, externalId)) fields.push('active');
   }
   if (fields.length > 0 && active !== false)
@@ -283,9 +387,11 @@ export async function patchScimUser(
   await replaceScimUser(ctx, caller, userId, input);
 }
 
-export async function deactivateScimUser(ctx: IdentityContext, caller: ScimCaller, userId: string) {
-  await scimUserView(ctx, caller.orgId, userId, '');
-  await setActive(ctx, caller, userId, false);
+export async function deactivateScimUser(ctx: IdentityContext, caller: ScimCaller, id: string) {
+  const { pending, userId } = await resolve(ctx, caller.orgId, id);
+  if (pending && !userId) return replacePending(ctx, caller, pending, { active: false });
+  await scimUserView(ctx, caller.orgId, id, '');
+  await setActive(ctx, caller, userId!, false);
 }
 
 /** Members of the org (and SSO-known users), optionally filtered by `userName eq "…"`. */
@@ -297,20 +403,32 @@ export async function listScimUserIds(
   if (filter !== undefined) {
     const match = /^\s*(userName|emails(?:\.value)?)\s+eq\s+"([^"]{1,320})"\s*$/i.exec(filter);
     if (!match) throw new ScimError(400, 'only `userName eq "…"` filters are supported', 'invalidFilter');
-    const user = await ctx.db.prisma.user.findUnique({ where: { email: match[2]!.toLowerCase() } });
-    if (!user) return [];
-    try {
-      await scimUserView(ctx, orgId, user.id, '');
-      return [user.id];
-    } catch {
-      return [];
+    const email = match[2]!.toLowerCase();
+    const pending = await ctx.db
+      .forOrg(orgId)
+      .scimPendingUser.findUnique({ where: { orgId_email: { orgId, email } } });
+    if (pending) return [pending.id];
+    // The account holding the email, or one of this org's that does not hold it.
+    const found: string[] = [];
+    for (const user of await ctx.db.forOrg(orgId).user.findMany({ where: { email }, select: { id: true } })) {
+      try {
+        await scimUserView(ctx, orgId, user.id, '');
+        found.push(user.id);
+      } catch {
+        // not one of this org's SCIM users
+      }
     }
+    return found;
   }
-  const [members, tracked] = await Promise.all([
+  const [members, tracked, pending] = await Promise.all([
     ctx.db.forOrg(orgId).membership.findMany({ where: { orgId }, select: { userId: true } }),
     ctx.db.forOrg(orgId).scimUser.findMany({ where: { orgId }, select: { userId: true } }),
+    ctx.db.forOrg(orgId).scimPendingUser.findMany({ where: { orgId }, select: { id: true, userId: true } }),
   ]);
-  return [...new Set([...members, ...tracked].map((r) => r.userId))].sort();
+  // An attached pending row stays the resource id the IdP knows: list it instead of the account.
+  const aliased = new Set(pending.map((p) => p.userId).filter((u): u is string => u !== null));
+  const accounts = [...members, ...tracked].map((r) => r.userId).filter((u) => !aliased.has(u));
+  return [...new Set([...accounts, ...pending.map((p) => p.id)])].sort();
 }
 
 export function assertUuid(id: string): string {

@@ -449,7 +449,7 @@ describe('CLI sign-in: OAuth device authorization grant', () => {
           active: true,
         });
       expect(created.status).toBe(201);
-      const user = await f.ctx.db.system.user.findUniqueOrThrow({ where: { email } });
+      const user = await f.ctx.db.system.user.findFirstOrThrow({ where: { email } });
       const { insertSession } = await import('../../src/store/sessions.js');
       const session = await insertSession(f.ctx.db, {
         userId: user.id,

@@ -81,7 +81,7 @@ describe('invitations are completed only by the invitee’s own sign-in or the o
   }
   const grant = (id: string) => f.ctx.db.system.pendingGrant.findUnique({ where: { id } });
   const roleHere = async (email: string) => {
-    const user = await f.ctx.db.prisma.user.findUnique({ where: { email } });
+    const user = await f.ctx.db.prisma.user.findFirst({ where: { email } });
     if (!user) return null;
     const m = await f.ctx.db.system.membership.findUnique({
       where: { orgId_userId: { orgId: org.id, userId: user.id } },
@@ -123,8 +123,9 @@ describe('invitations are completed only by the invitee’s own sign-in or the o
     await f.ctx.db.prisma.user.update({ where: { id: root.id }, data: { email: `root@${DOMAIN}` } });
     const page = await signIn('root-sub', `root@${DOMAIN}`);
     expect(page.status).toBe(403);
+    // Issue 12: SCIM answers like for a new email (a pending SCIM user, no account), was 409.
     const scim = await scimCreate(`root@${DOMAIN}`);
-    expect(scim.status).toBe(409);
+    expect(scim.status).toBe(201);
     expect(await f.ctx.db.system.membership.count({ where: { userId: root.id } })).toBe(0);
     expect(await grant(id)).toMatchObject({ acceptedAt: null });
   });
@@ -140,20 +141,22 @@ describe('invitations are completed only by the invitee’s own sign-in or the o
     expect(await roleHere(`plain@${DOMAIN}`)).toBe('member');
   });
 
-  it('SCIM POST /Users for another tenant’s user: the duplicate answer, nothing attached, invitation open', async () => {
+  // Issue 12: this answered the duplicate's 409 (telling the account exists elsewhere); now it
+  // answers like a new email, with a pending SCIM user of this org and nothing attached.
+  it('SCIM POST /Users for another tenant’s user: the new-user answer, nothing attached, invitation open', async () => {
     const victim = await foreignUser(`scim-held@${DOMAIN}`);
     const id = await invite(victim.email, 'member');
     const res = await scimCreate(victim.email);
-    expect(res.status).toBe(409);
-    const duplicate = await scimCreate(`plain@${DOMAIN}`);
-    expect(duplicate.status).toBe(409);
-    const withoutId = async (r: Response) => {
-      const body = (await r.json()) as { error: Record<string, unknown> };
-      delete body.error.request_id;
-      return body;
+    expect(res.status).toBe(201);
+    const fresh = await scimCreate(`fresh@${DOMAIN}`);
+    expect(fresh.status).toBe(201);
+    const shape = async (r: Response) => {
+      const body = (await r.json()) as Record<string, unknown>;
+      return { keys: Object.keys(body).sort(), active: body.active, schemas: body.schemas };
     };
-    expect(await withoutId(res)).toEqual(await withoutId(duplicate));
+    expect(await shape(res)).toEqual(await shape(fresh));
     expect(await roleHere(victim.email)).toBeNull();
     expect(await grant(id)).toMatchObject({ acceptedAt: null });
+    expect(await f.ctx.db.system.membership.count({ where: { userId: victim.id } })).toBe(1);
   });
 });

@@ -124,7 +124,7 @@ describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(page.body).toContain('Your email domain is not allowed for this organisation.');
-    expect(await f.ctx.db.prisma.user.findUnique({ where: { email: 'eve@evil.example' } })).toBeNull();
+    expect(await f.ctx.db.prisma.user.findFirst({ where: { email: 'eve@evil.example' } })).toBeNull();
     expect(
       f.events.some(
         (e) =>

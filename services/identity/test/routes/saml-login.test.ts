@@ -141,7 +141,7 @@ describe('SAML sign-in (HTTP-POST binding, xml-crypto signed responses)', () => 
       groups: ['saml-admins'],
     });
     expectRefused(await attempt({}, (xml) => xml.replace('<samlp:Status>', `${evil}<samlp:Status>`)));
-    expect(await f.ctx.db.prisma.user.findUnique({ where: { email: 'ceo@samlcorp.example' } })).toBeNull();
+    expect(await f.ctx.db.prisma.user.findFirst({ where: { email: 'ceo@samlcorp.example' } })).toBeNull();
   });
 
   it('refuses a replayed assertion', async () => {
@@ -202,9 +202,13 @@ describe('SAML sign-in (HTTP-POST binding, xml-crypto signed responses)', () => 
     const email = 'existing@samlcorp.example';
     const existing = await f.ctx.db.prisma.user.create({ data: { email } });
     // Unclaimed (the org allows every domain): SAML has no email_verified, so no link.
-    const unclaimed = await attempt({ nameId: 'existing-subject', email });
-    expectRefused(unclaimed, 'unverified_email_link');
+    // Issue 12 (squatting): this was refused (`unverified_email_link`); an org claiming no
+    // domains now gets its own account that does not hold the email, never the existing one.
+    const unclaimed = await attempt({ nameId: 'unclaimed-subject', email });
+    expect(unclaimed.status).toBe(303);
     expect(await f.ctx.db.system.ssoIdentity.count({ where: { userId: existing.id } })).toBe(0);
+    const own = await f.ctx.db.prisma.user.findMany({ where: { email, holdsEmail: false } });
+    expect(own).toHaveLength(1);
     const org = await f.ctx.db.system.org.findUniqueOrThrow({ where: { slug: SLUG } });
     await f.ctx.db.system.org.update({
       where: { id: org.id },

@@ -90,8 +90,12 @@ describe('SCIM 2.0 provisioning', () => {
     );
   });
 
-  it('never adopts another tenant’s user or the break-glass account, answering like a duplicate', async () => {
-    const dup = await scim('post', '/Users').send(newUser('pat@corp.example'));
+  // Issue 12: these answered 409 like a duplicate, which told an account exists elsewhere.
+  // Now they answer like a new user (a pending SCIM user of this org); scim-other-tenants.test.ts
+  // enumerates every kind of account.
+  it('never adopts another tenant’s user or the break-glass account, answering like a new user', async () => {
+    const fresh = await scim('post', '/Users').send(newUser('fresh@corp.example'));
+    expect(fresh.status).toBe(201);
     const other = await f.org();
     const held = await f.user(other.id, 'viewer');
     const heldEmail = 'held@corp.example';
@@ -99,12 +103,12 @@ describe('SCIM 2.0 provisioning', () => {
     await f.ctx.db.prisma.user.create({ data: { email: 'root@corp.example', isPlatformAdmin: true } });
     for (const email of [heldEmail, 'root@corp.example']) {
       const res = await scim('post', '/Users').send(newUser(email));
-      expect([res.status, res.body.scimType, res.body.detail]).toEqual([
-        dup.status,
-        dup.body.scimType,
-        dup.body.detail,
+      expect([res.status, Object.keys(res.body).sort(), res.body.active]).toEqual([
+        fresh.status,
+        Object.keys(fresh.body).sort(),
+        fresh.body.active,
       ]);
-      const user = await f.ctx.db.prisma.user.findUniqueOrThrow({ where: { email } });
+      const user = await f.ctx.db.prisma.user.findFirstOrThrow({ where: { email } });
       expect(await f.ctx.db.system.membership.count({ where: { orgId: org.id, userId: user.id } })).toBe(0);
       expect(await f.ctx.db.system.scimUser.count({ where: { orgId: org.id, userId: user.id } })).toBe(0);
     }

@@ -62,7 +62,7 @@ describe('linking an OIDC sign-in to an existing account by email', () => {
   it('refuses an unverified email for a new account too (the email is the global account key)', async () => {
     const page = await signIn('new-sub', 'newcomer@linkco.example', 'absent');
     expect(page.status).toBe(403);
-    expect(await f.ctx.db.prisma.user.findUnique({ where: { email: 'newcomer@linkco.example' } })).toBeNull();
+    expect(await f.ctx.db.prisma.user.findFirst({ where: { email: 'newcomer@linkco.example' } })).toBeNull();
   });
 
   it('links a strictly verified email (true) to an account no other org holds, and audits it', async () => {

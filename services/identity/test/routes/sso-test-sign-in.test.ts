@@ -93,7 +93,7 @@ describe('SSO test sign-in (no session, no membership; a report read once)', () 
     request(f.app).get(`/api/v1/sso/connections/${id}/test-result`).set('Cookie', cookie(session));
 
   async function nobodyProvisioned(email: string) {
-    expect(await f.ctx.db.system.user.findUnique({ where: { email } })).toBeNull();
+    expect(await f.ctx.db.system.user.findFirst({ where: { email } })).toBeNull();
     expect(
       await f.ctx.db.system.ssoIdentity.count({ where: { connectionId: { in: [oidcId, samlId] } } }),
     ).toBe(0);

@@ -1,6 +1,6 @@
 // Users are identity's table and global (no org): rbac looks them up only for the platform
 // (naming an org's first owner). Org admins never look users up: they invite by email.
-import type { Db } from '@airlock/common';
+import { holdingEmail, type Db } from '@airlock/common';
 
 export interface UserRef {
   id: string;
@@ -14,7 +14,7 @@ export function userStore(db: Db) {
     byId: (id: string): Promise<UserRef | null> => db.system.user.findUnique({ where: { id }, select }),
     /** Emails are stored lower-cased. */
     byEmail: (email: string): Promise<UserRef | null> =>
-      db.system.user.findUnique({ where: { email: email.trim().toLowerCase() }, select }),
+      db.system.user.findFirst({ where: holdingEmail(email.trim().toLowerCase()), select }),
   };
 }
 

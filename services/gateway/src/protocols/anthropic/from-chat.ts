@@ -42,7 +42,7 @@ export function chatToMessage(chat: Obj, model: string): Obj {
     const fn = (call.function ?? {}) as Obj;
     content.push({
       type: 'tool_use',
-      id: String(call.id ?? `toolu_${randomUUID()}`),
+      id: call.id ? String(call.id) : `toolu_${randomUUID().replace(/-/g, '')}`,
       name: String(fn.name ?? ''),
       input: parseArguments(typeof fn.arguments === 'string' ? fn.arguments : ''),
     });

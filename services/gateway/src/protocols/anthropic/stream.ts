@@ -2,6 +2,8 @@
 // message_start, ping, then per content block content_block_start / _delta / _stop (thinking
 // deltas, text deltas, tool_use input_json_delta), message_delta with stop_reason and usage,
 // message_stop. Fed raw upstream chunks; returns the SSE text to write for each.
+import { randomUUID } from 'node:crypto';
+import { sameCall } from '../chat-tool-calls.js';
 import { messageId, stopReason } from './from-chat.js';
 
 type Obj = Record<string, unknown>;
@@ -9,7 +11,9 @@ type Obj = Record<string, unknown>;
 export const sse = (event: string, data: unknown): string =>
   `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
-type Block = { kind: 'thinking' | 'text' } | { kind: 'tool'; upstreamIndex: number };
+const toolUseId = (): string => `toolu_${randomUUID().replace(/-/g, '')}`;
+
+type Block = { kind: 'thinking' | 'text' } | { kind: 'tool'; upstreamIndex: number; upstreamId: string };
 
 export class ChatToMessagesStream {
   private partial = '';
@@ -116,10 +120,17 @@ export class ChatToMessagesStream {
         const upstreamIndex = typeof call.index === 'number' ? call.index : 0;
         const fn = (call.function ?? {}) as Obj;
         const current = this.block;
-        if (current?.kind !== 'tool' || current.upstreamIndex !== upstreamIndex)
+        const upstreamId = typeof call.id === 'string' ? call.id : '';
+        if (!sameCall(current?.kind === 'tool' ? current : undefined, upstreamIndex, upstreamId))
           out += this.open(
-            { kind: 'tool', upstreamIndex },
-            { type: 'tool_use', id: String(call.id ?? ''), name: String(fn.name ?? ''), input: {} },
+            { kind: 'tool', upstreamIndex, upstreamId },
+            // Some servers stream calls without an id; the agent must answer with one that matches.
+            {
+              type: 'tool_use',
+              id: call.id ? String(call.id) : toolUseId(),
+              name: String(fn.name ?? ''),
+              input: {},
+            },
           );
         if (typeof fn.arguments === 'string' && fn.arguments) {
           this.outputChars += fn.arguments.length;

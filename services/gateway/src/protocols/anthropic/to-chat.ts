@@ -1,5 +1,5 @@
 // Anthropic Messages request → OpenAI chat completions request, for upstreams that speak
-// only chat completions. System text, text and image blocks, tool definitions, tool_use
+// only chat completions. System text (top-level and system messages), text and image blocks, tool definitions, tool_use
 // turns and tool_result blocks all map; thinking blocks from earlier turns and fields a chat
 // server has no equivalent for (top_k, metadata, thinking budget) are dropped, never sent raw.
 type Obj = Record<string, unknown>;
@@ -100,7 +100,11 @@ export function messagesToChat(body: Obj, upstreamModel: string): Obj {
   for (const m of Array.isArray(body.messages) ? body.messages : []) {
     if (!isObj(m)) continue;
     if (m.role === 'assistant') messages.push(assistantTurn(m.content));
-    else messages.push(...userTurn(m.content));
+    else if (m.role === 'system') {
+      // Kept where it stands: chat completions takes system messages anywhere, as Messages does.
+      const text = plainText(m.content);
+      if (text) messages.push({ role: 'system', content: text });
+    } else messages.push(...userTurn(m.content));
   }
   const chat: Obj = { model: upstreamModel, messages, max_tokens: body.max_tokens };
   if (typeof body.temperature === 'number') chat.temperature = body.temperature;

@@ -1,6 +1,7 @@
 // Chat completions answer → Responses answer (object "response"): reasoning, message and
 // function_call output items, usage in Responses' names, store: false (nothing is kept).
 import { randomUUID } from 'node:crypto';
+import { customInput, customToolCallItem, customToolNames } from './custom-tools.js';
 
 type Obj = Record<string, unknown>;
 
@@ -85,15 +86,18 @@ export function chatToResponse(chat: Obj, model: string, request: Obj): Obj {
   if (typeof reasoning === 'string' && reasoning) output.push(reasoningItem(newId('rs'), reasoning));
   if (typeof message.content === 'string' && message.content)
     output.push(messageItem(newId('msg'), message.content));
+  const custom = customToolNames(request);
   for (const call of Array.isArray(message.tool_calls) ? (message.tool_calls as Obj[]) : []) {
     const fn = (call.function ?? {}) as Obj;
+    const [callId, name, args] = [
+      call.id ? String(call.id) : newId('call'),
+      String(fn.name ?? ''),
+      String(fn.arguments ?? ''),
+    ];
     output.push(
-      functionCallItem(
-        newId('fc'),
-        String(call.id ?? newId('call')),
-        String(fn.name ?? ''),
-        String(fn.arguments ?? ''),
-      ),
+      custom.has(name)
+        ? customToolCallItem(newId('ctc'), callId, name, customInput(args))
+        : functionCallItem(newId('fc'), callId, name, args),
     );
   }
   const usage = (chat.usage ?? {}) as Obj;

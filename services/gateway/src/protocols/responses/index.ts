@@ -23,6 +23,16 @@ export const OPENAI_RESPONSES: ForeignApi = {
         'bad_request',
         '"previous_response_id" needs a stored response, and this route stores none (store: false): send the whole conversation in "input"',
       );
+    // Codex sends its tools this way for its newest model names (namespaced, code mode):
+    // a chat server would get no tools at all, an agent that silently cannot act.
+    if (
+      Array.isArray(body.input) &&
+      body.input.some((i) => (i as { type?: unknown })?.type === 'additional_tools')
+    )
+      throw new AirlockError(
+        'bad_request',
+        'tools sent as "additional_tools" input items cannot be translated for a chat completions upstream: use a model name whose client sends "tools" (for Codex, a gpt-5.x name), or a Responses-native upstream',
+      );
   },
   nativeBody: (body) => ({ store: false, ...body }),
   toChat: responsesToChat,

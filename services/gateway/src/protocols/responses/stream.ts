@@ -1,7 +1,11 @@
 // Re-encodes a chat completions SSE stream as the Responses event sequence: response.created,
 // response.in_progress, per output item output_item.added → deltas (output_text.delta,
 // function_call_arguments.delta, reasoning_summary_text.delta) → …done → output_item.done,
-// then response.completed with usage. Every event carries a sequence_number.
+// then response.completed with usage. Every event carries a sequence_number. A call to one
+// of the request's custom tools becomes a custom_tool_call item; its input is JSON-wrapped
+// in the chat stream, so it is sent whole when the call ends (custom_tool_call_input.*).
+import { sameCall } from '../chat-tool-calls.js';
+import { customInput, customToolCallItem, customToolNames } from './custom-tools.js';
 import {
   functionCallItem,
   messageItem,
@@ -16,7 +20,15 @@ type Obj = Record<string, unknown>;
 type Item =
   | { kind: 'reasoning'; id: string; text: string }
   | { kind: 'message'; id: string; text: string }
-  | { kind: 'call'; id: string; callId: string; name: string; args: string; upstreamIndex: number };
+  | {
+      kind: 'call';
+      id: string;
+      callId: string;
+      name: string;
+      args: string;
+      upstreamIndex: number;
+      upstreamId: string;
+    };
 
 export class ChatToResponsesStream {
   private partial = '';
@@ -29,6 +41,7 @@ export class ChatToResponsesStream {
   outputTokens = 0;
   private outputChars = 0;
   private usageReported = false;
+  private readonly custom: ReadonlySet<string>;
 
   constructor(
     private readonly model: string,
@@ -36,6 +49,7 @@ export class ChatToResponsesStream {
     estimatedInputTokens: number,
   ) {
     this.inputTokens = estimatedInputTokens;
+    this.custom = customToolNames(request);
   }
 
   private event(type: string, data: Obj): string {
@@ -98,7 +112,9 @@ export class ChatToResponsesStream {
     } else {
       out += this.event('response.output_item.added', {
         output_index,
-        item: functionCallItem(item.id, item.callId, item.name, '', 'in_progress'),
+        item: this.custom.has(item.name)
+          ? customToolCallItem(item.id, item.callId, item.name, '', 'in_progress')
+          : functionCallItem(item.id, item.callId, item.name, '', 'in_progress'),
       });
     }
     return out;
@@ -139,6 +155,15 @@ export class ChatToResponsesStream {
         part: { type: 'output_text', text: item.text, annotations: [] },
       });
       full = messageItem(item.id, item.text);
+    } else if (this.custom.has(item.name)) {
+      const input = customInput(item.args);
+      out += this.event('response.custom_tool_call_input.delta', {
+        item_id: item.id,
+        output_index,
+        delta: input,
+      });
+      out += this.event('response.custom_tool_call_input.done', { item_id: item.id, output_index, input });
+      full = customToolCallItem(item.id, item.callId, item.name, input);
     } else {
       out += this.event('response.function_call_arguments.done', {
         item_id: item.id,
@@ -192,24 +217,27 @@ export class ChatToResponsesStream {
         const upstreamIndex = typeof call.index === 'number' ? call.index : 0;
         const fn = (call.function ?? {}) as Obj;
         const current = this.item;
-        if (current?.kind !== 'call' || current.upstreamIndex !== upstreamIndex)
+        const upstreamId = typeof call.id === 'string' ? call.id : '';
+        if (!sameCall(current?.kind === 'call' ? current : undefined, upstreamIndex, upstreamId))
           out += this.open({
             kind: 'call',
             id: newId('fc'),
-            callId: String(call.id ?? newId('call')),
+            callId: call.id ? String(call.id) : newId('call'),
             name: String(fn.name ?? ''),
             args: '',
             upstreamIndex,
+            upstreamId,
           });
         const item = this.item as Item & { kind: 'call' };
         if (typeof fn.arguments === 'string' && fn.arguments) {
           item.args += fn.arguments;
           this.outputChars += fn.arguments.length;
-          out += this.event('response.function_call_arguments.delta', {
-            item_id: item.id,
-            output_index: this.index,
-            delta: fn.arguments,
-          });
+          if (!this.custom.has(item.name))
+            out += this.event('response.function_call_arguments.delta', {
+              item_id: item.id,
+              output_index: this.index,
+              delta: fn.arguments,
+            });
         }
       }
       if (choice.finish_reason === 'length') this.truncated = true;

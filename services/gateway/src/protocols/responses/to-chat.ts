@@ -1,8 +1,12 @@
 // OpenAI Responses request → chat completions request, for upstreams without a native
 // Responses API. Instructions, messages (input_text / output_text / input_image parts),
-// function_call and function_call_output items and function tools all map. Reasoning items
-// and built-in tools (web_search, file_search…) have no chat equivalent and are dropped;
-// server-side state (previous_response_id) is refused by the route before this runs.
+// function_call and function_call_output items and function tools all map; custom
+// (freeform) tools and their calls map as functions taking one string (custom-tools.ts).
+// Reasoning items and built-in tools (web_search, file_search, tool_search, namespaces) have
+// no chat equivalent and are dropped; server-side state (previous_response_id) is refused by
+// the route before this runs.
+import { customToolAsFunction } from './custom-tools.js';
+
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -44,17 +48,23 @@ function messages(input: unknown, instructions: unknown): Obj[] {
       const { text, parts: list } = parts(item.content);
       if (role === 'user' && list.some((p) => p.type !== 'text')) out.push({ role, content: list });
       else out.push({ role, content: text });
-    } else if (type === 'function_call') {
+    } else if (type === 'function_call' || type === 'custom_tool_call') {
+      const args =
+        type === 'function_call'
+          ? String(item.arguments ?? '')
+          : JSON.stringify({ input: String(item.input ?? '') });
       const call = {
         id: String(item.call_id ?? ''),
         type: 'function',
-        function: { name: String(item.name ?? ''), arguments: String(item.arguments ?? '') },
+        function: { name: String(item.name ?? ''), arguments: args },
       };
-      // Consecutive calls are one assistant turn in chat completions.
+      // One chat assistant turn is one Responses message item followed by its call items
+      // (a preamble, then the calls): put them back together, calls after the text.
       const last = out.at(-1);
       if (last?.role === 'assistant' && Array.isArray(last.tool_calls)) (last.tool_calls as Obj[]).push(call);
+      else if (last?.role === 'assistant' && typeof last.content === 'string') last.tool_calls = [call];
       else out.push({ role: 'assistant', content: null, tool_calls: [call] });
-    } else if (type === 'function_call_output') {
+    } else if (type === 'function_call_output' || type === 'custom_tool_call_output') {
       const output = item.output;
       out.push({
         role: 'tool',
@@ -63,12 +73,31 @@ function messages(input: unknown, instructions: unknown): Obj[] {
       });
     }
   }
-  return out;
+  return mergeLeadingSystem(out);
+}
+
+/**
+ * Codex sends its instructions as several developer messages before the first user turn;
+ * many chat templates take one system message, first. The leading ones become one.
+ */
+function mergeLeadingSystem(messages: Obj[]): Obj[] {
+  let n = 0;
+  while (messages[n]?.role === 'system') n++;
+  if (n < 2) return messages;
+  const text = messages
+    .slice(0, n)
+    .map((m) => String(m.content ?? ''))
+    .join('\n\n');
+  return [{ role: 'system', content: text }, ...messages.slice(n)];
 }
 
 function toolChoice(choice: unknown): unknown {
   if (choice === 'auto' || choice === 'none' || choice === 'required') return choice;
-  if (isObj(choice) && choice.type === 'function' && typeof choice.name === 'string')
+  if (
+    isObj(choice) &&
+    (choice.type === 'function' || choice.type === 'custom') &&
+    typeof choice.name === 'string'
+  )
     return { type: 'function', function: { name: choice.name } };
   return undefined;
 }
@@ -79,17 +108,21 @@ export function responsesToChat(body: Obj, upstreamModel: string): Obj {
   if (typeof body.temperature === 'number') chat.temperature = body.temperature;
   if (typeof body.top_p === 'number') chat.top_p = body.top_p;
   const tools = (Array.isArray(body.tools) ? body.tools : []).filter(
-    (t): t is Obj => isObj(t) && t.type === 'function',
+    (t): t is Obj => isObj(t) && (t.type === 'function' || t.type === 'custom'),
   );
   if (tools.length > 0) {
-    chat.tools = tools.map((t) => ({
-      type: 'function',
-      function: {
-        name: String(t.name ?? ''),
-        ...(typeof t.description === 'string' ? { description: t.description } : {}),
-        parameters: isObj(t.parameters) ? t.parameters : { type: 'object' },
-      },
-    }));
+    chat.tools = tools.map((t) =>
+      t.type === 'custom'
+        ? customToolAsFunction(t)
+        : {
+            type: 'function',
+            function: {
+              name: String(t.name ?? ''),
+              ...(typeof t.description === 'string' ? { description: t.description } : {}),
+              parameters: isObj(t.parameters) ? t.parameters : { type: 'object' },
+            },
+          },
+    );
     const choice = toolChoice(body.tool_choice);
     if (choice !== undefined) chat.tool_choice = choice;
     if (typeof body.parallel_tool_calls === 'boolean') chat.parallel_tool_calls = body.parallel_tool_calls;
