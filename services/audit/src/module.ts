@@ -6,6 +6,7 @@ import {
   createAdminAddressCheck,
   createPolicyReader,
   createPrincipalResolver,
+  secureCookiesFor,
   unknownRouteRouter,
   type AirlockModule,
   type ModuleDeps,
@@ -51,7 +52,7 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         logger: deps.logger,
         clock: deps.clock,
       });
-      const secureCookies = new URL(deps.config.AIRLOCK_PUBLIC_URL).protocol === 'https:';
+      const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
       const ctx: AuditContext = {
         db: deps.db,
         audit: deps.audit,

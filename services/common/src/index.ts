@@ -10,6 +10,7 @@ export * from './db/scope.js';
 export * from './db/tenancy.js';
 export * from './db/uuid.js';
 export * from './errors.js';
+export * from './http/cookies.js';
 export * from './http/create-app.js';
 export * from './http/error-handler.js';
 export * from './http/health.js';

@@ -3,6 +3,7 @@ import {
   createPolicyReader,
   createPrincipalResolver,
   redisReadyOrTimeout,
+  secureCookiesFor,
   type AirlockModule,
 } from '@airlock/common';
 import { Router } from 'express';
@@ -105,7 +106,7 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
       upstreams,
       metrics: createGatewayMetrics(deps.metrics),
       clock: deps.clock,
-      secureCookies: new URL(deps.config.AIRLOCK_PUBLIC_URL).protocol === 'https:',
+      secureCookies: secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL),
     };
     // Air-gapped: name, once at start, every policy upstream the gateway will refuse, so an
     // operator sees a policy that cannot work before members do. Requests to them get 403.
