@@ -2,11 +2,12 @@
 // Metadata only: nothing here can carry prompt, completion or message text. Adding an action
 // means adding it here (sorted); the audit service rejects anything else at ingest too.
 import { z } from 'zod';
+import { ROLES } from '../access/abilities.js';
 import { isGatewayErrorCode, LOGIN_FAILURE_REASONS } from './vocabularies.js';
 
 const id = z.string().min(1).max(128);
 const count = z.number().int().min(0);
-const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const role = z.enum(ROLES);
 const authMethod = z.enum(['saml', 'oidc', 'local', 'token', 'scim']);
 /** The OAuth clients the device grant knows (identity's domain/device-grant.ts). */
 const deviceClient = z.enum(['airlock-cli']);

@@ -12,7 +12,7 @@
 // no_owner_path, and changes nothing.
 // Secrets go in, never out: responses say only whether one is set.
 import { Router, type Request, type RequestHandler } from 'express';
-import { AirlockError, createSecretBox, principalOf, type Principal, type Tx } from '@airlock/common';
+import { AirlockError, createSecretBox, principalOf, ROLES, type Principal, type Tx } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { may } from '../domain/access.js';
@@ -34,7 +34,7 @@ import {
   updateConnection,
 } from '../store/sso-connections.js';
 
-const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const role = z.enum(ROLES);
 const name = z.string().trim().min(1).max(100);
 const secret = z.string().min(1).max(4096);
 
