@@ -18,8 +18,11 @@ typecheck:
 build:
 	bash scripts/ensure-deps.sh && npm run build
 
+# Daemonless and offline: OCI layout + docker-load tarball under .tools/image/<input digest>/
+# (scripts/image/build.sh; an unchanged tree reuses the cached build). With Docker instead:
+# docker build -f deploy/Dockerfile -t airlock:dev .
 image:
-	docker build -f deploy/Dockerfile -t airlock:dev .
+	bash scripts/image/build.sh
 
 clean:
 	rm -rf node_modules services/*/dist services/common/src/generated .turbo

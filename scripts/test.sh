@@ -9,15 +9,17 @@ log() { printf '\n==> %s\n' "$*"; }
 
 # The client package alone (psql) also creates /usr/lib/postgresql/N/bin: look for initdb.
 PG_BIN=${TEST_PG_BIN:-$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)")}
-if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null; then
+# runc runs the built image (scripts/test-image.sh), skopeo mirrors it (test-airgap-bundle.sh).
+if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null || ! command -v runc >/dev/null ||
+  ! command -v skopeo >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "Postgres server and redis-server are needed: apt-get install postgresql redis-server" >&2
+    echo "Postgres server, redis-server, runc and skopeo are needed: apt-get install postgresql redis-server runc skopeo" >&2
     exit 1
   fi
-  log "installing postgresql and redis-server (apt)"
+  log "installing postgresql, redis-server, runc and skopeo (apt)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql redis-server >/dev/null
+  apt-get install -y -qq --no-install-recommends postgresql redis-server runc skopeo >/dev/null
   PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 fi
 export TEST_PG_BIN=$PG_BIN
@@ -34,13 +36,28 @@ if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
   apt-get install -y -qq --no-install-recommends curl jq >/dev/null
 fi
 
+# The console's browser journeys drive Debian's Chromium (playwright-core downloads no browser).
+export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM_PATH" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Chromium is needed for the console tests: apt-get install chromium" >&2
+    exit 1
+  fi
+  log "installing chromium (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
 bash scripts/ensure-deps.sh
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+image_pid=
 cleanup() {
+  [ -n "$image_pid" ] && kill "$image_pid" 2>/dev/null && wait "$image_pid" 2>/dev/null || true
   as_pg "$PG_BIN/pg_ctl" -D "$tmp/pg" -m immediate -w stop >/dev/null 2>&1 || true
   [ -f "$tmp/redis.pid" ] && kill "$(cat "$tmp/redis.pid")" 2>/dev/null || true
   rm -rf "$tmp"
@@ -70,12 +87,21 @@ export TEST_DATABASE_TEMPLATE=airlock_template
 export TEST_DATABASE_APP_ROLE=airlock
 export TEST_REDIS_URL="redis://127.0.0.1:$REDISPORT"
 
+if [ $# -eq 0 ]; then
+  # The image build and its runc checks run beside lint, typecheck, the chart checks and jest
+  # (mostly waiting on downloads and gzip); their output is printed when they finish.
+  log "image: build (cached by input digest) and run under runc, in the background"
+  IMAGE_DEPS_READY=1 bash scripts/test-image.sh >"$tmp/image.log" 2>&1 &
+  image_pid=$!
+fi
 log "lint"
 npm run --silent lint
 log "typecheck"
 npm run --silent typecheck
 log "chart: helm lint/template, Kubernetes schemas, chart tests, kube-apiserver install"
 bash scripts/test-chart.sh
+log "console build (services/console/dist, for the browser journeys)"
+bash scripts/ensure-console.sh
 log "jest: services"
 npm test -- "$@"
 if [ $# -eq 0 ]; then
@@ -88,4 +114,14 @@ if [ $# -eq 0 ]; then
     services/gateway/test/routes/access-explain.test.ts \
     services/audit/test/ingest/consumer.test.ts services/audit/test/module.test.ts \
     services/audit/test/routes services/audit/test/retention
+fi
+if [ -n "$image_pid" ]; then
+  log "image: build, run under runc, reproducibility (scripts/test-image.sh)"
+  image_rc=0
+  wait "$image_pid" || image_rc=$?
+  image_pid=
+  cat "$tmp/image.log"
+  [ "$image_rc" -eq 0 ] || { echo "scripts/test-image.sh failed (exit $image_rc)" >&2; exit 1; }
+  log "air-gapped bundle: made, unpacked, checksums verified, chart rendered from it"
+  bash scripts/test-airgap-bundle.sh
 fi

@@ -2,10 +2,12 @@
 // machine. Starts its own Postgres and Redis (test kit), a 0 ms fake upstream, the raw proxy,
 // the same pass-through on Express (to separate the framework's cost from the gateway's)
 // and the gateway (auth + policy + rate limits + audit on), each in its own process, drives
-// each with autocannon at 16 and 64 connections, measures streaming time to first byte, and
-// prints a markdown table. Not a test: numbers depend on the machine.
-//   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300); BENCH_DIST=1 runs
-//   the services from dist/.
+// each with autocannon (chat completions JSON and streaming at 16 and 64 connections; Messages
+// and Responses passed through and translated at 16), with each process's CPU per request,
+// measures latency and streaming time to first byte on one connection, and prints markdown
+// tables. Not a test: numbers depend on the machine.
+//   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300) sequential samples;
+//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -31,11 +33,13 @@ function start(
   env: Record<string, string> = {},
   nodeArgs: readonly string[] = [],
 ): Promise<{ url: string; child: ChildProcess }> {
+  // A plain .js service on dist/ needs no loader (the gateway: its RSS is then production's).
+  const loader = process.env.BENCH_DIST && file.endsWith('.js') ? [] : LOADER;
   const child = fork(path.join(here, file), [], {
     // BENCH_PROFILE=dir writes a CPU profile of each service process there.
     execArgv: process.env.BENCH_PROFILE
-      ? [...LOADER, ...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-      : [...LOADER, ...nodeArgs],
+      ? [...loader, ...nodeArgs, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : [...loader, ...nodeArgs],
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -71,7 +75,24 @@ async function seed(databaseUrl: string, upstreamUrl: string): Promise<string> {
         version: 1,
         document: {
           models: { allow: { member: ['*'] } },
-          upstreams: [{ name: 'fake', baseUrl: `${upstreamUrl}/v1`, kind: 'onprem', provider: 'vllm' }],
+          upstreams: [
+            // vLLM speaks Messages and Responses natively: passed through.
+            {
+              name: 'fake',
+              baseUrl: `${upstreamUrl}/v1`,
+              kind: 'onprem',
+              provider: 'vllm',
+              models: ['bench-model'],
+            },
+            // A plain OpenAI-compatible server does not: translated to chat completions.
+            {
+              name: 'fake-compat',
+              baseUrl: `${upstreamUrl}/v1`,
+              kind: 'onprem',
+              provider: 'openai-compatible',
+              models: [TRANSLATED],
+            },
+          ],
           // Limits on at every scope, high enough never to refuse: the cost is what is measured.
           limits: {
             perUser: { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 },
@@ -86,69 +107,178 @@ async function seed(databaseUrl: string, upstreamUrl: string): Promise<string> {
   }
 }
 
-const BODY = JSON.stringify({
+const CHAT = {
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say hello in five words.' }],
   max_tokens: 16,
-});
+};
+const MESSAGES = {
+  model: 'bench-model',
+  max_tokens: 16,
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+};
+const RESPONSES = { model: 'bench-model', input: 'Say hello in five words.', max_output_tokens: 16 };
+/** The model the seeded policy routes to an openai-compatible upstream: translated, not passed through. */
+const TRANSLATED = 'bench-translate';
+
+interface Scenario {
+  name: string;
+  path: string;
+  body: string;
+  /** Which targets serve it (the Express pass-through only knows chat completions). */
+  targets: readonly string[];
+  connections: readonly number[];
+}
+
+const ALL = [
+  'direct (upstream)',
+  'raw undici proxy',
+  'express pass-through',
+  'gateway (Express only)',
+  'gateway',
+];
+const stream = (b: object) => ({ ...b, stream: true });
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'chat JSON',
+    path: '/v1/chat/completions',
+    body: JSON.stringify(CHAT),
+    targets: ALL,
+    connections: [16, 64],
+  },
+  {
+    name: 'chat stream',
+    path: '/v1/chat/completions',
+    body: JSON.stringify({ ...stream(CHAT), stream_options: { include_usage: true } }),
+    targets: ALL,
+    connections: [16, 64],
+  },
+  ...(
+    [
+      ['messages', '/v1/messages', MESSAGES],
+      ['responses', '/v1/responses', RESPONSES],
+    ] as const
+  ).flatMap(([name, path, body]) => [
+    {
+      name: `${name} pass-through JSON`,
+      path,
+      body: JSON.stringify(body),
+      targets: ['raw undici proxy', 'gateway'],
+      connections: [16],
+    },
+    {
+      name: `${name} pass-through stream`,
+      path,
+      body: JSON.stringify(stream(body)),
+      targets: ['raw undici proxy', 'gateway'],
+      connections: [16],
+    },
+    // The raw proxy cannot translate: the gateway is compared with its pass-through of the same API.
+    {
+      name: `${name} translated JSON`,
+      path,
+      body: JSON.stringify({ ...body, model: TRANSLATED }),
+      targets: ['gateway'],
+      connections: [16],
+    },
+    {
+      name: `${name} translated stream`,
+      path,
+      body: JSON.stringify(stream({ ...body, model: TRANSLATED })),
+      targets: ['gateway'],
+      connections: [16],
+    },
+  ]),
+];
 
 interface Row {
+  scenario: string;
   target: string;
   connections: number;
   rps: number;
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time of the target's own process per request, µs (undefined: not measured). */
+  cpuUs?: number;
+}
+
+/** utime + stime of a process, in ms (from /proc; clock ticks are 10 ms on Linux). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function load(
+  scenario: Scenario,
   target: string,
   base: string,
+  pid: number,
   token: string,
   connections: number,
   seconds: number,
 ): Promise<Row> {
+  const cpu0 = cpuMs(pid);
   const result = await autocannon({
-    url: `${base}/v1/chat/completions`,
+    url: `${base}${scenario.path}`,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: BODY,
+    body: scenario.body,
     connections,
     duration: seconds,
   });
+  const cpu = cpuMs(pid) - cpu0;
   return {
+    scenario: scenario.name,
     target,
     connections,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
+    cpuUs: result.requests.total > 0 ? (1000 * cpu) / result.requests.total : undefined,
   };
 }
 
-async function ttfb(base: string, token: string): Promise<{ p50: number; p99: number }> {
+/**
+ * Sequential requests on one connection: time to the first body byte and to the end of the
+ * answer, in ms (sub-millisecond resolution, which autocannon's histogram does not have).
+ */
+async function sequential(
+  base: string,
+  token: string,
+  path: string,
+  body: string,
+  samples: number,
+): Promise<{ first: { p50: number; p99: number }; total: { p50: number; p99: number } }> {
   const url = new URL(base);
   const pool = new Pool(url.origin, { connections: 1 });
-  const samples: number[] = [];
-  const body = JSON.stringify({ ...JSON.parse(BODY), stream: true, stream_options: { include_usage: true } });
-  for (let i = 0; i < TTFB_SAMPLES + 20; i++) {
+  const firsts: number[] = [];
+  const totals: number[] = [];
+  for (let i = 0; i < samples + 50; i++) {
     const t0 = performance.now();
     const res = await pool.request({
       method: 'POST',
-      path: '/v1/chat/completions',
+      path,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body,
     });
     let first = 0;
     for await (const _chunk of res.body) if (!first) first = performance.now() - t0;
-    if (i >= 20) samples.push(first); // the first 20 warm up connections and caches
+    const total = performance.now() - t0;
+    if (i >= 50) {
+      // the first 50 warm up connections and caches
+      firsts.push(first);
+      totals.push(total);
+    }
   }
   await pool.close();
-  samples.sort((a, b) => a - b);
-  return {
-    p50: samples[Math.floor(samples.length * 0.5)]!,
-    p99: samples[Math.floor(samples.length * 0.99)]!,
+  const pct = (xs: number[]) => {
+    xs.sort((a, b) => a - b);
+    return { p50: xs[Math.floor(xs.length * 0.5)]!, p99: xs[Math.floor(xs.length * 0.99)]! };
   };
+  return { first: pct(firsts), total: pct(totals) };
 }
 
 /** The gateway's own process.memoryUsage(), over IPC (undefined if it does not answer). */
@@ -191,40 +321,65 @@ async function main(): Promise<void> {
     const token = await seed(postgres.url, upstream.url);
     const proxy = await start('raw-proxy.ts', { BENCH_UPSTREAM: upstream.url });
     const expressProxy = await start('express-proxy.ts', { BENCH_UPSTREAM: upstream.url });
-    const gateway = await start(
-      'gateway-server.ts',
-      {
-        NODE_ENV: 'development',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: postgres.url,
-        REDIS_URL: redis.url,
-        AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true',
-        // Access log on, as in production; BENCH_GATEWAY_LOG_LEVEL=warn measures without it.
-        LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'info',
-      },
-      // BENCH_GATEWAY_NODE_ARGS="--max-semi-space-size=4": V8 flags for the gateway only.
-      (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    const gatewayEnv = {
+      NODE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true',
+      // Access log on, as in production; BENCH_GATEWAY_LOG_LEVEL=warn measures without it.
+      LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'info',
+    };
+    // BENCH_GATEWAY_NODE_ARGS="--max-semi-space-size=4": V8 flags for the gateway only.
+    const gatewayArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const gateway = await start('gateway-server.js', gatewayEnv, gatewayArgs);
+    // The same gateway with its /v1 lane off (everything through Express's router), same run.
+    const viaExpress = await start(
+      'gateway-server.js',
+      { ...gatewayEnv, BENCH_EXPRESS_ONLY: '1' },
+      gatewayArgs,
     );
     const targets = [
-      { name: 'direct (upstream)', url: upstream.url },
-      { name: 'raw undici proxy', url: proxy.url },
-      { name: 'express pass-through', url: expressProxy.url },
-      { name: 'gateway', url: gateway.url },
+      { name: 'direct (upstream)', ...upstream },
+      { name: 'raw undici proxy', ...proxy },
+      { name: 'express pass-through', ...expressProxy },
+      { name: 'gateway (Express only)', ...viaExpress },
+      { name: 'gateway', ...gateway },
     ];
+    const idle = rssMb(gateway.child.pid!);
+    const warmUp = Math.min(4, SECONDS);
+    // A fresh gateway runs its first seconds far slower (JIT, caches, pools): warm every
+    // target once before anything is measured, on top of each run's own warm-up.
+    for (const t of targets) await load(SCENARIOS[0]!, t.name, t.url, t.child.pid!, token, 16, 8);
     const rows: Row[] = [];
-    for (const connections of [16, 64]) {
-      for (const t of targets) {
-        process.stderr.write(`${t.name} at ${connections} connections…\n`);
-        await load(t.name, t.url, token, connections, 4); // warm-up: JIT, pools, caches
-        rows.push(await load(t.name, t.url, token, connections, SECONDS));
+    // BENCH_ONLY=regex runs only the matching scenarios (while iterating on one path).
+    const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+    for (const scenario of SCENARIOS.filter((s) => !only || only.test(s.name))) {
+      for (const connections of scenario.connections) {
+        for (const t of targets.filter((x) => scenario.targets.includes(x.name))) {
+          process.stderr.write(`${scenario.name}: ${t.name} at ${connections} connections…\n`);
+          const pid = t.child.pid!;
+          await load(scenario, t.name, t.url, pid, token, connections, warmUp); // JIT, pools, caches
+          rows.push(await load(scenario, t.name, t.url, pid, token, connections, SECONDS));
+        }
       }
     }
-    const streaming = [];
+    const chatJson = SCENARIOS[0]!;
+    const latency = [];
     for (const t of targets) {
-      process.stderr.write(`${t.name}: streaming time to first byte…\n`);
-      streaming.push({ name: t.name, ...(await ttfb(t.url, token)) });
+      process.stderr.write(`${t.name}: sequential latency and streaming time to first byte…\n`);
+      const json = await sequential(t.url, token, chatJson.path, chatJson.body, TTFB_SAMPLES);
+      const streamed = await sequential(t.url, token, SCENARIOS[1]!.path, SCENARIOS[1]!.body, TTFB_SAMPLES);
+      latency.push({ name: t.name, json: json.total, ttfb: streamed.first });
+    }
+    const foreignTtfb = [];
+    for (const scenario of SCENARIOS.filter((s) => s.name.endsWith('stream') && !s.name.startsWith('chat'))) {
+      for (const t of targets.filter((x) => scenario.targets.includes(x.name))) {
+        const r = await sequential(t.url, token, scenario.path, scenario.body, TTFB_SAMPLES);
+        foreignTtfb.push({ scenario: scenario.name, name: t.name, ...r.first });
+      }
     }
     const memory = rssMb(gateway.child.pid!);
     const heap = await memoryOf(gateway.child);
@@ -234,38 +389,43 @@ async function main(): Promise<void> {
       `Machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}; ${SECONDS} s per run; autocannon in the driver process.\n`,
     );
     out.push(
-      '| target | connections | req/s | p50 ms | p99 ms | errors | req/s vs raw proxy | req/s vs express pass-through | req/s vs direct |',
+      '| scenario | target | connections | req/s | p50 ms | p99 ms | errors | CPU µs/req | req/s vs raw proxy | CPU vs raw proxy |',
     );
-    out.push('|---|---|---|---|---|---|---|---|---|');
+    out.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      const raw = rows.find((x) => x.connections === r.connections && x.target === 'raw undici proxy')!;
-      const direct = rows.find((x) => x.connections === r.connections && x.target === 'direct (upstream)')!;
-      const onExpress = rows.find(
-        (x) => x.connections === r.connections && x.target === 'express pass-through',
-      )!;
+      // Translated routes are compared with the raw proxy's pass-through of the same API.
+      const api = r.scenario.replace('translated', 'pass-through');
+      const raw = rows.find(
+        (x) => x.connections === r.connections && x.scenario === api && x.target === 'raw undici proxy',
+      );
+      const ratio = raw ? `${fmt((100 * r.rps) / raw.rps)} %` : '';
+      const cpuRatio = raw?.cpuUs && r.cpuUs ? `${fmt(r.cpuUs / raw.cpuUs, 1)}×` : '';
       out.push(
-        `| ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${fmt((100 * r.rps) / raw.rps)} % | ${fmt((100 * r.rps) / onExpress.rps)} % | ${fmt((100 * r.rps) / direct.rps)} % |`,
+        `| ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${r.cpuUs === undefined ? '' : fmt(r.cpuUs)} | ${ratio} | ${cpuRatio} |`,
       );
     }
     out.push('');
-    for (const c of [16, 64]) {
-      const g = rows.find((x) => x.connections === c && x.target === 'gateway')!;
-      const d = rows.find((x) => x.connections === c && x.target === 'direct (upstream)')!;
+    out.push('| sequential, 1 connection | chat JSON p50 ms | p99 ms | chat stream TTFB p50 ms | p99 ms |');
+    out.push('|---|---|---|---|---|');
+    for (const l of latency)
       out.push(
-        `Added latency over direct at ${c} connections: p50 ${signed(g.p50 - d.p50, 1)} ms, p99 ${signed(g.p99 - d.p99, 1)} ms.`,
+        `| ${l.name} | ${fmt(l.json.p50, 2)} | ${fmt(l.json.p99, 2)} | ${fmt(l.ttfb.p50, 2)} | ${fmt(l.ttfb.p99, 2)} |`,
       );
-    }
-    out.push('');
-    out.push('| streaming, sequential | TTFB p50 ms | TTFB p99 ms |');
-    out.push('|---|---|---|');
-    for (const s of streaming) out.push(`| ${s.name} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} |`);
-    const d = streaming[0]!;
-    const g = streaming[streaming.length - 1]!;
+    const d = latency[0]!;
+    const g = latency[latency.length - 1]!;
     out.push('');
     out.push(
-      `Streaming TTFB overhead of the gateway over direct: p50 ${signed(g.p50 - d.p50, 2)} ms, p99 ${signed(g.p99 - d.p99, 2)} ms.`,
+      `Gateway added latency over direct at 1 connection: JSON p50 ${signed(g.json.p50 - d.json.p50, 2)} ms, p99 ${signed(g.json.p99 - d.json.p99, 2)} ms; streaming TTFB p50 ${signed(g.ttfb.p50 - d.ttfb.p50, 2)} ms, p99 ${signed(g.ttfb.p99 - d.ttfb.p99, 2)} ms.`,
     );
-    out.push(`Gateway RSS after the runs: ${fmt(memory.rss)} MB (peak ${fmt(memory.peak)} MB).`);
+    out.push('');
+    out.push('| streaming TTFB, 1 connection | target | p50 ms | p99 ms |');
+    out.push('|---|---|---|---|');
+    for (const f of foreignTtfb)
+      out.push(`| ${f.scenario} | ${f.name} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} |`);
+    out.push('');
+    out.push(
+      `Gateway RSS idle ${fmt(idle.rss)} MB; after the runs ${fmt(memory.rss)} MB (peak ${fmt(memory.peak)} MB).`,
+    );
     if (heap) {
       const mb = (n: number) => fmt(n / 2 ** 20);
       out.push(

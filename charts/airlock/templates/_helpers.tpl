@@ -174,6 +174,9 @@ existingSecret), or holds a URL given inline, or the evaluation passwords.
 {{/*
 The route map: the public path prefixes each service serves, the same in dev (all-in-one) and
 behind the Ingress/HTTPRoute. Order is the services' order; prefixes are path-element prefixes.
+The last entry is the web console: every target serves it at `/` (its static files and client
+routes; the longest prefix wins, so API paths keep their own service), and identity, which runs
+sign-in, is the one it is routed to.
 */}}
 {{- define "airlock.routes" -}}
 {{- toJson (list
@@ -181,6 +184,7 @@ behind the Ingress/HTTPRoute. Order is the services' order; prefixes are path-el
   (dict "service" "rbac" "prefixes" (list "/api/v1/orgs" "/api/v1/members" "/api/v1/policy"))
   (dict "service" "gateway" "prefixes" (list "/v1" "/api/v1/access"))
   (dict "service" "audit" "prefixes" (list "/api/v1/audit" "/api/v1/audit-events"))
+  (dict "service" "identity" "prefixes" (list "/"))
 ) -}}
 {{- end -}}
 

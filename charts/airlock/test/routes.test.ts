@@ -3,7 +3,8 @@ import { named, ofKind, renderScenario, type K8sObject } from './helm.js';
 
 /** The route map the services serve (docs: ARCHITECTURE.md), written out here on purpose. */
 const ROUTES: Record<string, string[]> = {
-  identity: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2', '/oauth', '/device'],
+  // '/': the web console, which every target serves; routed to identity (longest prefix wins).
+  identity: ['/auth', '/api/v1/me', '/api/v1/tokens', '/api/v1/sso', '/scim/v2', '/oauth', '/device', '/'],
   rbac: ['/api/v1/orgs', '/api/v1/members', '/api/v1/policy'],
   gateway: ['/v1', '/api/v1/access'],
   audit: ['/api/v1/audit', '/api/v1/audit-events'],

@@ -12,6 +12,7 @@ export * from './db/uuid.js';
 export * from './errors.js';
 export * from './http/cookies.js';
 export * from './http/create-app.js';
+export type { DirectRoute } from './http/direct-routes.js';
 export * from './http/error-handler.js';
 export * from './http/health.js';
 export * from './http/unknown-route.js';

@@ -11,7 +11,7 @@ import { gatewayConfigSchema, type GatewayConfig } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { GatewayContext } from './routes/context.js';
 import { accessExplainRouter } from './routes/access-explain.js';
-import { gatewayRouter } from './routes/index.js';
+import { gatewayRoutes } from './routes/index.js';
 import { createFailedAuthGuard } from './store/failed-auth.js';
 import { createLimitStore } from './store/limits.js';
 import { currentPolicyUpstreams } from './store/policy-upstreams.js';
@@ -122,8 +122,11 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
       }
     }
 
+    const routes = gatewayRoutes(ctx);
     return {
-      router: Router().use(gatewayRouter(ctx), accessExplainRouter(ctx, deps.db)),
+      router: Router().use(routes.router, accessExplainRouter(ctx, deps.db)),
+      // /v1 model calls skip Express's router (same middleware and handlers): see common's http/direct-routes.ts.
+      directRoutes: routes.direct,
       // Every model call has its own audit event: one access line per 100 successes is enough.
       accessLogSampling: [{ prefix: '/v1/', every: ACCESS_LOG_SAMPLE_V1 }],
       async start() {

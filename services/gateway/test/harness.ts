@@ -20,6 +20,8 @@ export interface HarnessOptions {
   /** Reuse a database (two gateways on one database and Redis). */
   database?: TestDatabase;
   key?: string;
+  /** Serve /v1 through Express only (no lean lane), to compare the two. */
+  expressOnly?: boolean;
 }
 
 export async function startGateway(
@@ -39,6 +41,7 @@ export async function startGateway(
     modules: [gatewayModule],
     service: 'gateway',
     logger,
+    expressOnly: options.expressOnly,
     env: {
       NODE_ENV: 'test',
       PORT: '0',

@@ -2,6 +2,7 @@
 // (AIRLOCK_TARGET works too; default all), `main.js migrate` applies migrations and exits.
 import { main } from '@airlock/common';
 import { isTarget, modulesFor, TARGETS } from './modules.js';
+import { consoleModule } from './console/module.js';
 import { demoModule } from './demo/module.js';
 
 const argv = process.argv.slice(2);
@@ -29,7 +30,8 @@ if (demo && process.env.NODE_ENV !== 'production') {
   process.env.AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS ??= 'true';
 }
 await main({
-  modules: demo ? [...modulesFor(target), demoModule] : modulesFor(target),
+  // Every target serves the console: the Ingress routes `/` to one of them.
+  modules: [...modulesFor(target), ...(demo ? [demoModule] : []), consoleModule],
   service: target,
   seedDemo: target === 'all',
   argv,

@@ -87,6 +87,70 @@ function isInvalidation(value: unknown): value is Invalidation {
   }
 }
 
+/** A live token by its hash (or its predecessor's, until that runs out), with its user, org and membership. */
+const TOKEN_SQL = `
+SELECT t.id, t.org_id, t.user_id, t.created_at, t.last_used_at, t.expires_at,
+       t.session_id, t.bound_role::text AS bound_role,
+       s.revoked_at AS session_revoked_at, s.absolute_expires_at AS session_absolute_expires_at,
+       u.email, u.status::text AS user_status, o.status::text AS org_status,
+       m.role::text AS role, m.created_at AS membership_created_at
+FROM api_tokens t
+JOIN users u ON u.id = t.user_id
+JOIN orgs o ON o.id = t.org_id
+LEFT JOIN sessions s ON s.id = t.session_id
+LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id
+WHERE t.revoked_at IS NULL
+  AND (t.token_hash = $1 OR (t.previous_hash = $1 AND t.previous_valid_until > $2))
+  AND (t.expires_at IS NULL OR t.expires_at > $2)
+LIMIT 1`;
+
+interface TokenRow {
+  id: string;
+  org_id: string;
+  user_id: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+  session_id: string | null;
+  bound_role: NonNullable<Principal['role']> | null;
+  session_revoked_at: Date | null;
+  session_absolute_expires_at: Date | null;
+  email: string;
+  user_status: string;
+  org_status: string;
+  role: NonNullable<Principal['role']> | null;
+  membership_created_at: Date | null;
+}
+
+/** A session by its hash, with its user, its org (if bound to one) and the membership there. */
+const SESSION_SQL = `
+SELECT s.id, s.user_id, s.org_id, s.created_at, s.last_seen_at, s.idle_expires_at,
+       s.absolute_expires_at, s.revoked_at,
+       u.email, u.status::text AS user_status, u.is_platform_admin, o.status::text AS org_status,
+       m.role::text AS role, m.created_at AS membership_created_at
+FROM sessions s
+JOIN users u ON u.id = s.user_id
+LEFT JOIN orgs o ON o.id = s.org_id
+LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id
+WHERE s.token_hash = $1`;
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  org_id: string | null;
+  created_at: Date;
+  last_seen_at: Date;
+  idle_expires_at: Date;
+  absolute_expires_at: Date;
+  revoked_at: Date | null;
+  email: string;
+  user_status: string;
+  is_platform_admin: boolean;
+  org_status: string | null;
+  role: NonNullable<Principal['role']> | null;
+  membership_created_at: Date | null;
+}
+
 export function createPrincipalResolver({
   db,
   redis,
@@ -123,81 +187,88 @@ export function createPrincipalResolver({
     return principal;
   }
 
+  // Plain SQL, not Prisma (db/sql.ts): the gateway resolves credentials on its hot path and
+  // need not load Prisma's query compiler for it. System scope: the hash is not org-bound.
   async function loadToken(hash: string): Promise<Principal | null> {
     const now = clock();
-    const token = await db.system.apiToken.findFirst({
-      where: {
-        revokedAt: null,
-        OR: [{ tokenHash: hash }, { previousHash: hash, previousValidUntil: { gt: now } }],
-        AND: [{ OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] }],
-      },
-      include: { user: true, org: true, session: true },
-    });
-    if (!token || token.user.status !== 'active' || token.org.status !== 'active') return null;
+    const [token] = await db.sql.inScope({ system: true }, (q) => q<TokenRow>(TOKEN_SQL, [hash, now]));
+    if (!token || token.user_status !== 'active' || token.org_status !== 'active') return null;
     // A CLI sign-in token lives only as long as the browser session that approved it.
-    if (token.sessionId && !sessionLive(token.session, now)) return null;
-    const membership = await db.system.membership.findUnique({
-      where: { orgId_userId: { orgId: token.orgId, userId: token.userId } },
-    });
-    if (!membership || predatesMembership(token.createdAt, membership.createdAt)) return null;
+    if (
+      token.session_id &&
+      !sessionLive(
+        token.session_absolute_expires_at === null
+          ? null
+          : { revokedAt: token.session_revoked_at, absoluteExpiresAt: token.session_absolute_expires_at },
+        now,
+      )
+    )
+      return null;
+    const membership =
+      token.role === null ? null : { role: token.role, createdAt: token.membership_created_at! };
+    if (!membership || predatesMembership(token.created_at, membership.createdAt)) return null;
     // ...and only with the role it was approved with: a role change means signing in again.
-    if (token.boundRole && token.boundRole !== membership.role) return null;
-    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
-      await db.system.apiToken
-        .update({ where: { id: token.id }, data: { lastUsedAt: now } })
+    if (token.bound_role && token.bound_role !== membership.role) return null;
+    if (!token.last_used_at || now.getTime() - token.last_used_at.getTime() >= TOUCH_INTERVAL_MS) {
+      await db.sql
+        .inScope({ system: true }, (q) =>
+          q('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [token.id, now]),
+        )
         .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'token last-used update failed'));
     }
     return {
       kind: 'api_token',
-      userId: token.userId,
-      email: token.user.email,
-      orgId: token.orgId,
+      userId: token.user_id,
+      email: token.email,
+      orgId: token.org_id,
       role: membership.role,
       isPlatformAdmin: false, // a token never carries platform rights
       tokenId: token.id,
-      expiresAt: token.expiresAt,
+      expiresAt: token.expires_at,
     };
   }
 
   async function loadSession(hash: string): Promise<Principal | null> {
     const now = clock();
-    const session = await db.system.session.findUnique({
-      where: { tokenHash: hash },
-      include: { user: true, org: true },
-    });
-    if (!session || session.revokedAt || session.user.status !== 'active') return null;
-    if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now) return null;
-    if (session.org && session.org.status !== 'active') return null;
+    const [session] = await db.sql.inScope({ system: true }, (q) => q<SessionRow>(SESSION_SQL, [hash]));
+    if (!session || session.revoked_at || session.user_status !== 'active') return null;
+    if (session.idle_expires_at <= now || session.absolute_expires_at <= now) return null;
+    if (session.org_id && session.org_status !== 'active') return null;
     let role: Principal['role'] = null;
-    if (session.orgId) {
-      const membership = await db.system.membership.findUnique({
-        where: { orgId_userId: { orgId: session.orgId, userId: session.userId } },
-      });
-      if (!membership && !session.user.isPlatformAdmin) return null;
-      if (membership && predatesMembership(session.createdAt, membership.createdAt)) return null;
+    if (session.org_id) {
+      const membership =
+        session.role === null ? null : { role: session.role, createdAt: session.membership_created_at! };
+      if (!membership && !session.is_platform_admin) return null;
+      if (membership && predatesMembership(session.created_at, membership.createdAt)) return null;
       role = membership?.role ?? null;
     }
-    let idleExpiresAt = session.idleExpiresAt;
-    if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+    let idleExpiresAt = session.idle_expires_at;
+    if (now.getTime() - session.last_seen_at.getTime() >= TOUCH_INTERVAL_MS) {
       // Slide the idle expiry by the window the session was created with, never past the
       // absolute expiry. The window is not configuration here: identity chose it at sign-in.
-      const window = session.idleExpiresAt.getTime() - session.lastSeenAt.getTime();
-      idleExpiresAt = new Date(Math.min(now.getTime() + window, session.absoluteExpiresAt.getTime()));
-      await db.system.session
-        .updateMany({ where: { id: session.id, revokedAt: null }, data: { lastSeenAt: now, idleExpiresAt } })
+      const window = session.idle_expires_at.getTime() - session.last_seen_at.getTime();
+      idleExpiresAt = new Date(Math.min(now.getTime() + window, session.absolute_expires_at.getTime()));
+      await db.sql
+        .inScope({ system: true }, (q) =>
+          q(
+            'UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE id = $1 AND revoked_at IS NULL',
+            [session.id, now, idleExpiresAt],
+          ),
+        )
         .catch((e: unknown) => {
-          idleExpiresAt = session.idleExpiresAt;
+          idleExpiresAt = session.idle_expires_at;
           logger.warn({ err: (e as Error).message }, 'session last-seen update failed');
         });
     }
-    const expiresAt = idleExpiresAt < session.absoluteExpiresAt ? idleExpiresAt : session.absoluteExpiresAt;
+    const expiresAt =
+      idleExpiresAt < session.absolute_expires_at ? idleExpiresAt : session.absolute_expires_at;
     return {
       kind: 'session',
-      userId: session.userId,
-      email: session.user.email,
-      orgId: session.orgId,
+      userId: session.user_id,
+      email: session.email,
+      orgId: session.org_id,
       role,
-      isPlatformAdmin: session.user.isPlatformAdmin,
+      isPlatformAdmin: session.is_platform_admin,
       sessionId: session.id,
       expiresAt,
     };

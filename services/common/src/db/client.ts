@@ -6,7 +6,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { createPgAdapter, pgConfig } from './pg-adapter.js';
+import { PrismaSafePool, pgConfig } from './pg-adapter.js';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { pgliteSql, pgSql, type SqlDb } from './sql.js';
 import { applyMigrations, MIGRATIONS_DIR, type SqlSession } from './migrate.js';
 import { inScope, scopedClient, type ScopedClient, type Tx } from './scope.js';
 
@@ -18,6 +20,11 @@ export interface Db {
   forOrg(orgId: string): ScopedClient;
   /** Queries across orgs (token lookup by hash, platform admin, audit ingest). */
   readonly system: ScopedClient;
+  /**
+   * Plain parameterised SQL on the same connections, for hot-path reads: a process that
+   * only uses this never loads Prisma's query compiler (see db/sql.ts).
+   */
+  readonly sql: SqlDb;
   inOrg<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
   asSystem<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -33,17 +40,18 @@ export interface DbOptions {
   migrationsDir?: string;
 }
 
-function wrap(kind: Db['kind'], prisma: PrismaClient, close: () => Promise<void>): Db {
+function wrap(kind: Db['kind'], prisma: PrismaClient, sql: SqlDb, close: () => Promise<void>): Db {
   const system = scopedClient(prisma, { system: true });
   return {
     kind,
     prisma,
     system,
+    sql,
     forOrg: (orgId) => scopedClient(prisma, { orgId }),
     inOrg: (orgId, fn) => inScope(prisma, { orgId }, fn),
     asSystem: (fn) => inScope(prisma, { system: true }, fn),
     async ping() {
-      await prisma.$queryRaw`SELECT 1`;
+      await sql.query('SELECT 1');
     },
     close,
   };
@@ -51,22 +59,27 @@ function wrap(kind: Db['kind'], prisma: PrismaClient, close: () => Promise<void>
 
 export async function openDb(options: DbOptions): Promise<Db> {
   if (options.url) {
-    const prisma = new PrismaClient({
-      adapter: createPgAdapter(options.url, {
-        max: options.poolSize ?? 10,
-        connectionTimeoutMillis: 5_000,
-        // A dead server must not hang a request forever: fail the query instead.
-        query_timeout: 30_000,
-      }),
+    // One pool for Prisma and for plain SQL (db.sql).
+    const pool = new PrismaSafePool({
+      ...pgConfig(options.url),
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      // A dead server must not hang a request forever: fail the query instead.
+      query_timeout: 30_000,
     });
-    return wrap('postgres', prisma, () => prisma.$disconnect());
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    return wrap('postgres', prisma, pgSql(pool), async () => {
+      await prisma.$disconnect();
+      // A client that never ran a query never connected its adapter, so did not end the pool.
+      if (!pool.ending) await pool.end();
+    });
   }
   const dir = options.pgliteDir ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true }); // PGlite does not create parents
   const pglite = await PGlite.create(dir);
   await applyMigrations(pgliteSession(pglite), options.migrationsDir ?? MIGRATIONS_DIR);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return wrap('pglite', prisma, async () => {
+  return wrap('pglite', prisma, pgliteSql(pglite), async () => {
     await prisma.$disconnect();
     await pglite.close();
   });

@@ -34,11 +34,6 @@ export function pgConfig(url: string): pg.PoolConfig {
   return parse(url) as pg.PoolConfig;
 }
 
-/** Adapter for the app's PrismaClient. prisma.$disconnect() also ends the pool. */
-export function createPgAdapter(url: string, pool: Partial<pg.PoolConfig> = {}): PrismaPg {
-  return new PrismaPg(new PrismaSafePool({ ...pgConfig(url), ...pool }), { disposeExternalPool: true });
-}
-
 type Connected = Awaited<ReturnType<PrismaPg['connect']>>;
 
 function wholeScripts(adapter: Connected, pool: pg.Pool): Connected {

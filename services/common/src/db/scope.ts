@@ -12,7 +12,8 @@ export type Scope = { orgId: string } | { system: true };
 /** The transaction client Prisma hands to an interactive transaction. */
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
-function settings(scope: Scope): [string, string] {
+/** The setting row-level security reads for a scope (shared with db/sql.ts). */
+export function scopeSettings(scope: Scope): [string, string] {
   if ('system' in scope) return ['airlock.system', 'on'];
   // Checked here because a malformed id would surface as an opaque cast error inside a policy.
   if (!UUID.test(scope.orgId)) throw new TypeError('org id must be a UUID');
@@ -20,13 +21,13 @@ function settings(scope: Scope): [string, string] {
 }
 
 async function applyScope(tx: Tx | PrismaClient, scope: Scope): Promise<void> {
-  const [name, value] = settings(scope);
+  const [name, value] = scopeSettings(scope);
   await tx.$executeRaw`SELECT set_config(${name}, ${value}, true)`;
 }
 
 /** A client whose every model query runs inside `scope` (one short transaction each). */
 export function scopedClient(prisma: PrismaClient, scope: Scope) {
-  const [name, value] = settings(scope);
+  const [name, value] = scopeSettings(scope);
   return prisma.$extends({
     name: 'airlock-scope',
     query: {

@@ -1,4 +1,6 @@
-import express, { type Express, type Router } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import { directLane, type DirectRoute } from './direct-routes.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { httpMetrics } from '../metrics.js';
@@ -21,6 +23,8 @@ export interface AppOptions {
   serveMetrics: boolean;
   /** Prefixes whose successful requests are logged one in `every` (modules declare them). */
   accessLogSampling?: readonly AccessLogSampling[];
+  /** Module routes also served on the lean lane in front of Express (see direct-routes.ts). */
+  directRoutes?: readonly DirectRoute[];
 }
 
 /**
@@ -33,8 +37,35 @@ export interface AccessLogSampling {
   every: number;
 }
 
+/** The app-wide middleware, in order: built once, run by the Express app and the lean lane alike. */
+function frontMiddleware(options: AppOptions): RequestHandler[] {
+  return [
+    requestId,
+    httpMetrics(options.metrics),
+    securityHeaders(),
+    (_req, res, next) => {
+      // Responses carry tenant data and credentials: no shared cache may keep them.
+      res.setHeader('Cache-Control', 'no-store');
+      next();
+    },
+    corsAllowlist(options.corsOrigins),
+    accessLog(options.logger, options.accessLogSampling ?? []),
+    express.json({ limit: options.bodyLimit, strict: true }),
+    express.urlencoded({ extended: false, limit: options.bodyLimit }),
+    jsonDepthLimit,
+  ];
+}
+
 /** The HTTP app every service (and all-in-one) runs: same middleware, same error shape. */
 export function createApp(options: AppOptions): Express {
+  return createHttpHandler(options).app;
+}
+
+/**
+ * The app and the request listener to serve it with: the modules' direct routes on the lean
+ * lane, everything else through Express. Both run the same middleware instances.
+ */
+export function createHttpHandler(options: AppOptions): { app: Express; listener: RequestListener } {
   const app = express();
   app.disable('x-powered-by');
   // Client IPs (audit, throttling) come from X-Forwarded-For only when the hop is a proxy
@@ -43,27 +74,25 @@ export function createApp(options: AppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(requestId);
-  app.use(httpMetrics(options.metrics));
-  app.use(securityHeaders());
-  app.use((_req, res, next) => {
-    // Responses carry tenant data and credentials: no shared cache may keep them.
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-  app.use(corsAllowlist(options.corsOrigins));
-  app.use(accessLog(options.logger, options.accessLogSampling ?? []));
-  app.use(express.json({ limit: options.bodyLimit, strict: true }));
-  app.use(express.urlencoded({ extended: false, limit: options.bodyLimit }));
-  app.use(jsonDepthLimit);
+  const front = frontMiddleware(options);
+  app.use(...front);
 
   app.use(healthRoutes(options.readiness));
   if (options.serveMetrics) app.use(metricsRoute(options.metrics, { loopbackOnly: true }));
   for (const router of options.routers) app.use(router);
 
+  const errors = errorHandler(options.logger);
   app.use(notFound);
-  app.use(errorHandler(options.logger));
-  return app;
+  app.use(errors);
+  const routes = options.directRoutes ?? [];
+  if (routes.length === 0) return { app, listener: app };
+  const lane = directLane({ app, front, routes, notFound, errorHandler: errors });
+  return {
+    app,
+    listener: (req, res) => {
+      if (!lane(req, res)) app(req, res);
+    },
+  };
 }
 
 /** The internal port's app: probes and metrics only. */

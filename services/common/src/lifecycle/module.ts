@@ -6,12 +6,16 @@ import type { BaseConfig } from '../config/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Db } from '../db/client.js';
 import type { AccessLogSampling } from '../http/create-app.js';
+import type { DirectRoute } from '../http/direct-routes.js';
 import type { ReadinessCheck } from '../http/health.js';
 import type { Logger } from '../logger.js';
 import type { RedisHandle } from '../redis/client.js';
 
-/** demo: the all-in-one trial's development IdP and demo model (never in production). */
-export type ModuleName = 'audit' | 'demo' | 'gateway' | 'identity' | 'rbac';
+/**
+ * demo: the all-in-one trial's development IdP and demo model (never in production);
+ * console: the web console's built files, served by every target.
+ */
+export type ModuleName = 'audit' | 'console' | 'demo' | 'gateway' | 'identity' | 'rbac';
 
 /** What every module is built from. Passed in, never imported: tests hand in their own. */
 export interface ModuleDeps {
@@ -29,6 +33,11 @@ export interface ModuleDeps {
 export interface ModuleInstance {
   /** Mounted at the app root; registers the module's full route prefixes. */
   router: Router;
+  /**
+   * Routes of `router` also served on the lean lane in front of Express (exact method and
+   * path, same middleware and handlers; see http/direct-routes.ts): the hottest ones only.
+   */
+  directRoutes?: readonly DirectRoute[];
   /** Route prefixes whose successful requests are logged one in N (see AccessLogSampling). */
   accessLogSampling?: readonly AccessLogSampling[];
   /** Extra /readyz checks beyond the database and Redis. */

@@ -1,11 +1,11 @@
 // Runs a set of modules in one process: one config check, one runtime, one HTTP server.
 // A service's own main runs one module; the all-in-one target runs all four. The code path
 // is the same, so both deployments behave the same (grafana/mimir's -target).
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { parseConfig } from '../config/load.js';
-import { createApp, createInternalApp } from '../http/create-app.js';
+import { createHttpHandler, createInternalApp } from '../http/create-app.js';
 import type { Readiness } from '../http/health.js';
 import type { Logger } from '../logger.js';
 import type { AirlockModule, ModuleInstance } from './module.js';
@@ -23,6 +23,11 @@ export interface RunOptions {
   logger?: Logger;
   /** Where operator notes (one-time credentials) go; never the logger. */
   announce?: (lines: string[]) => void;
+  /**
+   * Serve every request through Express, modules' direct routes included (no lean lane).
+   * For the test that proves both paths answer alike; production leaves it unset.
+   */
+  expressOnly?: boolean;
 }
 
 export interface RunningServer {
@@ -34,9 +39,9 @@ export interface RunningServer {
   shutdown(reason?: string): Promise<void>;
 }
 
-function listen(app: Express, port: number, host: string): Promise<Server> {
+function listen(listener: RequestListener, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(listener).listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
@@ -109,7 +114,7 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
     }
 
     const internal = config.AIRLOCK_INTERNAL_PORT !== undefined;
-    const app = createApp({
+    const { app, listener } = createHttpHandler({
       logger,
       metrics: runtime.metrics,
       readiness,
@@ -119,8 +124,9 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
       bodyLimit: config.AIRLOCK_BODY_LIMIT,
       serveMetrics: !internal,
       accessLogSampling: instances.flatMap((i) => i.accessLogSampling ?? []),
+      directRoutes: options.expressOnly ? [] : instances.flatMap((i) => i.directRoutes ?? []),
     });
-    servers.push(await listen(app, config.PORT, config.HOST));
+    servers.push(await listen(listener, config.PORT, config.HOST));
     let internalUrl: string | undefined;
     if (internal) {
       const internalApp = createInternalApp({ logger, metrics: runtime.metrics, readiness });

@@ -101,7 +101,7 @@ async function refuseUnmigrated(
   cleanup: () => Promise<void>,
 ): Promise<void> {
   const pending = await pendingMigrations({
-    query: async <T>(sql: string) => (await db.prisma.$queryRawUnsafe(sql)) as T[],
+    query: <T>(sql: string) => db.sql.query<T>(sql),
   });
   if (pending.length === 0) return;
   await db.close();

@@ -60,9 +60,13 @@ export function createPolicyReader({
   }
 
   async function load(orgId: string): Promise<VersionedPolicy> {
-    const row = await db
-      .forOrg(orgId)
-      .orgPolicy.findFirst({ where: { orgId }, orderBy: { version: 'desc' } });
+    // Plain SQL in the org's scope (db/sql.ts): the gateway reads policies on its hot path.
+    const [row] = await db.sql.inScope({ orgId }, (q) =>
+      q<{ version: number; document: unknown }>(
+        'SELECT version, document FROM org_policies WHERE org_id = $1 ORDER BY version DESC LIMIT 1',
+        [orgId],
+      ),
+    );
     if (!row) return { version: 0, policy: DEFAULT_POLICY };
     // Stored documents were validated on write; parsing again applies defaults added since.
     // One a later schema refuses is the org's state, not a server fault: a coded 409 that

@@ -50,18 +50,16 @@ describe('createPolicyReader', () => {
     const gate = new Promise<void>((r) => (release = r));
     let reads = 0;
     const slowDb = {
-      forOrg: () => ({
-        orgPolicy: {
-          findFirst: async () => {
-            reads += 1;
-            if (reads === 1) {
-              await gate;
-              return { version: 1, document: {} };
-            }
-            return { version: 2, document: {} };
-          },
+      sql: {
+        inScope: async () => {
+          reads += 1;
+          if (reads === 1) {
+            await gate;
+            return [{ version: 1, document: {} }];
+          }
+          return [{ version: 2, document: {} }];
         },
-      }),
+      },
     } as unknown as Db;
     const reader = createPolicyReader({ db: slowDb, redis, logger });
     const first = reader.get(orgId);

@@ -2,7 +2,13 @@
 // cookie), with a throttle on addresses whose credentials keep failing; every model route is
 // mounted from MODEL_ROUTES behind policyGate(), so it passes the policy gate. Errors are
 // rendered in the OpenAI envelope by common's handler.
-import { AirlockError, authenticate, isAirlockError, withAuthScopeOf } from '@airlock/common';
+import {
+  AirlockError,
+  authenticate,
+  isAirlockError,
+  withAuthScopeOf,
+  type DirectRoute,
+} from '@airlock/common';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Endpoint } from '../domain/decide.js';
 import { UPSTREAM_FAILURE_CODES } from '../errors.js';
@@ -112,12 +118,32 @@ function errorRenderer(ctx: GatewayContext): ErrorRequestHandler {
 }
 
 export function gatewayRouter(ctx: GatewayContext): Router {
+  return gatewayRoutes(ctx).router;
+}
+
+/**
+ * The router, and the same handler instances as direct routes for the lean lane in front of
+ * Express (common's http/direct-routes.ts): every model route and the model list.
+ */
+export function gatewayRoutes(ctx: GatewayContext): { router: Router; direct: DirectRoute[] } {
   const router = Router();
-  router.use('/v1', apiKeyAsBearer, authenticateWithThrottle(ctx));
+  const front = [apiKeyAsBearer, authenticateWithThrottle(ctx)];
+  const renderError = errorRenderer(ctx);
+  const direct: DirectRoute[] = [];
+  router.use('/v1', ...front);
   for (const { path, endpoint, handler } of MODEL_ROUTES) {
-    router.post(path, policyGate(ctx, endpoint), handler(ctx));
+    const handlers = [policyGate(ctx, endpoint), handler(ctx)];
+    router.post(path, ...handlers);
+    direct.push({ method: 'POST', path, handlers: [...front, ...handlers], errorHandlers: [renderError] });
   }
-  router.get('/v1/models', listModelsRoute(ctx));
+  const models = listModelsRoute(ctx);
+  router.get('/v1/models', models);
+  direct.push({
+    method: 'GET',
+    path: '/v1/models',
+    handlers: [...front, models],
+    errorHandlers: [renderError],
+  });
   // Codex tries a WebSocket on GET /v1/responses first; 426 makes it fall back to HTTP at once.
   // Mounted with use(), not as a route: it reaches no model, so it needs no policy gate.
   router.use('/v1/responses', (req, _res, next) => {
@@ -129,6 +155,6 @@ export function gatewayRouter(ctx: GatewayContext): Router {
       ),
     );
   });
-  router.use(errorRenderer(ctx));
-  return router;
+  router.use(renderError);
+  return { router, direct };
 }

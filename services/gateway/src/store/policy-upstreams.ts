@@ -8,11 +8,12 @@ export interface PolicyUpstream {
 }
 
 export async function currentPolicyUpstreams(db: Db): Promise<PolicyUpstream[]> {
-  const rows = await db.system.orgPolicy.findMany({
-    distinct: ['orgId'],
-    orderBy: [{ orgId: 'asc' }, { version: 'desc' }],
-    select: { orgId: true, document: true },
-  });
+  // Plain SQL (the gateway process does not load Prisma's query compiler): each org's latest.
+  const rows = await db.sql.inScope({ system: true }, (q) =>
+    q<{ orgId: string; document: unknown }>(
+      'SELECT DISTINCT ON (org_id) org_id AS "orgId", document FROM org_policies ORDER BY org_id, version DESC',
+    ),
+  );
   const out: PolicyUpstream[] = [];
   for (const row of rows) {
     const parsed = policySchema.safeParse(row.document);
