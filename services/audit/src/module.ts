@@ -6,7 +6,8 @@ import {
   createAdminAddressCheck,
   createPolicyReader,
   createPrincipalResolver,
-  notImplementedRouter,
+  secureCookiesFor,
+  unknownRouteRouter,
   type AirlockModule,
   type ModuleDeps,
 } from '@airlock/common';
@@ -51,7 +52,7 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         logger: deps.logger,
         clock: deps.clock,
       });
-      const secureCookies = new URL(deps.config.AIRLOCK_PUBLIC_URL).protocol === 'https:';
+      const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
       const ctx: AuditContext = {
         db: deps.db,
         audit: deps.audit,
@@ -92,8 +93,8 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
       const router = Router();
       router.use(auditEventRoutes(ctx));
       router.use(auditStatsRoutes(ctx));
-      // Whatever is not built under our prefix answers 501, never 404.
-      router.use(notImplementedRouter('audit', ROUTE_PREFIXES));
+      // A path under our prefix that no route matches: a 404 naming this module.
+      router.use(unknownRouteRouter('audit', ROUTE_PREFIXES));
       return {
         router,
         readiness: [consumer.readiness],

@@ -15,16 +15,20 @@ export const UPSTREAM_FAILURE_CODES: ReadonlySet<string> = new Set([
 
 export const gatewayErrors = {
   badRequest: (message: string) => new AirlockError('bad_request', message),
-  modelForbidden: (model: string) => new AirlockError('forbidden', `your role may not use model "${model}"`),
+  modelForbidden: (model: string) =>
+    new AirlockError('model_forbidden', `your role may not use model "${model}"`),
   noRoute: (model: string) => new AirlockError('not_found', `no upstream serves model "${model}"`),
   offlineRefusesCloud: (model: string) =>
     new AirlockError(
-      'forbidden',
+      'offline_refuses_cloud',
       `model "${model}" is only served by cloud upstreams, which this organisation's offline mode refuses`,
     ),
   upstreamHostRefused: (name: string) =>
-    new AirlockError('forbidden', `upstream "${name}" is not an allowed destination for this gateway`),
-  noOrg: () => new AirlockError('forbidden', 'this credential is not bound to an organisation'),
+    new AirlockError(
+      'destination_refused',
+      `upstream "${name}" is not an allowed destination for this gateway`,
+    ),
+  noOrg: () => new AirlockError('no_org', 'this credential is not bound to an organisation'),
   limiterUnavailable: () =>
     new AirlockError(
       'service_unavailable',

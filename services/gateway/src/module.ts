@@ -2,8 +2,9 @@ import {
   ConfigError,
   createPolicyReader,
   createPrincipalResolver,
+  redisReadyOrTimeout,
+  secureCookiesFor,
   type AirlockModule,
-  type Redis,
 } from '@airlock/common';
 import { Router } from 'express';
 import { gatewayConfigSchema, type GatewayConfig } from './config.js';
@@ -18,24 +19,10 @@ import { singleFlight } from './store/single-flight-resolver.js';
 import { UpstreamClient, type RouteTarget } from './upstreams/client.js';
 import { DestinationPolicy } from './upstreams/destinations.js';
 
-/** Resolves when the connection is ready, or after timeoutMs (Redis may be down: start anyway). */
-function readyOrTimeout(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      redis.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    redis.once('ready', done);
-  });
-}
-
-/** The gateway service as a module: routes, config and lifecycle (see common/lifecycle/module.ts). */
 /** Successful /v1 calls logged one in this many (errors always). */
 export const ACCESS_LOG_SAMPLE_V1 = 100;
 
+/** The gateway service as a module: routes, config and lifecycle (see common/lifecycle/module.ts). */
 export const gatewayModule: AirlockModule<GatewayConfig> = {
   name: 'gateway',
   routePrefixes: ['/v1', '/api/v1/access'],
@@ -119,7 +106,7 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
       upstreams,
       metrics: createGatewayMetrics(deps.metrics),
       clock: deps.clock,
-      secureCookies: new URL(deps.config.AIRLOCK_PUBLIC_URL).protocol === 'https:',
+      secureCookies: secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL),
     };
     // Air-gapped: name, once at start, every policy upstream the gateway will refuse, so an
     // operator sees a policy that cannot work before members do. Requests to them get 403.
@@ -146,7 +133,7 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
         // Give Redis one command timeout to connect, so the first requests are not refused;
         // start anyway if it is down (the gateway serves /healthz and refuses model requests).
         await deps.redis.ping().catch(() => undefined);
-        await readyOrTimeout(redis, deps.config.AIRLOCK_REDIS_COMMAND_TIMEOUT_MS);
+        await redisReadyOrTimeout(redis, deps.config.AIRLOCK_REDIS_COMMAND_TIMEOUT_MS);
         if (deps.config.AIRLOCK_AIRGAPPED) await reportRefusedUpstreams();
         await resolver.start();
         await policies.start();

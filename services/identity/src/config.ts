@@ -137,10 +137,5 @@ export function identityConfig(overrides: Partial<IdentityConfig> = {}): Identit
   return { ...identityConfigSchema.parse({}), ...overrides };
 }
 
-/**
- * Cookies get Secure and the __Host- prefix whenever users reach Airlock over HTTPS; only a
- * plain-http development URL (http://localhost:8080) sends them without.
- */
-export function secureCookiesFor(publicUrl: string): boolean {
-  return new URL(publicUrl).protocol === 'https:';
-}
+// The secure-cookie rule is common's, the same in every service.
+export { secureCookiesFor } from '@airlock/common';

@@ -1,6 +1,6 @@
 // The identity service's errors. Codes come from common's ERROR_CODES (stable API); these
 // helpers keep the client-facing messages in one place and identical across routes.
-import { AirlockError } from '@airlock/common';
+import { AirlockError, problemsOf, validationFailed } from '@airlock/common';
 
 export const identityErrors = {
   /** Same message whether the credential is unknown, revoked or expired. */
@@ -8,10 +8,13 @@ export const identityErrors = {
     new AirlockError('unauthenticated', 'missing, invalid, expired or revoked credentials'),
   forbidden: (what: string) => new AirlockError('forbidden', `you may not ${what}`),
   noOrg: () =>
-    new AirlockError('forbidden', 'this credential is not bound to an organisation (platform admin session)'),
+    new AirlockError('no_org', 'this credential is not bound to an organisation (platform admin session)'),
   tokenNotFound: () => new AirlockError('not_found', 'no such API token'),
   connectionNotFound: () => new AirlockError('not_found', 'no such SSO connection'),
   orgNotFound: () => new AirlockError('not_found', 'no such organisation'),
-  invalid: (issues: unknown) =>
-    new AirlockError('validation_failed', 'request body is invalid', { details: issues }),
+  /** `message: false` names the fields only (inputs whose zod message could quote a password). */
+  invalid: (
+    issues: readonly { path: readonly PropertyKey[]; message: string }[],
+    options: { message?: false } = {},
+  ) => validationFailed(problemsOf(issues, options), 'request body is invalid'),
 };

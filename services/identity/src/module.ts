@@ -4,7 +4,7 @@ import {
   createAdminAddressCheck,
   createPolicyReader,
   createPrincipalResolver,
-  notImplementedRouter,
+  unknownRouteRouter,
   platformAdminOrBootstrap,
   type AirlockModule,
   type ModuleDeps,
@@ -88,8 +88,8 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(scimTokenRoutes(ctx));
     router.use(scimRoutes(ctx));
     router.use(deviceRoutes(ctx));
-    // Whatever is not built yet under our prefixes answers 501, never 404.
-    router.use(notImplementedRouter('identity', ROUTE_PREFIXES));
+    // A path under our prefixes that no route matches: a 404 naming this module.
+    router.use(unknownRouteRouter('identity', ROUTE_PREFIXES));
     return {
       router,
       async start() {

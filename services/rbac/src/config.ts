@@ -20,7 +20,5 @@ export function rbacConfig(overrides: Partial<RbacConfig> = {}): RbacConfig {
   return { ...rbacConfigSchema.parse({}), ...overrides };
 }
 
-/** Session cookies are Secure (and __Host-) whenever users reach Airlock over HTTPS. */
-export function secureCookiesFor(publicUrl: string): boolean {
-  return new URL(publicUrl).protocol === 'https:';
-}
+// The secure-cookie rule is common's, the same in every service.
+export { secureCookiesFor } from '@airlock/common';

@@ -1,28 +1,28 @@
 // The rbac service's errors. Codes come from common's ERROR_CODES (stable API); these helpers
 // keep the client-facing messages in one place and identical across routes.
-import { AirlockError, type PolicyProblem } from '@airlock/common';
+import { AirlockError, validationFailed, type Problem } from '@airlock/common';
 
 export const rbacErrors = {
   forbidden: (what: string) => new AirlockError('forbidden', `you may not ${what}`),
-  platformOnly: () => new AirlockError('forbidden', 'this route needs the platform admin'),
+  platformOnly: () => new AirlockError('platform_admin_required', 'this route needs the platform admin'),
   noOrg: () =>
-    new AirlockError('forbidden', 'this credential is not bound to an organisation (platform admin session)'),
-  selfChange: () => new AirlockError('forbidden', 'you may not change your own role or remove yourself'),
+    new AirlockError('no_org', 'this credential is not bound to an organisation (platform admin session)'),
+  selfChange: () => new AirlockError('self_change', 'you may not change your own role or remove yourself'),
   lastOwner: () =>
     new AirlockError(
-      'conflict',
+      'last_owner',
       'the last owner cannot be demoted or removed; make someone else owner first',
     ),
   orgNotFound: () => new AirlockError('not_found', 'no such organisation'),
-  slugTaken: () => new AirlockError('conflict', 'an organisation with this slug already exists'),
+  slugTaken: () => new AirlockError('slug_taken', 'an organisation with this slug already exists'),
   orgSuspended: () =>
     new AirlockError(
-      'conflict',
+      'org_suspended',
       'this organisation is suspended; activate it before changing its sign-in set-up',
     ),
   grantExists: () =>
     new AirlockError(
-      'conflict',
+      'grant_exists',
       'this email already has an open pending grant in this organisation; revoke it first',
     ),
   grantNotFound: () => new AirlockError('not_found', 'no such open pending grant in this organisation'),
@@ -33,13 +33,17 @@ export const rbacErrors = {
       'no such member in this organisation; invite people who are not members yet by email',
     ),
   memberNotFound: () => new AirlockError('not_found', 'no such member in this organisation'),
-  alreadyMember: () => new AirlockError('conflict', 'this user is already a member of this organisation'),
+  alreadyMember: () =>
+    new AirlockError('already_member', 'this user is already a member of this organisation'),
   emailDomainNotAllowed: () =>
-    new AirlockError('forbidden', "the user's email domain is not allowed in this organisation"),
+    new AirlockError(
+      'email_domain_not_allowed',
+      "the user's email domain is not allowed in this organisation",
+    ),
   versionNotFound: () => new AirlockError('not_found', 'no such policy version'),
   versionConflict: (current: number) =>
     new AirlockError(
-      'conflict',
+      'policy_version_conflict',
       `the policy changed since you read it (current version ${current}); reload and retry`,
       {
         details: { currentVersion: current },
@@ -47,13 +51,20 @@ export const rbacErrors = {
       },
     ),
   ifMatchRequired: () =>
-    new AirlockError('bad_request', 'If-Match with the policy version you read (its ETag) is required', {
-      details: { header: 'If-Match' },
-    }),
+    new AirlockError(
+      'precondition_required',
+      'If-Match with the policy version you read (its ETag) is required',
+      {
+        details: { header: 'If-Match' },
+      },
+    ),
   ifMatchInvalid: () =>
-    new AirlockError('bad_request', 'If-Match must be one policy version as returned in ETag, e.g. "3"', {
-      details: { header: 'If-Match' },
-    }),
-  invalid: (problems: PolicyProblem[], message = 'request is invalid') =>
-    new AirlockError('validation_failed', message, { details: { problems } }),
+    new AirlockError(
+      'invalid_precondition',
+      'If-Match must be one policy version as returned in ETag, e.g. "3"',
+      {
+        details: { header: 'If-Match' },
+      },
+    ),
+  invalid: (problems: Problem[], message = 'request is invalid') => validationFailed(problems, message),
 };

@@ -73,12 +73,16 @@ describe.each(TARGETS)('target %s', (target) => {
     async (owner, prefixes) => {
       for (const prefix of prefixes) {
         const res = await fetch(`${server.url}${prefix}/probe`);
-        const body = (await res.json()) as { error: { code: string } };
+        const body = (await res.json()) as { error: { code: string; message: string } };
         const mine = target === 'all' || target === owner;
-        // Modules not built yet answer 501 for their prefixes; later ones answer 401 without
-        // credentials. Either way, not 404: the prefix is mounted.
-        if (mine) expect(body.error.code).not.toBe('not_found');
-        else expect(body.error.code).toBe('not_found');
+        // A running module answers its prefixes itself: 401 without credentials, or a 404
+        // naming the module; the app's own 404 (no module) names none.
+        if (mine) {
+          if (body.error.code === 'not_found') expect(body.error.message).toMatch(new RegExp(`^${owner}: `));
+        } else {
+          expect(body.error.code).toBe('not_found');
+          expect(body.error.message).toMatch(/^no route for /);
+        }
       }
     },
   );

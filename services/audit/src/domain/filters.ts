@@ -49,7 +49,7 @@ export type AuditFilter = {
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
   const result = schema.safeParse(query ?? {});
   if (!result.success) {
-    throw auditErrors.invalidQuery(result.error.issues.map((i) => ({ path: i.path, message: i.message })));
+    throw auditErrors.invalidQuery(result.error.issues);
   }
   return result.data;
 }

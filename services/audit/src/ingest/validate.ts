@@ -1,9 +1,9 @@
 // Checks a stream message again at ingest: the publisher validated it, but anything can write
 // to the stream. What is rejected is described by paths only, never by values, so no content
 // reaches a log line or the dead-letter stream.
-import { AuditEventError, parseAuditEvent, type AuditEvent } from '@airlock/common';
+import { AuditEventError, parseAuditEvent, UUID_PATTERN, type AuditEvent } from '@airlock/common';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = UUID_PATTERN;
 const SAFE_SEGMENT = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export type Checked =

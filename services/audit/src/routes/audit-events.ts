@@ -6,7 +6,14 @@
 //   GET /api/v1/audit-events/verify   recomputes the org's hash chain, reports the first broken link
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
-import { defineAbilityFor, principalOf, subject, type Principal } from '@airlock/common';
+import {
+  auditActorOf,
+  defineAbilityFor,
+  principalOf,
+  requestMeta,
+  subject,
+  type Principal,
+} from '@airlock/common';
 import type { AuditContext } from '../context.js';
 import { csvLine } from '../domain/csv.js';
 import {
@@ -40,12 +47,6 @@ function authorizedChain(
     throw auditErrors.forbidden(`${action} audit events`);
   }
   return { principal, orgId };
-}
-
-function actorOf(p: Principal) {
-  if (p.kind === 'api_token') return { type: 'token' as const, id: p.tokenId ?? null, email: p.email };
-  if (p.kind === 'scim') return { type: 'scim' as const, id: p.tokenId ?? null, email: null };
-  return { type: 'user' as const, id: p.userId, email: p.email };
 }
 
 /** Writes with backpressure; false once the client has gone. */
@@ -82,13 +83,11 @@ export function auditEventRoutes(ctx: AuditContext): Router {
     ctx.audit.publish({
       action: 'audit.exported',
       orgId,
-      actor: actorOf(principal),
+      actor: auditActorOf(principal),
       outcome: 'success',
       details: { format, filters: describeFilter(filter) },
       target: { type: 'audit_events', id: orgId ?? 'platform' },
-      clientIp: req.ip ?? null,
-      userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
-      requestId: req.id ?? null,
+      ...requestMeta(req),
     });
     const stamp = ctx.clock().toISOString().slice(0, 19).replaceAll(':', '-');
     res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');

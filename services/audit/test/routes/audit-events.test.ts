@@ -185,6 +185,11 @@ describe('audit events API', () => {
       const res = await get(`/api/v1/audit-events?${query}`, adminA);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
+      // The one details shape of every service (common's validationFailed).
+      const problems = res.body.error.details.problems as { path: string; message: string }[];
+      expect(problems.length).toBeGreaterThan(0);
+      for (const p of problems)
+        expect(p).toEqual({ path: expect.stringMatching(/^\$/), message: expect.any(String) });
     });
   });
 
@@ -253,7 +258,8 @@ describe('audit events API', () => {
         data: { actor: unknown; details: unknown; target: unknown }[];
       };
       expect(page.data[0]).toMatchObject({
-        actor: { type: 'token', email: admin.email },
+        // An API-token call: the actor is the token's owner, as in every service (common's auditActorOf).
+        actor: { type: 'token', id: admin.id, email: admin.email },
         details: { format: 'csv', filters: { outcome: 'denied', action: 'ai.request' } },
         target: { type: 'audit_events', id: org },
       });
@@ -333,8 +339,10 @@ describe('audit events API', () => {
     });
   });
 
-  it('still answers 501 under its prefix for what is not built', async () => {
+  it('answers 404 naming the audit module for a path under its prefix that no route matches', async () => {
     const res = await get(`/api/v1/audit-events/${randomUUID()}/replay`, adminA);
-    expect(res.status).toBe(501);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+    expect(res.body.error.message).toMatch(/^audit: no route for GET /);
   });
 });

@@ -268,6 +268,6 @@ describe('GET /api/v1/audit/stats', () => {
       .get('/api/v1/audit/stats')
       .set('Cookie', await f.platformAdmin());
     expect(platform.status).toBe(403);
-    expect(platform.body.error.code).toBe('forbidden');
+    expect(platform.body.error.code).toBe('no_org');
   });
 });

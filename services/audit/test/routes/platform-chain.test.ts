@@ -25,7 +25,7 @@ describe('the platform audit chain (org-less events)', () => {
         orgId: null,
         action: 'auth.login_failed',
         outcome: 'failure',
-        details: { reason: i % 2 ? 'unknown_org' : 'bad_password', method: 'local' },
+        details: { reason: i % 2 ? 'unknown_org' : 'invalid_credentials', method: 'local' },
       }),
     );
     await appendEvents(f.db, platformEvents);

@@ -60,10 +60,14 @@ describe('audit event store', () => {
       makeEvent({
         orgId: null,
         action: 'auth.login_failed',
-        details: { method: 'local', reason: 'bad_password' },
+        details: { method: 'local', reason: 'invalid_credentials' },
       }),
       makeEvent({ orgId: a }),
-      makeEvent({ orgId: null, action: 'auth.login_failed', details: { method: 'local', reason: 'locked' } }),
+      makeEvent({
+        orgId: null,
+        action: 'auth.login_failed',
+        details: { method: 'local', reason: 'account_locked' },
+      }),
     ];
     await appendEvents(t.db, events);
     expect((await collect(a)).map((r) => r.seq)).toEqual(['1', '2']);

@@ -36,7 +36,11 @@ describe('audit pg writer', () => {
     const org = randomUUID();
     const events = [
       makeEvent({ orgId: org }),
-      makeEvent({ orgId: null, action: 'auth.login_failed', details: { method: 'local', reason: 'locked' } }),
+      makeEvent({
+        orgId: null,
+        action: 'auth.login_failed',
+        details: { method: 'local', reason: 'account_locked' },
+      }),
       makeEvent({ orgId: org }),
     ];
     await expect(writer.append(events)).resolves.toEqual({ inserted: 3, duplicates: 0 });

@@ -33,7 +33,7 @@ export type SubjectName =
 export type AppAbility = MongoAbility<[Action, SubjectName | Record<string, unknown>], MongoQuery>;
 
 /** Roles in order of power; a role may manage only roles strictly below it (owners: all). */
-export const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const satisfies readonly Role[];
 
 /** Roles an admin may grant, change and remove. Owners manage every role. */
 const ADMIN_MANAGED_ROLES: readonly Role[] = ['member', 'viewer'];

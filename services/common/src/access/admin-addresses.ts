@@ -12,7 +12,7 @@ import { ipAllowed } from './ip-allowlist.js';
 export type AdminAddressCheck = (orgId: string, ip: string | undefined) => Promise<boolean>;
 
 export function ipNotAllowedError(): AirlockError {
-  return new AirlockError('forbidden', "your address is not in this organisation's admin IP allowlist");
+  return new AirlockError('ip_not_allowed', "your address is not in this organisation's admin IP allowlist");
 }
 
 export function createAdminAddressCheck({

@@ -1,3 +1,4 @@
 export * from './abilities.js';
 export * from './admin-addresses.js';
+export * from './email-domain.js';
 export * from './ip-allowlist.js';

@@ -2,10 +2,12 @@
 // Metadata only: nothing here can carry prompt, completion or message text. Adding an action
 // means adding it here (sorted); the audit service rejects anything else at ingest too.
 import { z } from 'zod';
+import { ROLES } from '../access/abilities.js';
+import { isGatewayErrorCode, LOGIN_FAILURE_REASONS } from './vocabularies.js';
 
 const id = z.string().min(1).max(128);
 const count = z.number().int().min(0);
-const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const role = z.enum(ROLES);
 const authMethod = z.enum(['saml', 'oidc', 'local', 'token', 'scim']);
 /** The OAuth clients the device grant knows (identity's domain/device-grant.ts). */
 const deviceClient = z.enum(['airlock-cli']);
@@ -42,7 +44,7 @@ export const ACTION_DETAILS = {
     ttfbMs: z.number().min(0).optional(),
     tokenId: id.optional(),
     redactions: z.record(z.string().max(64), count).optional(),
-    errorCode: z.string().max(64).optional(),
+    errorCode: z.string().max(64).refine(isGatewayErrorCode, 'not a listed gateway error code').optional(),
     cached: z.boolean().optional(),
   }),
   'audit.exported': z.strictObject({
@@ -52,7 +54,7 @@ export const ACTION_DETAILS = {
   'auth.login': z.strictObject({ method: authMethod, connectionId: id.optional() }),
   'auth.login_failed': z.strictObject({
     method: authMethod,
-    reason: z.string().regex(/^[a-z0-9_]{1,64}$/),
+    reason: z.enum(LOGIN_FAILURE_REASONS),
     connectionId: id.optional(),
     username: z.string().max(256).optional(),
   }),

@@ -6,6 +6,8 @@ import {
   type AuditAction,
   type AuditDetails,
 } from './actions.js';
+import { isGatewayErrorCode } from './vocabularies.js';
+import { UUID_PATTERN } from '../db/uuid.js';
 
 /**
  * Keys that could carry prompt or completion text. They are refused anywhere in an event,
@@ -48,7 +50,7 @@ function findContentKey(value: unknown): string[] | undefined {
   return undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = UUID_PATTERN;
 
 export const auditEventSchema = z
   .strictObject({
@@ -197,7 +199,7 @@ function isAiRequestDetails(d: unknown): boolean {
     optional(d.ttfbMs, isDuration) &&
     optional(d.tokenId, (v) => str(v, 128) && (v as string).length >= 1) &&
     optional(d.redactions, isRedactions) &&
-    optional(d.errorCode, (v) => str(v, 64)) &&
+    optional(d.errorCode, (v) => str(v, 64) && isGatewayErrorCode(v)) &&
     optional(d.cached, isBool) &&
     optional(d.clientTool, (v) => typeof v === 'string' && CLIENT_TOOL.test(v)) &&
     optional(d.requestedModel, (v) => str(v, 256))

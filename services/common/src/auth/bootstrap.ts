@@ -54,7 +54,7 @@ export interface PlatformAdminOptions {
   forbidden?: () => AirlockError;
 }
 
-const notPlatform = () => new AirlockError('forbidden', 'this route needs the platform admin');
+const notPlatform = () => new AirlockError('platform_admin_required', 'this route needs the platform admin');
 
 /**
  * Platform routes: the bootstrap token, or a credential authenticate() accepts whose principal

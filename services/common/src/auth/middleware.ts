@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipNotAllowedError, type AdminAddressCheck } from '../access/admin-addresses.js';
+import { readCookie } from '../http/cookies.js';
 import { AirlockError } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { PrincipalResolver } from './resolver.js';
@@ -14,22 +15,6 @@ declare module 'express-serve-static-core' {
 /** The session cookie. With HTTPS the __Host- prefix pins it to this host and path /. */
 export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-airlock_session' : 'airlock_session';
-}
-
-function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined; // malformed %-escape: treated as no cookie, not as a server error
-      }
-    }
-  }
-  return undefined;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -92,7 +77,7 @@ export function authenticate({
         // siblings pass SameSite=Lax): refuse them before the cookie counts for anything.
         if (!UNSAFE_METHODS.has(req.method) || !isCrossSite(req))
           principal = await resolver.fromSession(value);
-        else return next(new AirlockError('forbidden', 'cross-site request refused'));
+        else return next(new AirlockError('cross_site_refused', 'cross-site request refused'));
       }
     }
     if (!principal) {

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Db } from '../db/client.js';
 import type { Redis, RedisHandle } from '../redis/client.js';
 import { sha256Hex } from '../crypto/tokens.js';
+import { UUID_PATTERN } from '../db/uuid.js';
 import type { Principal } from './principal.js';
 
 export const AUTH_INVALIDATION_CHANNEL = 'airlock:auth:invalidate';
@@ -67,7 +68,7 @@ export interface ResolverOptions {
   clock?: () => Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = UUID_PATTERN;
 
 /** A message from the channel is only trusted in one of the known shapes. */
 function isInvalidation(value: unknown): value is Invalidation {

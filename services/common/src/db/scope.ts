@@ -3,8 +3,9 @@
 // airlock.org_id or airlock.system; set_config(..., true) lasts only for that transaction,
 // so a pooled connection never carries one request's org into the next.
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { UUID_PATTERN } from './uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = UUID_PATTERN;
 
 export type Scope = { orgId: string } | { system: true };
 

@@ -2,6 +2,7 @@
 // and dropped on the pub/sub message rbac publishes after each change, so a replica applies a
 // change within milliseconds; CACHE_TTL_MS bounds staleness if a message is lost.
 import type { Db } from '../db/client.js';
+import { AirlockError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Redis, RedisHandle } from '../redis/client.js';
 import { DEFAULT_POLICY, policySchema, type Policy } from './schema.js';
@@ -68,7 +69,17 @@ export function createPolicyReader({
     );
     if (!row) return { version: 0, policy: DEFAULT_POLICY };
     // Stored documents were validated on write; parsing again applies defaults added since.
-    return { version: row.version, policy: policySchema.parse(row.document) };
+    // One a later schema refuses is the org's state, not a server fault: a coded 409 that
+    // tells the admin to save the policy again, instead of a 500.
+    const parsed = policySchema.safeParse(row.document);
+    if (!parsed.success) {
+      throw new AirlockError(
+        'policy_invalid',
+        "this organisation's stored policy no longer validates; an admin must save it again",
+        { cause: parsed.error },
+      );
+    }
+    return { version: row.version, policy: parsed.data };
   }
 
   return {

@@ -5,6 +5,7 @@ import { DestinationPolicy } from '../net/destinations.js';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { compileLinear } from './bounded-regex.js';
+import { problemsOf, type Problem } from '../http/validation.js';
 
 const modelGlob = z
   .string()
@@ -244,10 +245,7 @@ export type Policy = z.output<typeof policySchema>;
 /** The policy of an org that never set one: nothing allowed, on-prem only defaults. */
 export const DEFAULT_POLICY: Policy = policySchema.parse({});
 
-export interface PolicyProblem {
-  path: string;
-  message: string;
-}
+export type PolicyProblem = Problem;
 
 /** Validates a document, listing every problem by JSON path ($.limits.perRole.member…). */
 export function validatePolicy(
@@ -257,11 +255,6 @@ export function validatePolicy(
   if (result.success) return { ok: true, policy: result.data };
   return {
     ok: false,
-    problems: result.error.issues.map((i) => ({
-      path: ['$', ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
-        .join('.')
-        .replace(/\.\[/g, '['),
-      message: i.message,
-    })),
+    problems: problemsOf(result.error.issues),
   };
 }

@@ -68,7 +68,7 @@ export function openRedis({
     ping: async () => {
       // Right after start-up (or a blip) the client is still connecting: give it up to one
       // command timeout before calling Redis unavailable.
-      if (client.status !== 'ready') await onceReady(client, commandTimeoutMs);
+      await redisReadyOrTimeout(client, commandTimeoutMs);
       await client.ping();
     },
     close: async () => {
@@ -77,7 +77,9 @@ export function openRedis({
   };
 }
 
-function onceReady(client: Redis, timeoutMs: number): Promise<void> {
+/** Resolves when the connection is ready, or after timeoutMs (Redis may be down: go on anyway). */
+export function redisReadyOrTimeout(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

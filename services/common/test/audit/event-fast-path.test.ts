@@ -62,6 +62,8 @@ const MUTATIONS: Mutation[] = [
   ['an unknown endpoint', (e) => (details(e).endpoint = 'images')],
   ['a fractional status', (e) => (details(e).status = 200.5)],
   ['a string status', (e) => (details(e).status = '200')],
+  ['an unlisted error code', (e) => (details(e).errorCode = 'oops')],
+  ['an upstream status that is no status', (e) => (details(e).errorCode = 'upstream_999')],
   ['negative tokens', (e) => (details(e).promptTokens = -1)],
   ['fractional tokens', (e) => (details(e).completionTokens = 1.5)],
   ['a NaN latency', (e) => (details(e).latencyMs = Number.NaN)],

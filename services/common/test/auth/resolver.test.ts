@@ -185,7 +185,7 @@ describe('principal resolver', () => {
       ] as const) {
         const res = await post().set(name, value);
         expect(res.status).toBe(403);
-        expect(res.body.error.code).toBe('forbidden');
+        expect(res.body.error.code).toBe('cross_site_refused');
         expect(res.body.userId).toBeUndefined();
       }
       expect((await post().set('Sec-Fetch-Site', 'same-origin')).body.userId).toBe(userId);

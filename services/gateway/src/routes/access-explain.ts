@@ -8,6 +8,7 @@ import {
   createAdminAddressCheck,
   defineAbilityFor,
   principalOf,
+  ROLES,
   subject,
   type Db,
   type Principal,
@@ -24,7 +25,7 @@ const bodySchema = z
   .strictObject({
     model: z.string().min(1).max(256),
     userId: z.uuid().optional(),
-    role: z.enum(['owner', 'admin', 'member', 'viewer']).optional(),
+    role: z.enum(ROLES).optional(),
   })
   .refine((b) => b.userId === undefined || b.role === undefined, {
     message: 'give userId or role, not both',

@@ -1,7 +1,7 @@
 // Once a model request is over (answered, failed or abandoned): settle the token
 // reservation on actual usage, publish the audit event and record metrics. Both Redis writes
 // are batched across requests, so the only per-request round trip is the limit check. The audit event is metadata only (never prompt or completion text).
-import type { AuditEventInput } from '@airlock/common';
+import { auditActorOf, requestMeta, type AuditEventInput } from '@airlock/common';
 import type { Request, Response } from 'express';
 import { clientToolOf } from '../domain/client-tool.js';
 import type { GatewayContext } from './context.js';
@@ -52,12 +52,10 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
   const input: AuditEventInput<'ai.request'> = {
     action: 'ai.request',
     orgId: principal.orgId,
-    actor: { type: 'user', id: principal.userId, email: principal.email },
+    actor: auditActorOf(principal),
     outcome: outcomeOf(status),
     target: { type: 'model', id: audited },
-    clientIp: req.ip ?? null,
-    userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
-    requestId: req.id,
+    ...requestMeta(req),
     details: {
       model: audited,
       requestedModel: requested,

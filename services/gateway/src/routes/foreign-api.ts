@@ -3,6 +3,7 @@
 // (plus the caller headers its kind declares, e.g. anthropic-version); any other gets it
 // translated to chat completions, and its answer, streamed or not, translated back.
 // Redaction happens before either; /v1/messages/count_tokens is answered here too.
+import { upstreamStatusCode } from '@airlock/common';
 import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
@@ -130,7 +131,7 @@ async function relayJson(
   }
   if (upstream.statusCode >= 300) {
     // The provider's refusal, in our envelope: its own error message at most, never its raw body.
-    state.errorCode = `upstream_${upstream.statusCode}`;
+    state.errorCode = upstreamStatusCode(upstream.statusCode);
     const error = (parsed?.error ?? {}) as Obj;
     const detail = typeof error.message === 'string' ? error.message.slice(0, 500) : undefined;
     res

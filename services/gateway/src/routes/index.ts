@@ -1,6 +1,7 @@
 // The gateway's router. Every /v1 request is authenticated (bearer API token or session
-// cookie), with a throttle on addresses whose credentials keep failing; every model route is built by modelRoute(), so
-// it passes the policy gate. Errors are rendered in the OpenAI envelope by common's handler.
+// cookie), with a throttle on addresses whose credentials keep failing; every model route is
+// mounted from MODEL_ROUTES behind policyGate(), so it passes the policy gate. Errors are
+// rendered in the OpenAI envelope by common's handler.
 import {
   AirlockError,
   authenticate,

@@ -1,7 +1,7 @@
 // The one policy decision point every model route passes: authenticated principal → org
 // policy → ability (model allowed for role) → privacy mode and destinations → rate limits
-// and quotas (Redis, fail closed). Redaction and routing follow in the proxy. Routes are
-// built only through modelRoute(), and a test checks that every /v1 route carries this gate.
+// and quotas (Redis, fail closed). Redaction and routing follow in the proxy. gatewayRouter()
+// mounts every MODEL_ROUTES entry behind it, and a test checks that every /v1 route carries it.
 import { principalOf } from '@airlock/common';
 import type { RequestHandler } from 'express';
 import { decide, resolveModel, type Endpoint } from '../domain/decide.js';

@@ -2,6 +2,7 @@
 // fallback chain, and relay the answer. Streams are relayed chunk by chunk, unbuffered; a
 // caller hanging up aborts the upstream request; an upstream failing mid-stream becomes an
 // SSE error event (never a made-up finish_reason or [DONE]).
+import { upstreamStatusCode } from '@airlock/common';
 import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
@@ -112,7 +113,7 @@ async function relayJson(upstream: UpstreamResponse, res: Response, state: Reque
     }
     state.usage = usageFrom(parsed) ?? estimatedUsage(state.promptChars, answerChars(parsed));
   } else {
-    state.errorCode = `upstream_${upstream.statusCode}`;
+    state.errorCode = upstreamStatusCode(upstream.statusCode);
     // An upstream's error body is relayed only if it is JSON (the OpenAI error shape clients
     // parse); an HTML or text page (a proxy's 404, a login page) could carry script or
     // internals, so it becomes our own envelope instead.

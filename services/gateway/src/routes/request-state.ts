@@ -1,6 +1,6 @@
 // Per-request state the policy gate fills in and the proxy, the error handler and the
 // audit/metrics finaliser read. Kept on res.locals, never on a shared object.
-import type { Policy, Principal } from '@airlock/common';
+import type { GatewayErrorCode, Policy, Principal } from '@airlock/common';
 import type { Request, Response } from 'express';
 import type { Decision } from '../domain/decide.js';
 import type { LimitCheck } from '../domain/limits.js';
@@ -31,7 +31,8 @@ export interface RequestState {
   ttfbMs?: number;
   usage?: Usage;
   redactions?: Record<string, number>;
-  errorCode?: string;
+  /** The audit event's errorCode: one of common's pinned gateway vocabulary. */
+  errorCode?: GatewayErrorCode;
 }
 
 export function stateOf(res: Response): RequestState {

@@ -223,8 +223,8 @@ describe('POST /api/v1/access/explain', () => {
       const allowed = await explain(owner.token, { model: 'llama-3', userId: member.userId });
       expect(allowed.body).toMatchObject({ allowed: true, role: 'member' });
       const refused = await explain(owner.token, { model: 'gpt-4o', userId: member.userId });
-      expect(refused.body).toMatchObject({ allowed: false, role: 'member', code: 'forbidden' });
-      expect((await call(member.token, 'gpt-4o')).code).toBe('forbidden');
+      expect(refused.body).toMatchObject({ allowed: false, role: 'member', code: 'model_forbidden' });
+      expect((await call(member.token, 'gpt-4o')).code).toBe('model_forbidden');
     });
 
     it('lets an owner explain a bare role', async () => {

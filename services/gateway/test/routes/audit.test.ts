@@ -94,7 +94,8 @@ describe('audit events and metrics', () => {
     expect(first).toMatchObject({
       action: 'ai.request',
       outcome: 'success',
-      actor: { id: t.userId },
+      // An API-token call: the actor is the token's owner, as in every service (common's auditActorOf).
+      actor: { type: 'token', id: t.userId },
       details: {
         model: 'gpt-4o',
         upstream: 'openai',

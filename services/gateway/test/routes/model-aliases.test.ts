@@ -65,7 +65,7 @@ describe('policy model aliases', () => {
     const before = vllm.received.length;
     const forbidden = await post(`${gw.url}/v1/chat/completions`, tenant.token, chat('blocked-model'));
     expect(forbidden.status).toBe(403);
-    expect(await forbidden.json()).toMatchObject({ error: { code: 'forbidden' } });
+    expect(await forbidden.json()).toMatchObject({ error: { code: 'model_forbidden' } });
     const unrouted = await post(`${gw.url}/v1/chat/completions`, tenant.token, chat('nowhere'));
     expect(unrouted.status).toBe(404);
     expect(await unrouted.json()).toMatchObject({ error: { code: 'not_found' } });
@@ -95,7 +95,7 @@ describe('policy model aliases', () => {
     expect(ok.steps.find((s) => s.id === 'model_allowed')!.message).toContain(
       '"claude-opus-4-5" is a policy alias of "qwen3-coder-480b"',
     );
-    expect(await ask('blocked-model')).toMatchObject({ allowed: false, code: 'forbidden' });
+    expect(await ask('blocked-model')).toMatchObject({ allowed: false, code: 'model_forbidden' });
     expect(await ask('nowhere')).toMatchObject({ allowed: false, code: 'not_found' });
   });
 

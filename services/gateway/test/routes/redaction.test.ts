@@ -89,7 +89,9 @@ describe('redaction before upstreams', () => {
     const t = await tenantWithPattern({ name: 'bad', pattern: '([' });
     const before = cloudUp.received.length;
     const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat('gpt-4o'));
-    expect(res.status).toBeGreaterThanOrEqual(500);
+    // The stored document no longer parses: a coded refusal (not a 500) the admin can act on.
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('policy_invalid');
     expect(cloudUp.received.length).toBe(before);
   });
 
@@ -130,9 +132,10 @@ describe('redaction before upstreams', () => {
     const t = await tenantWithPattern({ name: 'look', pattern: 'secret(?=!)' });
     const before = cloudUp.received.length;
     const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat('gpt-4o'));
-    // The stored document no longer parses (the policy reader refuses it) or redaction
-    // fails: either way the request is refused and nothing is sent.
-    expect(res.status).toBe(500);
+    // The stored document no longer parses (the policy reader refuses it with a code the
+    // admin can act on): the request is refused and nothing is sent.
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('policy_invalid');
     expect(cloudUp.received.length).toBe(before);
   });
 

@@ -140,7 +140,7 @@ describe('routing model requests to upstreams', () => {
     const res = await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('gpt-4o'));
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string; type: string } }).error).toMatchObject({
-      code: 'forbidden',
+      code: 'model_forbidden',
       type: 'permission_error',
     });
     expect(vllm.received.length).toBe(before);
@@ -177,7 +177,9 @@ describe('routing model requests to upstreams', () => {
     const before = openai.received.length;
     const res = await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('gpt-4o'));
     expect(res.status).toBe(403);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('offline');
+    const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('offline_refuses_cloud');
+    expect(error.message).toContain('offline');
     expect(openai.received.length).toBe(before);
     expect((await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('llama-3'))).status).toBe(200);
   });

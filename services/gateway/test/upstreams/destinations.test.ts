@@ -97,9 +97,9 @@ describe('air-gapped gateway', () => {
     });
     const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat);
     expect(res.status).toBe(403);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
-      'not an allowed destination',
-    );
+    const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('destination_refused');
+    expect(error.message).toContain('not an allowed destination');
     await new Promise((r) => setTimeout(r, 100));
     expect(watched.connections).toBe(0);
   });

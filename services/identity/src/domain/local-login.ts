@@ -2,7 +2,13 @@
 // Used for bootstrap and when the IdP is down, so it is the most attacked door: per-IP
 // throttling in Redis (fail closed), per-account lockout in the database, TOTP mandatory
 // (enrolled at the first sign-in), and the password never stored, logged or audited.
-import { AirlockError, createSecretBox, generateToken, sha256Hex } from '@airlock/common';
+import {
+  AirlockError,
+  createSecretBox,
+  generateToken,
+  sha256Hex,
+  type LoginFailureReason,
+} from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { verifyPassword } from '../store/platform-admin.js';
 import { hit } from '../store/throttle.js';
@@ -20,7 +26,7 @@ export type LocalLoginResult =
 /** Why a local sign-in failed: the audit reason, and the error the client gets. */
 export class LocalLoginError extends Error {
   constructor(
-    readonly reason: string,
+    readonly reason: LoginFailureReason,
     readonly error: AirlockError,
     /** Set only when the username names a real account (never echo arbitrary input). */
     readonly username?: string,
@@ -76,7 +82,7 @@ async function recordFailure(
   ctx: IdentityContext,
   userId: string,
   username: string,
-  reason: string,
+  reason: LoginFailureReason,
 ): Promise<never> {
   const now = ctx.clock();
   const cred = await ctx.db.prisma.localCredential.update({
@@ -134,7 +140,7 @@ export async function localLogin(
   if (user.status !== 'active' || !user.isPlatformAdmin) {
     throw new LocalLoginError(
       'account_disabled',
-      new AirlockError('forbidden', 'this account is deactivated'),
+      new AirlockError('account_disabled', 'this account is deactivated'),
       cred.username,
     );
   }

@@ -1,8 +1,10 @@
 // A sign-in that must not complete. `reason` is a stable snake_case word for the audit event
 // (auth.login_failed); `message` is what the person at the browser is told.
+import { loginFailureReasonOf, type AirlockError, type LoginFailureReason } from '@airlock/common';
+
 export class LoginFailure extends Error {
   constructor(
-    readonly reason: string,
+    readonly reason: LoginFailureReason,
     readonly userMessage: string,
     readonly status = 400,
     options?: { cause?: unknown },
@@ -13,6 +15,9 @@ export class LoginFailure extends Error {
 }
 
 export const loginFailures = {
+  /** A platform rule refused the sign-in (demoting the last owner while provisioning…): say which. */
+  refusedBy: (e: AirlockError) =>
+    new LoginFailure(loginFailureReasonOf(e.code), `Sign-in refused: ${e.message}.`, e.status, { cause: e }),
   unknownOrg: () =>
     new LoginFailure('unknown_org', 'This organisation does not exist. Check the sign-in link.', 404),
   orgSuspended: () =>

@@ -5,7 +5,7 @@
 // with a trailing dot), multicast or unspecified addresses, checked on the address actually
 // dialled, so a name that resolves to one is refused too. Loopback only where the dev/test
 // allowance (AIRLOCK_SSO_ALLOW_HTTP_ISSUERS, never in production) permits plain-http issuers.
-import { AirlockError, createGuardedFetch, DestinationPolicy, type GuardedFetch } from '@airlock/common';
+import { createGuardedFetch, DestinationPolicy, validationFailed, type GuardedFetch } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 
 type Allowance = Pick<IdentityContext, 'settings' | 'config'>;
@@ -32,8 +32,7 @@ export function outboundHostAllowed(url: URL, ctx: Allowance): boolean {
 
 export function checkIssuerUrl(value: string, ctx: Allowance): void {
   const url = new URL(value);
-  const bad = (message: string) =>
-    new AirlockError('validation_failed', message, { details: [{ path: ['config', 'issuer'], message }] });
+  const bad = (message: string) => validationFailed([{ path: '$.config.issuer', message }], message);
   if (url.protocol !== 'https:' && !(loopbackAllowed(ctx) && url.protocol === 'http:'))
     throw bad('issuer must be an https URL');
   if (url.username || url.password) throw bad('issuer must not contain credentials');

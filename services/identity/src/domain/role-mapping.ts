@@ -33,9 +33,5 @@ export function mapRole(
   return requireMappedGroup ? null : defaultRole;
 }
 
-/** True when the email's domain is allowed (an empty list allows every domain). */
-export function emailDomainAllowed(email: string, allowedDomains: readonly string[]): boolean {
-  if (allowedDomains.length === 0) return true;
-  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  return allowedDomains.some((d) => d.toLowerCase() === domain);
-}
+// The allowed-email-domain rule is common's, shared with rbac's invitations.
+export { emailDomainAllowed } from '@airlock/common';

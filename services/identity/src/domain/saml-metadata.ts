@@ -2,7 +2,7 @@
 // fetched from a URL): entityID, the HTTP-Redirect SingleSignOnService location, and the
 // signing certificates. Deliberately narrow: no DTDs, one EntityDescriptor, and only these
 // three things are taken; everything else in the document is ignored.
-import { AirlockError, isDestinationRefused } from '@airlock/common';
+import { isDestinationRefused, validationFailed } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { checkIssuerUrl, idpFetch } from './outbound.js';
 
@@ -16,9 +16,7 @@ export interface IdpMetadata {
 }
 
 const invalid = (message: string) =>
-  new AirlockError('validation_failed', `IdP metadata: ${message}`, {
-    details: [{ path: ['config', 'metadata'], message }],
-  });
+  validationFailed([{ path: '$.config.metadata', message }], `IdP metadata: ${message}`);
 
 function attr(tag: string, name: string): string | undefined {
   const m =
@@ -101,15 +99,17 @@ export async function fetchIdpMetadata(
   } catch (e) {
     if (isDestinationRefused(e)) {
       // A name that resolved to a refused address, or a redirect to one.
-      throw new AirlockError('validation_failed', 'IdP metadata URL leads to a refused address', {
-        cause: e,
-        details: [{ path: ['config', 'metadataUrl'], message: 'destination refused' }],
-      });
+      throw validationFailed(
+        [{ path: '$.config.metadataUrl', message: 'destination refused' }],
+        'IdP metadata URL leads to a refused address',
+        { cause: e },
+      );
     }
-    throw new AirlockError('validation_failed', 'IdP metadata could not be fetched', {
-      cause: e,
-      details: [{ path: ['config', 'metadataUrl'], message: 'could not be fetched' }],
-    });
+    throw validationFailed(
+      [{ path: '$.config.metadataUrl', message: 'could not be fetched' }],
+      'IdP metadata could not be fetched',
+      { cause: e },
+    );
   }
   return parseIdpMetadata(text);
 }

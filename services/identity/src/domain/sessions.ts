@@ -1,21 +1,14 @@
 // Signing in and out: the session cookie and the rules around it.
 import type { Request, Response } from 'express';
-import { sessionCookieName } from '@airlock/common';
+import { readCookie, sessionCookieName } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { insertSession, revokeSessionByToken, revokeUserSessions } from '../store/sessions.js';
 import { sha256Hex } from '@airlock/common';
 
 /** The cookie value of the current request's session, if any. */
 export function sessionCookieOf(req: Request, secure: boolean): string | undefined {
-  const name = sessionCookieName(secure);
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) {
-      const value = part.slice(eq + 1).trim();
-      return value.length > 0 && value.length <= 512 ? value : undefined;
-    }
-  }
-  return undefined;
+  const value = readCookie(req, sessionCookieName(secure));
+  return value && value.length <= 512 ? value : undefined;
 }
 
 /**

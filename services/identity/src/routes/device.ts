@@ -314,7 +314,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
   async function answerDevice(req: Request, res: Response) {
     // sessionOnly already refuses a cross-site POST that carries the cookie; say it again
     // here so this write never depends on the middleware's order of checks.
-    if (isCrossSite(req)) throw new AirlockError('forbidden', 'cross-site request refused');
+    if (isCrossSite(req)) throw new AirlockError('cross_site_refused', 'cross-site request refused');
     const p = principalOf(req);
     const rawCode = str(field(req.body, 'user_code'), 32);
     const decision = field(req.body, 'decision');

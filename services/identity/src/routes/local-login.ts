@@ -45,7 +45,7 @@ export function localLoginRoutes(ctx: IdentityContext): Router {
   function parse<T>(schema: z.ZodType<T>, value: unknown): T {
     const result = schema.safeParse(value ?? {});
     // Issues name the field only: a zod message could quote the input (the password).
-    if (!result.success) throw identityErrors.invalid(result.error.issues.map((i) => ({ path: i.path })));
+    if (!result.success) throw identityErrors.invalid(result.error.issues, { message: false });
     return result.data;
   }
 

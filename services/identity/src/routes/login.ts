@@ -29,7 +29,7 @@ import {
 } from '../store/sso-connections.js';
 import { authnRequestIdOf, completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
 import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
-import { sha256Hex, AirlockError } from '@airlock/common';
+import { AirlockError, readCookie, sha256Hex } from '@airlock/common';
 import { testFailed, testSucceeded } from '../domain/sso-test.js';
 import { saveTestResult } from '../store/sso-test-results.js';
 import { authorizeTester } from './sso-tester.js';
@@ -55,14 +55,6 @@ export function safeReturnTo(value: string | undefined): string {
 
 function bindingCookieName(secure: boolean) {
   return secure ? `__Host-${BINDING_COOKIE}` : BINDING_COOKIE;
-}
-
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /** A navigation another site started (Fetch Metadata; browsers without it are not told apart). */
@@ -94,7 +86,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
         ? e
         : // A rule refused the provisioning (e.g. demoting the last owner): say which.
           e instanceof AirlockError && e.status < 500
-          ? new LoginFailure(e.code, `Sign-in refused: ${e.message}.`, e.status, { cause: e })
+          ? loginFailures.refusedBy(e)
           : new LoginFailure(
               'internal_error',
               'Sign-in is unavailable right now. Please try again later.',

@@ -19,7 +19,7 @@ export async function platformOrg(
   const org = id.success ? await ctx.db.system.org.findUnique({ where: { id: id.data } }) : null;
   if (!org) throw identityErrors.orgNotFound();
   if (action !== 'read' && action !== 'delete' && org.status !== 'active') {
-    throw new AirlockError('conflict', 'this organisation is suspended; activate it first');
+    throw new AirlockError('org_suspended', 'this organisation is suspended; activate it first');
   }
   return org.id;
 }

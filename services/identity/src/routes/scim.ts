@@ -149,6 +149,7 @@ export function scimRoutes(ctx: IdentityContext): Router {
       Resources: [],
     });
   });
+  // RFC 7644 §3.12: 501 is SCIM's answer for an operation the service provider does not support.
   scim.all('/Groups{/*rest}', () => {
     throw new ScimError(
       501,

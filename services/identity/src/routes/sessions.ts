@@ -1,6 +1,6 @@
 // Sign-out and session revocation.
 //   POST   /auth/logout                  ends the caller's own session
-//   DELETE /auth/users/:userId/sessions  an admin ends every session of a member of their org
+//   DELETE /auth/users/:userId/sessions  an owner (anyone's) or admin (a non-owner's) ends every session of a user of their org
 import { Router } from 'express';
 import { AirlockError, isCrossSite, principalOf } from '@airlock/common';
 import { may } from '../domain/access.js';
@@ -18,7 +18,7 @@ export function sessionRoutes(ctx: IdentityContext): Router {
 
   router.post('/auth/logout', async (req, res) => {
     // Logout CSRF: another site must not end the user's session (the cookie rides along).
-    if (isCrossSite(req)) throw new AirlockError('forbidden', 'cross-site request refused');
+    if (isCrossSite(req)) throw new AirlockError('cross_site_refused', 'cross-site request refused');
     const session = await signOut(ctx, req, res);
     if (session) {
       ctx.audit.publish({

@@ -12,7 +12,7 @@
 // no_owner_path, and changes nothing.
 // Secrets go in, never out: responses say only whether one is set.
 import { Router, type Request, type RequestHandler } from 'express';
-import { AirlockError, createSecretBox, principalOf, type Principal, type Tx } from '@airlock/common';
+import { AirlockError, createSecretBox, principalOf, ROLES, type Principal, type Tx } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { may } from '../domain/access.js';
@@ -34,7 +34,7 @@ import {
   updateConnection,
 } from '../store/sso-connections.js';
 
-const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const role = z.enum(ROLES);
 const name = z.string().trim().min(1).max(100);
 const secret = z.string().min(1).max(4096);
 
@@ -89,7 +89,7 @@ const patchBody = z.strictObject({
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
-    throw identityErrors.invalid(result.error.issues.map((i) => ({ path: i.path, message: i.message })));
+    throw identityErrors.invalid(result.error.issues);
   }
   return result.data;
 }
@@ -110,7 +110,7 @@ async function resolveSamlConfig(ctx: IdentityContext, input: z.output<typeof sa
 /** A unique violation on insert or rename means the name is taken; anything else is unchanged. */
 function nameTaken(e: unknown): unknown {
   return (e as { code?: string })?.code === 'P2002'
-    ? new AirlockError('conflict', 'a connection with this name already exists')
+    ? new AirlockError('name_taken', 'a connection with this name already exists')
     : e;
 }
 

@@ -26,7 +26,7 @@ const idParam = z.uuid();
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
-    throw identityErrors.invalid(result.error.issues.map((i) => ({ path: i.path, message: i.message })));
+    throw identityErrors.invalid(result.error.issues);
   }
   return result.data;
 }

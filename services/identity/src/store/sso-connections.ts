@@ -3,9 +3,9 @@
 // needs them; they never leave this file in a response.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Db, Role, SecretBox, SsoProtocol, Tx } from '@airlock/common';
+import { ROLES, type Db, type Role, type SecretBox, type SsoProtocol, type Tx } from '@airlock/common';
 
-const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const role = z.enum(ROLES);
 
 export const groupRoleMapSchema = z
   .record(z.string().min(1).max(256), role)

@@ -183,7 +183,7 @@ describe('first owner: org → pending owner → connection → SCIM token → s
     await f.ctx.db.system.org.update({ where: { id: other.id }, data: { status: 'suspended' } });
     const suspended = await platform('POST', `/api/v1/sso/orgs/${other.id}/connections`, body, true);
     expect(suspended.status).toBe(409);
-    expect(((await suspended.json()) as { error: { code: string } }).error.code).toBe('conflict');
+    expect(((await suspended.json()) as { error: { code: string } }).error.code).toBe('org_suspended');
     const unknown = await platform(
       'POST',
       '/api/v1/sso/orgs/00000000-0000-4000-8000-000000000000/connections',

@@ -77,7 +77,7 @@ describe('/api/v1/sso/orgs/:orgId/scim-tokens (platform)', () => {
     const owner = cookie(await (await f.user(org.id, 'owner')).session());
     const asOwner = await request(f.app).post(`/api/v1/sso/orgs/${org.id}/scim-tokens`).set('Cookie', owner);
     expect(asOwner.status).toBe(403);
-    expect(asOwner.body.error.code).toBe('forbidden');
+    expect(asOwner.body.error.code).toBe('platform_admin_required');
     const wrong = await request(f.app)
       .post(`/api/v1/sso/orgs/${org.id}/scim-tokens`)
       .set('Authorization', `Bearer ${BOOT.slice(0, -1)}x`);

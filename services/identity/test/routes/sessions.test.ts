@@ -151,10 +151,11 @@ describe('sessions and /api/v1/me', () => {
     expect(me.body.org.id).toBe(b.id);
   });
 
-  it('answers 501 for identity routes that are not built yet, not 404', async () => {
+  it('answers 404 naming the identity module for a path under its prefixes that no route matches', async () => {
     const res = await request(f.app).get('/api/v1/sso/probe');
-    expect(res.status).toBe(501);
-    expect(res.body.error.code).toBe('not_implemented');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+    expect(res.body.error.message).toBe('identity: no route for GET /api/v1/sso/probe');
   });
 });
 

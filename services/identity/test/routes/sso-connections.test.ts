@@ -139,7 +139,7 @@ describe('SSO connections API', () => {
     expect((await post(base)).status).toBe(201);
     const dup = await post(base);
     expect(dup.status).toBe(409);
-    expect(dup.body.error.code).toBe('conflict');
+    expect(dup.body.error.code).toBe('name_taken');
   });
 
   it('creates a SAML connection from entity id, SSO URL and certificate, and validates them', async () => {
@@ -242,5 +242,8 @@ describe('SAML metadata URL where http issuers are allowed (development IdPs)', 
       .send({ protocol: 'saml', name: 'imds', config: { metadataUrl: 'http://169.254.169.254/latest' } });
     expect(metadata.status).toBe(400);
     expect(metadata.body.error.code).toBe('validation_failed');
+    expect(metadata.body.error.details).toEqual({
+      problems: [{ path: '$.config.metadata', message: expect.stringContaining('metadata address') }],
+    });
   });
 });

@@ -81,7 +81,12 @@ describe('API tokens', () => {
     expect(v.status).toBe(403);
     const member = await f.user(org.id);
     const s = await member.session();
-    expect((await create(s, { name: '' })).body.error.code).toBe('validation_failed');
+    const empty = await create(s, { name: '' });
+    expect(empty.body.error.code).toBe('validation_failed');
+    // The one details shape of every service (common's validationFailed).
+    const problems = empty.body.error.details.problems as { path: string; message: string }[];
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) expect(p).toEqual({ path: '$.name', message: expect.any(String) });
     expect((await create(s, { name: 'x', extra: 1 })).status).toBe(400);
     expect((await create(s, { name: 'x', expiresInDays: 5000 })).status).toBe(400);
     expect((await create(s, { name: '<script>' })).status).toBe(400);

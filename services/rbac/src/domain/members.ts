@@ -52,11 +52,5 @@ export function assertMayRemove(actor: Actor, target: { userId: string; role: Ro
   if (target.role === 'owner' && owners <= 1) throw rbacErrors.lastOwner();
 }
 
-/** The org's allowed email domains (empty: any). Subdomains do not match implicitly. */
-export function emailDomainAllowed(email: string, allowedDomains: readonly string[]): boolean {
-  if (allowedDomains.length === 0) return true;
-  const at = email.lastIndexOf('@');
-  if (at === -1) return false;
-  const domain = email.slice(at + 1).toLowerCase();
-  return allowedDomains.some((d) => d.toLowerCase() === domain);
-}
+// The allowed-email-domain rule is common's, shared with identity's sign-in and SCIM.
+export { emailDomainAllowed } from '@airlock/common';

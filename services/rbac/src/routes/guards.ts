@@ -3,14 +3,13 @@
 // token bound to an org, from an address the org's admin IP allowlist admits (checked by
 // common's authenticate for every service).
 import {
+  auditActorOf,
   authenticate,
-  BOOTSTRAP_ACTOR,
   defineAbilityFor,
-  isBootstrapPrincipal,
   platformAdminOrBootstrap,
   principalOf,
+  requestMeta,
   type AppAbility,
-  type AuditEventInput,
   type Principal,
   type Role,
 } from '@airlock/common';
@@ -75,15 +74,5 @@ export function abilityOf(req: Request): AppAbility {
 
 /** The audit fields every event of this request shares. */
 export function auditBase(req: Request, orgId: string | null) {
-  const p = principalOf(req);
-  const actor: AuditEventInput['actor'] = isBootstrapPrincipal(p)
-    ? BOOTSTRAP_ACTOR
-    : { type: p.kind === 'api_token' ? 'token' : 'user', id: p.userId, email: p.email };
-  return {
-    orgId,
-    actor,
-    clientIp: req.ip ?? null,
-    userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
-    requestId: req.id ?? null,
-  };
+  return { orgId, actor: auditActorOf(principalOf(req)), ...requestMeta(req) };
 }

@@ -1,5 +1,5 @@
 // /api/v1/members: an org's members and their roles. The org is always the principal's.
-import { isAirlockError, type AuditDetails, type Role } from '@airlock/common';
+import { isAirlockError, ROLES, type AuditDetails, type Role } from '@airlock/common';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
@@ -15,7 +15,7 @@ import { abilityOf, auditBase, orgPrincipalOf } from './guards.js';
 import { INVITATION_DAYS, invitationRoutes, invitationView, invite, NEW_MEMBER } from './invitations.js';
 import { isUuid, parseBody } from './validation.js';
 
-const role = z.enum(['owner', 'admin', 'member', 'viewer']);
+const role = z.enum(ROLES);
 
 const addBody = z
   .strictObject({
@@ -62,7 +62,8 @@ export function memberRoutes(ctx: RbacContext): Router {
     userId: string | undefined,
     details: AuditDetails<A>,
   ): void {
-    if (!isAirlockError(error) || (error.code !== 'forbidden' && error.code !== 'conflict')) return;
+    // By status: the specific codes (self_change, last_owner, …) refine forbidden and conflict.
+    if (!isAirlockError(error) || (error.status !== 403 && error.status !== 409)) return;
     ctx.audit.publish({
       ...auditBase(req, actor.orgId),
       action,

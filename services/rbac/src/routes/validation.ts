@@ -1,24 +1,14 @@
 // Request bodies and parameters, checked with zod; every problem is listed by JSON path.
+import { problemsOf } from '@airlock/common';
 import type { z } from 'zod';
 import { rbacErrors } from '../errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export { isUuid } from '@airlock/common';
 
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
-
-export function jsonPath(path: readonly PropertyKey[]): string {
-  return ['$', ...path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
-    .join('.')
-    .replace(/\.\[/g, '[');
-}
+export { jsonPath } from '@airlock/common';
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
-  throw rbacErrors.invalid(
-    result.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message })),
-    'request body is invalid',
-  );
+  throw rbacErrors.invalid(problemsOf(result.error.issues), 'request body is invalid');
 }

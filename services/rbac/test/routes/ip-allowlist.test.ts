@@ -54,6 +54,7 @@ describe('admin API IP allowlist behind a trusted proxy', () => {
     ]) {
       const denied = await get(path, viewer, '10.2.0.1');
       expect(denied.status).toBe(403);
+      expect(denied.body.error.code).toBe('ip_not_allowed');
       expect(denied.body.error.message).toMatch(/allowlist/);
     }
     // Without X-Forwarded-For the client is the proxy itself, which is not listed.

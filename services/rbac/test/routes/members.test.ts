@@ -145,17 +145,15 @@ describe('/api/v1/members', () => {
   });
 
   it('refuses changing your own role or removing yourself', async () => {
-    expect(
-      (
-        await request(h.app)
-          .patch(`/api/v1/members/${owner.userId}`)
-          .set('Cookie', owner.cookie)
-          .send({ role: 'admin' })
-      ).status,
-    ).toBe(403);
-    expect(
-      (await request(h.app).delete(`/api/v1/members/${admin.userId}`).set('Cookie', admin.cookie)).status,
-    ).toBe(403);
+    const change = await request(h.app)
+      .patch(`/api/v1/members/${owner.userId}`)
+      .set('Cookie', owner.cookie)
+      .send({ role: 'admin' });
+    expect(change.status).toBe(403);
+    expect(change.body.error.code).toBe('self_change');
+    const remove = await request(h.app).delete(`/api/v1/members/${admin.userId}`).set('Cookie', admin.cookie);
+    expect(remove.status).toBe(403);
+    expect(remove.body.error.code).toBe('self_change');
     expect(await roleOf(owner.userId)).toBe('owner');
     expect(await roleOf(admin.userId)).toBe('admin');
   });

@@ -31,7 +31,7 @@ describe('platform set-up: bad input changes nothing', () => {
         .set('Authorization', boot)
         .send({ email });
       expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('forbidden');
+      expect(res.body.error.code).toBe('email_domain_not_allowed');
       expect(res.body.error.message).toContain('email domain');
     }
     expect(await h.db.system.pendingGrant.count({ where: { orgId: org.id } })).toBe(0);
@@ -45,7 +45,7 @@ describe('platform set-up: bad input changes nothing', () => {
       .set('Authorization', boot)
       .send({ slug: 'strict-co', name: 'Impostor', allowedEmailDomains: ['evil.example'] });
     expect(dup.status).toBe(409);
-    expect(dup.body.error.code).toBe('conflict');
+    expect(dup.body.error.code).toBe('slug_taken');
     expect(dup.body.error.message).toContain('slug');
     const rows = await h.db.system.org.findMany({ where: { slug: 'strict-co' } });
     expect(rows).toHaveLength(1);

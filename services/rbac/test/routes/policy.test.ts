@@ -54,7 +54,9 @@ describe('/api/v1/policy', () => {
       for (const header of [undefined, '*', 'W/"0"', '"0", "1"', 'abc']) {
         const res = await put(admin, { policy: samplePolicy() }, header);
         expect(res.status).toBe(400);
-        expect(res.body.error.code).toBe('bad_request');
+        expect(res.body.error.code).toBe(
+          header === undefined ? 'precondition_required' : 'invalid_precondition',
+        );
       }
       expect(await versions()).toBe(0);
     });
@@ -83,7 +85,7 @@ describe('/api/v1/policy', () => {
       const before = await versions();
       const res = await put(admin, { policy: samplePolicy({ privacyMode: 'sensitive' }) }, '"1"');
       expect(res.status).toBe(409);
-      expect(res.body.error.code).toBe('conflict');
+      expect(res.body.error.code).toBe('policy_version_conflict');
       expect(res.body.error.details).toEqual({ currentVersion: 2 });
       expect(res.headers.etag).toBe('"2"');
       expect(await versions()).toBe(before);

@@ -33,10 +33,10 @@ describe('provisionMembership (for SSO and SCIM provisioning)', () => {
     const o1 = (await createUser(db)).id;
     await db.inOrg(orgId, (tx) => provisionMembership(tx, orgId, o1, 'owner'));
     await expect(db.inOrg(orgId, (tx) => provisionMembership(tx, orgId, o1, 'member'))).rejects.toMatchObject(
-      { code: 'conflict' },
+      { code: 'last_owner' },
     );
     await expect(db.inOrg(orgId, (tx) => provisionMembership(tx, orgId, o1, null))).rejects.toMatchObject({
-      code: 'conflict',
+      code: 'last_owner',
     });
     expect(await role(o1)).toBe('owner');
     const o2 = (await createUser(db)).id;
