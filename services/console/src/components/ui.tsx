@@ -191,15 +191,32 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="state empty">{children}</p>;
 }
 
-/** Known refusals in words a person can act on; the API's own message otherwise. */
+/** Refusals a person can act on, by the API's stable code (docs/errors.md); the API's message otherwise. */
+const ACTIONABLE: Record<string, string> = {
+  last_owner: 'The last owner cannot be demoted or removed. Make someone else owner first, then try again.',
+  self_change: 'Nobody can change their own role or remove themselves. Ask another owner or admin.',
+  unauthenticated: 'Your session has ended. Sign in again.',
+  ip_not_allowed: "Admin actions are not allowed from your network address (the org's IP allowlist).",
+  no_owner_path:
+    'This would leave the organisation with no way to get an owner: name a pending owner or map an IdP group to owner first.',
+};
+
+/** The 403 codes that refine `forbidden`: shown as "Not allowed: <the API's reason>". */
+const REFUSED = new Set([
+  'forbidden',
+  'model_forbidden',
+  'offline_refuses_cloud',
+  'email_domain_not_allowed',
+  'platform_admin_required',
+  'account_disabled',
+  'destination_refused',
+]);
+
 export function explain(error: unknown): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
-  if (/last owner/i.test(error.message))
-    return 'The last owner cannot be demoted or removed. Make someone else owner first, then try again.';
-  if (/own role|remove yourself/i.test(error.message))
-    return 'Nobody can change their own role or remove themselves. Ask another owner or admin.';
-  if (error.code === 'unauthenticated') return 'Your session has ended. Sign in again.';
-  if (error.code === 'forbidden') return `Not allowed: ${error.message}.`;
+  const known = ACTIONABLE[error.code];
+  if (known) return known;
+  if (REFUSED.has(error.code)) return `Not allowed: ${error.message}.`;
   if (error.code === 'network_error') return error.message;
   return (
     error.message.charAt(0).toUpperCase() + error.message.slice(1) + (error.message.endsWith('.') ? '' : '.')

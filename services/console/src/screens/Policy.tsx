@@ -82,7 +82,7 @@ function Editor({ view, onSaved }: { view: PolicyView; onSaved: (v: number | und
   const error = save.error instanceof ApiError ? save.error : undefined;
   const problems = new Problems(error?.code === 'validation_failed' ? (error.details?.problems ?? []) : []);
   const conflict =
-    error?.status === 409 && typeof error.details?.currentVersion === 'number'
+    error?.code === 'policy_version_conflict' && typeof error.details?.currentVersion === 'number'
       ? error.details.currentVersion
       : undefined;
   const b: Bind = {
