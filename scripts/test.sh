@@ -9,45 +9,27 @@ log() { printf '\n==> %s\n' "$*"; }
 
 # The client package alone (psql) also creates /usr/lib/postgresql/N/bin: look for initdb.
 PG_BIN=${TEST_PG_BIN:-$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)")}
-# runc runs the built image (scripts/test-image.sh), skopeo mirrors it (test-airgap-bundle.sh).
-if [ ! -x "$PG_BIN/initdb" ] || ! command -v redis-server >/dev/null || ! command -v runc >/dev/null ||
-  ! command -v skopeo >/dev/null; then
+# What the suite needs from Debian, installed in one apt run when any is missing: the servers,
+# runc (runs the built image, scripts/test-image.sh), skopeo (mirrors it, test-airgap-bundle.sh),
+# curl and jq (the docs test runs docs/install.md's curl steps as written) and Chromium (the
+# console's browser journeys; playwright-core downloads no browser).
+export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+missing=()
+[ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
+for tool in redis-server runc skopeo curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+[ -x "$CHROMIUM_PATH" ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "Postgres server, redis-server, runc and skopeo are needed: apt-get install postgresql redis-server runc skopeo" >&2
+    echo "needed: apt-get install ${missing[*]}" >&2
     exit 1
   fi
-  log "installing postgresql, redis-server, runc and skopeo (apt)"
+  log "installing ${missing[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql redis-server runc skopeo >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 fi
 export TEST_PG_BIN=$PG_BIN
-
-# The docs test runs docs/install.md's curl steps as written (bash, curl, jq).
-if ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "curl and jq are needed: apt-get install curl jq" >&2
-    exit 1
-  fi
-  log "installing curl and jq (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends curl jq >/dev/null
-fi
-
-# The console's browser journeys drive Debian's Chromium (playwright-core downloads no browser).
-export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
-if [ ! -x "$CHROMIUM_PATH" ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "Chromium is needed for the console tests: apt-get install chromium" >&2
-    exit 1
-  fi
-  log "installing chromium (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
 
 bash scripts/ensure-deps.sh
 
