@@ -16,9 +16,7 @@ export const rbacModule: AirlockModule<RbacConfig> = {
       stop: () => rbac.stop(),
       async seedDemo() {
         return (await ensureDemoOrg(deps.db))
-          ? [
-              `Demo org created: ${DEMO_ORG_SLUG} (policy: offline, models from a local Ollama at 127.0.0.1:11434)`,
-            ]
+          ? [`Demo org created: ${DEMO_ORG_SLUG}`] // the demo module's lines say what it offers
           : [];
       },
     };

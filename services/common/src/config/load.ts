@@ -16,6 +16,10 @@ type Env = Record<string, string | undefined>;
  */
 export function parseConfig<S extends z.ZodType>(schema: S, env: Env, section = 'config'): z.output<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Unset, the public URL follows the port (a trial on PORT=9000 links to localhost:9000, not to
+  // the schema's 8080 default): the only default that depends on another setting.
+  if (cleaned.AIRLOCK_PUBLIC_URL === undefined && cleaned.PORT !== undefined && /^\d+$/.test(cleaned.PORT))
+    cleaned.AIRLOCK_PUBLIC_URL = `http://localhost:${cleaned.PORT}`;
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);

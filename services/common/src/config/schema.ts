@@ -33,7 +33,7 @@ export const baseConfigSchema = z
     AIRLOCK_PUBLIC_URL: z
       .url({ message: 'must be an absolute URL' })
       .default('http://localhost:8080')
-      .describe('the URL users reach Airlock at (SSO callbacks, links)'),
+      .describe('the URL users reach Airlock at (SSO callbacks, links); unset: http://localhost:PORT'),
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')

@@ -22,6 +22,17 @@ describe('base config', () => {
     expect(c.AIRLOCK_CORS_ORIGINS).toEqual([]);
   });
 
+  it('lets an unset public URL follow the port, and never overrides a set one', () => {
+    expect(loadBaseConfig({}).AIRLOCK_PUBLIC_URL).toBe('http://localhost:8080');
+    expect(loadBaseConfig({ PORT: '9000' }).AIRLOCK_PUBLIC_URL).toBe('http://localhost:9000');
+    expect(loadBaseConfig({ PORT: '9000', AIRLOCK_PUBLIC_URL: '' }).AIRLOCK_PUBLIC_URL).toBe(
+      'http://localhost:9000',
+    );
+    expect(
+      loadBaseConfig({ PORT: '9000', AIRLOCK_PUBLIC_URL: 'https://airlock.acme.example' }).AIRLOCK_PUBLIC_URL,
+    ).toBe('https://airlock.acme.example');
+  });
+
   it('parses lists, numbers and booleans', () => {
     const c = loadBaseConfig({
       PORT: '9000',
