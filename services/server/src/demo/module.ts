@@ -71,8 +71,8 @@ export const demoModule: AirlockModule<DemoConfig> = {
             ', demo model "' +
             DEMO_MODEL +
             '" ***',
-          `1. Sign in: ${publicUrl}/auth/login?org=${DEMO_ORG_SLUG} as ${DEMO_USERS[0].email} (also admin@, member@, viewer@example.com), password ${password}`,
-          `2. Create a token: curl -X POST ${publicUrl}/api/v1/tokens -H 'cookie: <session>' -H 'content-type: application/json' -d '{"name":"first"}'  (or in the browser)`,
+          `1. Sign in: ${publicUrl}/ (the console, org ${DEMO_ORG_SLUG}) or ${publicUrl}/auth/login?org=${DEMO_ORG_SLUG} as ${DEMO_USERS[0].email} (also admin@, member@, viewer@example.com), password ${password}`,
+          `2. Create a token: curl -X POST ${publicUrl}/api/v1/tokens -H 'cookie: <session>' -H 'content-type: application/json' -d '{"name":"first"}'  (or on the console's Tokens page)`,
           `3. First call: curl ${publicUrl}/v1/chat/completions -H 'authorization: Bearer <token>' -d '{"model":"${DEMO_MODEL}","messages":[{"role":"user","content":"hi"}]}'  — OpenAI SDK: baseURL "${publicUrl}/v1"`,
           ...(ollama ? [`   Local Ollama at ${settings.ollamaUrl}: also offering ${ollama.join(', ')}`] : []),
         ];
