@@ -1,5 +1,6 @@
 // The console's building blocks: React Aria Components (accessible behaviour, no styles of
 // their own) dressed by styles.css. Nothing here injects <style> tags or style attributes.
+import type { UseQueryResult } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import {
   Button as AriaButton,
@@ -286,4 +287,25 @@ export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/**
+ * A list query's loading, error (with retry) and empty states, the same on every screen; the
+ * rows go to children only once there are some.
+ */
+export function QueryRows<T>({
+  query,
+  what,
+  empty,
+  children,
+}: {
+  query: UseQueryResult<{ data: T[] }>;
+  what: string;
+  empty: ReactNode;
+  children: (rows: T[]) => ReactNode;
+}) {
+  if (query.isPending) return <Loading what={what} />;
+  if (query.isError) return <ErrorBox error={query.error} retry={() => void query.refetch()} />;
+  if (query.data.data.length === 0) return <Empty>{empty}</Empty>;
+  return <>{children(query.data.data)}</>;
 }

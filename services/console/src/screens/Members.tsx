@@ -9,14 +9,13 @@ import { ROLES, type Member, type Role } from '../api/types';
 import {
   Button,
   Confirm,
-  Empty,
   ErrorBox,
   explain,
-  Loading,
   Page,
   Select,
   TextField,
   when,
+  QueryRows,
 } from '../components/ui';
 
 const roleOptions = ROLES.map((r) => ({ id: r, label: r }));
@@ -54,65 +53,61 @@ export function Members() {
         through SSO get their role from the connection’s group mapping. Pending owners of a new organisation
         are granted by the platform admin.
       </p>
-      {members.isPending ? (
-        <Loading what="members" />
-      ) : members.isError ? (
-        <ErrorBox error={members.error} retry={() => void members.refetch()} />
-      ) : members.data.data.length === 0 ? (
-        <Empty>No members yet.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Role</th>
-              <th scope="col">Since</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.data.data.map((m) => {
-              const self = m.userId === me.data?.user.id;
-              return (
-                <tr key={m.userId}>
-                  <td>
-                    {m.name ? `${m.name} · ` : ''}
-                    {m.email}
-                    {self ? ' (you)' : ''}
-                    {refusal?.userId === m.userId && (
-                      <p className="inline-error" role="alert">
-                        {explain(refusal.error)}
-                        {refusal.error instanceof ApiError ? ` (${refusal.error.code})` : ''}
-                      </p>
-                    )}
-                  </td>
-                  <td>
-                    <Select
-                      label={`Role of ${m.email}`}
-                      value={m.role}
-                      options={roleOptions}
-                      onChange={(role) => role !== m.role && change.mutate({ userId: m.userId, role })}
-                    />
-                  </td>
-                  <td>{when(m.createdAt)}</td>
-                  <td className="actions">
-                    <Confirm
-                      trigger="Remove"
-                      triggerLabel={`Remove ${m.email}`}
-                      title={`Remove ${m.email}?`}
-                      body="They lose access to this organisation and their tokens stop working."
-                      confirm="Remove member"
-                      onConfirm={() => remove.mutate(m.userId)}
-                    />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <QueryRows query={members} what="members" empty={<>No members yet.</>}>
+        {(rows) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Member</th>
+                <th scope="col">Role</th>
+                <th scope="col">Since</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((m) => {
+                const self = m.userId === me.data?.user.id;
+                return (
+                  <tr key={m.userId}>
+                    <td>
+                      {m.name ? `${m.name} · ` : ''}
+                      {m.email}
+                      {self ? ' (you)' : ''}
+                      {refusal?.userId === m.userId && (
+                        <p className="inline-error" role="alert">
+                          {explain(refusal.error)}
+                          {refusal.error instanceof ApiError ? ` (${refusal.error.code})` : ''}
+                        </p>
+                      )}
+                    </td>
+                    <td>
+                      <Select
+                        label={`Role of ${m.email}`}
+                        value={m.role}
+                        options={roleOptions}
+                        onChange={(role) => role !== m.role && change.mutate({ userId: m.userId, role })}
+                      />
+                    </td>
+                    <td>{when(m.createdAt)}</td>
+                    <td className="actions">
+                      <Confirm
+                        trigger="Remove"
+                        triggerLabel={`Remove ${m.email}`}
+                        title={`Remove ${m.email}?`}
+                        body="They lose access to this organisation and their tokens stop working."
+                        confirm="Remove member"
+                        onConfirm={() => remove.mutate(m.userId)}
+                      />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </QueryRows>
     </Page>
   );
 }

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Form } from 'react-aria-components';
 import { api } from '../api/client';
 import type { Org, PendingOwner } from '../api/types';
-import { Button, Confirm, Empty, ErrorBox, Loading, Page, TextField, when } from '../components/ui';
+import { Button, Confirm, ErrorBox, Page, QueryRows, TextField, when } from '../components/ui';
 import { Sso } from './Sso';
 
 export function Platform() {
@@ -23,59 +23,55 @@ export function Platform() {
     <Page title="Platform">
       <CreateOrg onDone={refresh} />
       {status.isError && <ErrorBox error={status.error} />}
-      {orgs.isPending ? (
-        <Loading what="organisations" />
-      ) : orgs.isError ? (
-        <ErrorBox error={orgs.error} retry={() => void orgs.refetch()} />
-      ) : orgs.data.data.length === 0 ? (
-        <Empty>No organisations yet.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Slug</th>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {orgs.data.data.map((o) => (
-              <tr key={o.id}>
-                <td>
-                  <code>{o.slug}</code>
-                </td>
-                <td>{o.name}</td>
-                <td>{o.status}</td>
-                <td>{when(o.createdAt)}</td>
-                <td className="actions">
-                  <Button
-                    onPress={() => setOpen(open === o.id ? undefined : o.id)}
-                    aria-expanded={open === o.id}
-                  >
-                    {open === o.id ? 'Close' : 'Set up'}
-                  </Button>
-                  {o.status === 'active' ? (
-                    <Confirm
-                      trigger="Suspend"
-                      triggerLabel={`Suspend ${o.slug}`}
-                      title={`Suspend ${o.slug}?`}
-                      body="Nobody in it can sign in or call models until it is activated again."
-                      confirm="Suspend"
-                      onConfirm={() => status.mutate({ id: o.id, to: 'suspend' })}
-                    />
-                  ) : (
-                    <Button onPress={() => status.mutate({ id: o.id, to: 'activate' })}>Activate</Button>
-                  )}
-                </td>
+      <QueryRows query={orgs} what="organisations" empty={<>No organisations yet.</>}>
+        {(rows) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Slug</th>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {rows.map((o) => (
+                <tr key={o.id}>
+                  <td>
+                    <code>{o.slug}</code>
+                  </td>
+                  <td>{o.name}</td>
+                  <td>{o.status}</td>
+                  <td>{when(o.createdAt)}</td>
+                  <td className="actions">
+                    <Button
+                      onPress={() => setOpen(open === o.id ? undefined : o.id)}
+                      aria-expanded={open === o.id}
+                    >
+                      {open === o.id ? 'Close' : 'Set up'}
+                    </Button>
+                    {o.status === 'active' ? (
+                      <Confirm
+                        trigger="Suspend"
+                        triggerLabel={`Suspend ${o.slug}`}
+                        title={`Suspend ${o.slug}?`}
+                        body="Nobody in it can sign in or call models until it is activated again."
+                        confirm="Suspend"
+                        onConfirm={() => status.mutate({ id: o.id, to: 'suspend' })}
+                      />
+                    ) : (
+                      <Button onPress={() => status.mutate({ id: o.id, to: 'activate' })}>Activate</Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryRows>
       {selected && (
         <section aria-labelledby="org-setup">
           <h2 id="org-setup">Set up {selected.slug}</h2>
@@ -155,24 +151,20 @@ function PendingOwners({ org }: { org: Org }) {
         </Button>
       </Form>
       {(add.isError || revoke.isError) && <ErrorBox error={add.error ?? revoke.error} />}
-      {grants.isPending ? (
-        <Loading what="pending owners" />
-      ) : grants.isError ? (
-        <ErrorBox error={grants.error} retry={() => void grants.refetch()} />
-      ) : grants.data.data.length === 0 ? (
-        <Empty>No pending owners.</Empty>
-      ) : (
-        <ul>
-          {grants.data.data.map((g) => (
-            <li key={g.id}>
-              {g.email}, until {when(g.expiresAt)}{' '}
-              <Button onPress={() => revoke.mutate(g.id)} aria-label={`Revoke grant for ${g.email}`}>
-                Revoke
-              </Button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryRows query={grants} what="pending owners" empty={<>No pending owners.</>}>
+        {(rows) => (
+          <ul>
+            {rows.map((g) => (
+              <li key={g.id}>
+                {g.email}, until {when(g.expiresAt)}{' '}
+                <Button onPress={() => revoke.mutate(g.id)} aria-label={`Revoke grant for ${g.email}`}>
+                  Revoke
+                </Button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryRows>
     </section>
   );
 }

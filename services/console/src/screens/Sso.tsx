@@ -10,13 +10,13 @@ import {
   Button,
   Confirm,
   CopyButton,
-  Empty,
   ErrorBox,
   Loading,
   Page,
   Select,
   TextField,
   when,
+  QueryRows,
 } from '../components/ui';
 
 const roleOptions = ROLES.map((r) => ({ id: r, label: r }));
@@ -94,64 +94,64 @@ export function Sso({ orgId, orgSlug }: { orgId?: string; orgSlug?: string } = {
         {(toggle.isError || remove.isError || test.isError) && (
           <ErrorBox error={toggle.error ?? remove.error ?? test.error} />
         )}
-        {connections.isPending ? (
-          <Loading what="connections" />
-        ) : connections.isError ? (
-          <ErrorBox error={connections.error} retry={() => void connections.refetch()} />
-        ) : connections.data.data.length === 0 ? (
-          <Empty>No connection yet: nobody can sign in to this organisation through SSO.</Empty>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Protocol</th>
-                <th scope="col">Issuer / IdP</th>
-                <th scope="col">Groups → roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {connections.data.data.map((c) => (
-                <tr key={c.id}>
-                  <td>{c.name}</td>
-                  <td>{c.protocol.toUpperCase()}</td>
-                  <td className="details">
-                    <code>{String(c.config.issuer ?? c.config.idpEntityId ?? '')}</code>
-                  </td>
-                  <td>
-                    {Object.entries(c.groupRoleMap)
-                      .map(([g, r]) => `${g} → ${r}`)
-                      .join(', ') || '—'}
-                    ; default {c.defaultRole}
-                  </td>
-                  <td>{c.enabled ? 'enabled' : 'disabled'}</td>
-                  <td className="actions">
-                    <Button onPress={() => test.mutate(c.id)} aria-label={`Test sign-in with ${c.name}`}>
-                      Test sign-in
-                    </Button>
-                    {manage && (
-                      <>
-                        <Button onPress={() => toggle.mutate(c)}>{c.enabled ? 'Disable' : 'Enable'}</Button>
-                        <Confirm
-                          trigger="Delete"
-                          triggerLabel={`Delete ${c.name}`}
-                          title={`Delete “${c.name}”?`}
-                          body="People who sign in through it can no longer do so."
-                          confirm="Delete connection"
-                          onConfirm={() => remove.mutate(c.id)}
-                        />
-                      </>
-                    )}
-                  </td>
+        <QueryRows
+          query={connections}
+          what="connections"
+          empty={<>No connection yet: nobody can sign in to this organisation through SSO.</>}
+        >
+          {(rows) => (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Protocol</th>
+                  <th scope="col">Issuer / IdP</th>
+                  <th scope="col">Groups → roles</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {rows.map((c) => (
+                  <tr key={c.id}>
+                    <td>{c.name}</td>
+                    <td>{c.protocol.toUpperCase()}</td>
+                    <td className="details">
+                      <code>{String(c.config.issuer ?? c.config.idpEntityId ?? '')}</code>
+                    </td>
+                    <td>
+                      {Object.entries(c.groupRoleMap)
+                        .map(([g, r]) => `${g} → ${r}`)
+                        .join(', ') || '—'}
+                      ; default {c.defaultRole}
+                    </td>
+                    <td>{c.enabled ? 'enabled' : 'disabled'}</td>
+                    <td className="actions">
+                      <Button onPress={() => test.mutate(c.id)} aria-label={`Test sign-in with ${c.name}`}>
+                        Test sign-in
+                      </Button>
+                      {manage && (
+                        <>
+                          <Button onPress={() => toggle.mutate(c)}>{c.enabled ? 'Disable' : 'Enable'}</Button>
+                          <Confirm
+                            trigger="Delete"
+                            triggerLabel={`Delete ${c.name}`}
+                            title={`Delete “${c.name}”?`}
+                            body="People who sign in through it can no longer do so."
+                            confirm="Delete connection"
+                            onConfirm={() => remove.mutate(c.id)}
+                          />
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </QueryRows>
       </section>
       {manage && <Wizard base={base} onDone={refresh} />}
       {!orgId && <ScimTokens manage={manage} />}
@@ -404,49 +404,45 @@ function ScimTokens({ manage }: { manage: boolean }) {
           Create SCIM token
         </Button>
       )}
-      {tokens.isPending ? (
-        <Loading what="SCIM tokens" />
-      ) : tokens.isError ? (
-        <ErrorBox error={tokens.error} retry={() => void tokens.refetch()} />
-      ) : tokens.data.data.length === 0 ? (
-        <Empty>No SCIM tokens.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Prefix</th>
-              <th scope="col">Created</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.data.data.map((t) => (
-              <tr key={t.id}>
-                <td>
-                  <code>{t.prefix}…</code>
-                </td>
-                <td>{when(t.createdAt)}</td>
-                <td>{t.revokedAt ? `revoked ${when(t.revokedAt)}` : 'active'}</td>
-                <td className="actions">
-                  {manage && !t.revokedAt && (
-                    <Confirm
-                      trigger="Revoke"
-                      triggerLabel={`Revoke SCIM token ${t.prefix}`}
-                      title="Revoke this SCIM token?"
-                      body="Your IdP can no longer provision or deprovision users with it."
-                      confirm="Revoke token"
-                      onConfirm={() => revoke.mutate(t.id)}
-                    />
-                  )}
-                </td>
+      <QueryRows query={tokens} what="SCIM tokens" empty={<>No SCIM tokens.</>}>
+        {(rows) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Prefix</th>
+                <th scope="col">Created</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {rows.map((t) => (
+                <tr key={t.id}>
+                  <td>
+                    <code>{t.prefix}…</code>
+                  </td>
+                  <td>{when(t.createdAt)}</td>
+                  <td>{t.revokedAt ? `revoked ${when(t.revokedAt)}` : 'active'}</td>
+                  <td className="actions">
+                    {manage && !t.revokedAt && (
+                      <Confirm
+                        trigger="Revoke"
+                        triggerLabel={`Revoke SCIM token ${t.prefix}`}
+                        title="Revoke this SCIM token?"
+                        body="Your IdP can no longer provision or deprovision users with it."
+                        confirm="Revoke token"
+                        onConfirm={() => revoke.mutate(t.id)}
+                      />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryRows>
     </section>
   );
 }

@@ -12,11 +12,11 @@ import {
   CopyButton,
   Empty,
   ErrorBox,
-  Loading,
   Page,
   Select,
   TextField,
   when,
+  QueryRows,
 } from '../components/ui';
 
 const GRACE = [
@@ -160,64 +160,60 @@ function TokenList({
         />
       )}
       {(revoke.isError || rotate.isError) && <ErrorBox error={revoke.error ?? rotate.error} />}
-      {tokens.isPending ? (
-        <Loading what="tokens" />
-      ) : tokens.isError ? (
-        <ErrorBox error={tokens.error} retry={() => void tokens.refetch()} />
-      ) : tokens.data.data.length === 0 ? (
-        <Empty>No tokens yet.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              {all && <th scope="col">Owner</th>}
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.data.data.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>
-                  <code>{t.prefix}…</code>
-                </td>
-                {all && <td>{emailOf(t.userId)}</td>}
-                <td>{when(t.createdAt)}</td>
-                <td>{when(t.lastUsedAt)}</td>
-                <td>{t.expiresAt ? when(t.expiresAt) : 'never'}</td>
-                <td>{status(t)}</td>
-                <td className="actions">
-                  {!t.revokedAt && (
-                    <>
-                      {t.userId === me.data?.user.id && !all && (
-                        <Button onPress={() => rotate.mutate(t.id)} aria-label={`Rotate ${t.name}`}>
-                          Rotate
-                        </Button>
-                      )}
-                      <Confirm
-                        trigger="Revoke"
-                        triggerLabel={`Revoke ${t.name}`}
-                        title={`Revoke “${t.name}”?`}
-                        body="Tools using this token stop working at once. This cannot be undone."
-                        confirm="Revoke token"
-                        onConfirm={() => revoke.mutate(t.id)}
-                      />
-                    </>
-                  )}
-                </td>
+      <QueryRows query={tokens} what="tokens" empty={<>No tokens yet.</>}>
+        {(rows) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                {all && <th scope="col">Owner</th>}
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {rows.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>
+                    <code>{t.prefix}…</code>
+                  </td>
+                  {all && <td>{emailOf(t.userId)}</td>}
+                  <td>{when(t.createdAt)}</td>
+                  <td>{when(t.lastUsedAt)}</td>
+                  <td>{t.expiresAt ? when(t.expiresAt) : 'never'}</td>
+                  <td>{status(t)}</td>
+                  <td className="actions">
+                    {!t.revokedAt && (
+                      <>
+                        {t.userId === me.data?.user.id && !all && (
+                          <Button onPress={() => rotate.mutate(t.id)} aria-label={`Rotate ${t.name}`}>
+                            Rotate
+                          </Button>
+                        )}
+                        <Confirm
+                          trigger="Revoke"
+                          triggerLabel={`Revoke ${t.name}`}
+                          title={`Revoke “${t.name}”?`}
+                          body="Tools using this token stop working at once. This cannot be undone."
+                          confirm="Revoke token"
+                          onConfirm={() => revoke.mutate(t.id)}
+                        />
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryRows>
     </section>
   );
 }
