@@ -30,8 +30,17 @@ export function Shell() {
   const client = useQueryClient();
   const location = useLocation();
   // Route changes move focus to the new page's heading, for keyboard and screen-reader users.
+  // A page whose heading is not rendered yet (still loading) gets it on a later frame.
   useEffect(() => {
-    document.getElementById('page-title')?.focus();
+    let frame = 0;
+    let tries = 0;
+    const focusHeading = () => {
+      const heading = document.getElementById('page-title');
+      if (heading) heading.focus();
+      else if (tries++ < 60) frame = requestAnimationFrame(focusHeading);
+    };
+    focusHeading();
+    return () => cancelAnimationFrame(frame);
   }, [location.pathname]);
 
   if (me.isPending) return <Loading what="your session" />;
