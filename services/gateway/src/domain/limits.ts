@@ -2,6 +2,7 @@
 // user, per role and per org (sliding window), and monthly quotas per user and per org.
 // Tokens are reserved up front (estimated prompt + max_tokens) and settled on real usage.
 import type { Policy, Principal } from '@airlock/common';
+import { estimateTokens } from './usage.js';
 
 export type Scope = 'user' | 'role' | 'org';
 export type Metric = 'requests' | 'tokens';
@@ -30,7 +31,7 @@ function monthKey(now: Date): { id: string; end: number } {
 
 /** Estimated tokens a request may use: about 4 characters a token, plus its completion budget. */
 export function reservationFor(promptChars: number, maxTokens: number): number {
-  return Math.ceil(promptChars / 4) + maxTokens;
+  return estimateTokens(promptChars) + maxTokens;
 }
 
 export function limitChecks(principal: Principal, policy: Policy, tokens: number, now: Date): LimitCheck[] {

@@ -3,6 +3,7 @@
 // deltas, text deltas, tool_use input_json_delta), message_delta with stop_reason and usage,
 // message_stop. Fed raw upstream chunks; returns the SSE text to write for each.
 import { randomUUID } from 'node:crypto';
+import { estimateTokens } from '../../domain/usage.js';
 import { sameCall } from '../chat-tool-calls.js';
 import { messageId, stopReason } from './from-chat.js';
 
@@ -144,7 +145,7 @@ export class ChatToMessagesStream {
 
   /** Usage so far: the upstream's when it reported it, otherwise estimated from the text. */
   usage(): { promptTokens: number; completionTokens: number; estimated: boolean } {
-    if (!this.usageReported) this.outputTokens = Math.ceil(this.outputChars / 4);
+    if (!this.usageReported) this.outputTokens = estimateTokens(this.outputChars);
     return {
       promptTokens: this.inputTokens,
       completionTokens: this.outputTokens,

@@ -4,6 +4,7 @@
 // then response.completed with usage. Every event carries a sequence_number. A call to one
 // of the request's custom tools becomes a custom_tool_call item; its input is JSON-wrapped
 // in the chat stream, so it is sent whole when the call ends (custom_tool_call_input.*).
+import { estimateTokens } from '../../domain/usage.js';
 import { sameCall } from '../chat-tool-calls.js';
 import { customInput, customToolCallItem, customToolNames } from './custom-tools.js';
 import {
@@ -246,7 +247,7 @@ export class ChatToResponsesStream {
   }
 
   usage(): { promptTokens: number; completionTokens: number; estimated: boolean } {
-    if (!this.usageReported) this.outputTokens = Math.ceil(this.outputChars / 4);
+    if (!this.usageReported) this.outputTokens = estimateTokens(this.outputChars);
     return {
       promptTokens: this.inputTokens,
       completionTokens: this.outputTokens,
