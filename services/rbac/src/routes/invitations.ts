@@ -47,13 +47,47 @@ export async function invite(
   const org = await ctx.orgs.own(actor.orgId);
   if (!org) throw rbacErrors.orgNotFound();
   if (!emailDomainAllowed(email, org.allowedEmailDomains)) throw rbacErrors.emailDomainNotAllowed();
-  const grant = await ctx.grants.create(actor.orgId, email, role, new Date(Date.now() + days * 86_400_000));
+  return grantInvitation(ctx, req, actor.orgId, email, role, days);
+}
+
+/**
+ * Creates the pending grant and audits it: the one way an invitation comes to be, for an
+ * org's owners and admins (invite above) and for the platform's pending owners alike.
+ */
+export async function grantInvitation(
+  ctx: RbacContext,
+  req: Request,
+  orgId: string,
+  email: string,
+  role: Role,
+  days: number,
+): Promise<PendingGrantRecord> {
+  const grant = await ctx.grants.create(orgId, email, role, new Date(Date.now() + days * 86_400_000));
   ctx.audit.publish({
-    ...auditBase(req, actor.orgId),
+    ...auditBase(req, orgId),
     action: 'member.invited',
     outcome: 'success',
     target: { type: 'pending_grant', id: grant.id },
     details: { role, expiresAt: grant.expiresAt.toISOString() },
+  });
+  return grant;
+}
+
+/** Revokes an open grant of this org and audits it; null when there is no such open grant. */
+export async function revokeInvitation(
+  ctx: RbacContext,
+  req: Request,
+  orgId: string,
+  id: unknown,
+): Promise<PendingGrantRecord | null> {
+  const grant = isUuid(id) ? await ctx.grants.revoke(orgId, id, new Date()) : null;
+  if (!grant) return null;
+  ctx.audit.publish({
+    ...auditBase(req, orgId),
+    action: 'member.invitation_revoked',
+    outcome: 'success',
+    target: { type: 'pending_grant', id: grant.id },
+    details: { role: grant.role },
   });
   return grant;
 }
@@ -91,15 +125,7 @@ export function invitationRoutes(ctx: RbacContext, actorOf: (req: Request) => Ac
     // Revoking needs the right to grant the invited role: an admin cannot cancel an owner's
     // invitation of another owner (nor the platform's pending owner).
     assertMayAdd(actor, NEW_MEMBER, open.role);
-    const grant = await ctx.grants.revoke(actor.orgId, open.id, new Date());
-    if (!grant) throw rbacErrors.grantNotFound();
-    ctx.audit.publish({
-      ...auditBase(req, actor.orgId),
-      action: 'member.invitation_revoked',
-      outcome: 'success',
-      target: { type: 'pending_grant', id: grant.id },
-      details: { role: grant.role },
-    });
+    if (!(await revokeInvitation(ctx, req, actor.orgId, open.id))) throw rbacErrors.grantNotFound();
     res.status(204).end();
   });
 

@@ -7,7 +7,9 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
-import { auditBase, requirePlatformAdmin } from './guards.js';
+import { emailDomainAllowed } from '../domain/members.js';
+import { requirePlatformAdmin } from './guards.js';
+import { grantInvitation, revokeInvitation } from './invitations.js';
 import { isUuid, parseBody } from './validation.js';
 
 const createBody = z.strictObject({
@@ -20,12 +22,6 @@ const createBody = z.strictObject({
 });
 
 const OWNER: Role = 'owner';
-
-function domainAllowed(email: string, allowed: readonly string[]): boolean {
-  if (allowed.length === 0) return true;
-  const domain = email.slice(email.lastIndexOf('@') + 1);
-  return allowed.includes(domain);
-}
 
 export function pendingOwnerRoutes(ctx: RbacContext): Router {
   const router = Router();
@@ -42,17 +38,8 @@ export function pendingOwnerRoutes(ctx: RbacContext): Router {
     const org = await orgOf(req);
     const body = parseBody(createBody, req.body);
     if (org.status !== 'active') throw rbacErrors.orgSuspended();
-    if (!domainAllowed(body.email, org.allowedEmailDomains)) throw rbacErrors.emailDomainNotAllowed();
-    const expiresAt = new Date(Date.now() + body.expiresInDays * 86_400_000);
-    const grant = await ctx.grants.create(org.id, body.email, OWNER, expiresAt);
-    ctx.audit.publish({
-      ...auditBase(req, org.id),
-      action: 'member.invited',
-      outcome: 'success',
-      target: { type: 'pending_grant', id: grant.id },
-      details: { role: OWNER, expiresAt: grant.expiresAt.toISOString() },
-    });
-    res.status(201).json(grant);
+    if (!emailDomainAllowed(body.email, org.allowedEmailDomains)) throw rbacErrors.emailDomainNotAllowed();
+    res.status(201).json(await grantInvitation(ctx, req, org.id, body.email, OWNER, body.expiresInDays));
   });
 
   router.get('/api/v1/orgs/:id/pending-owners', platform, async (req, res) => {
@@ -63,16 +50,7 @@ export function pendingOwnerRoutes(ctx: RbacContext): Router {
 
   router.delete('/api/v1/orgs/:id/pending-owners/:grantId', platform, async (req, res) => {
     const org = await orgOf(req);
-    const grantId = req.params.grantId;
-    const grant = isUuid(grantId) ? await ctx.grants.revoke(org.id, grantId, new Date()) : null;
-    if (!grant) throw rbacErrors.grantNotFound();
-    ctx.audit.publish({
-      ...auditBase(req, org.id),
-      action: 'member.invitation_revoked',
-      outcome: 'success',
-      target: { type: 'pending_grant', id: grant.id },
-      details: { role: grant.role },
-    });
+    if (!(await revokeInvitation(ctx, req, org.id, req.params.grantId))) throw rbacErrors.grantNotFound();
     res.status(204).end();
   });
 
