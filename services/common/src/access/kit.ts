@@ -63,6 +63,12 @@ export function createAccess({
     }
     return handler;
   };
+  const platformCredential = authenticate({
+    resolver,
+    accept: ['session', 'api_token'],
+    secureCookies,
+    adminAddresses,
+  });
   let started: Promise<void> | undefined;
   return {
     resolver,
@@ -70,12 +76,11 @@ export function createAccess({
     adminAddresses,
     secureCookies,
     authenticate: authenticateWith,
+    // An org member is refused the platform routes, but from outside their org's admin
+    // allowlist the allowlist answers first, as on every other route: this credential check
+    // applies it itself, before the platform-admin check.
     platformAdmin: ({ bootstrapToken, forbidden }) =>
-      platformAdminOrBootstrap({
-        bootstrapToken,
-        authenticate: authenticateWith(['session', 'api_token']),
-        forbidden,
-      }),
+      platformAdminOrBootstrap({ bootstrapToken, authenticate: platformCredential, forbidden }),
     authorize: createAuthorize(adminAddresses),
     // Idempotent: runModules starts it, and a test may too.
     start() {

@@ -30,6 +30,7 @@ import {
 import { authnRequestIdOf, completeSaml, parseSamlConfig, samlFor } from '../domain/saml.js';
 import { newBinding, saveLoginState, takeLoginState, type LoginState } from '../store/login-state.js';
 import { AirlockError, readCookie, sha256Hex } from '@airlock/common';
+import { publicRoute } from '@airlock/common';
 import { testFailed, testSucceeded } from '../domain/sso-test.js';
 import { saveTestResult } from '../store/sso-test-results.js';
 import { authorizeTester } from './sso-tester.js';
@@ -75,6 +76,13 @@ interface LoginContext {
 export interface LoginDeps {
   oidc?: OidcClient;
 }
+
+/** Signing in needs no principal yet (the route-abilities test pins these reasons). */
+const PUBLIC = {
+  start: publicRoute('starts a sign-in'),
+  finish: publicRoute('finishes a sign-in: the IdP sends its answer'),
+  metadata: publicRoute("the SP's public SAML metadata"),
+};
 
 export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router {
   const router = Router();
@@ -144,7 +152,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     return org;
   }
 
-  router.get('/auth/login', async (req, res) => {
+  router.get('/auth/login', PUBLIC.start, async (req, res) => {
     const context: LoginContext = { method: 'oidc' };
     try {
       // Each start stores state in Redis for minutes: bounded per client IP.
@@ -262,7 +270,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     }
   });
 
-  router.get('/auth/oidc/callback', async (req, res) => {
+  router.get('/auth/oidc/callback', PUBLIC.finish, async (req, res) => {
     const context: LoginContext = { method: 'oidc' };
     try {
       const state =
@@ -309,7 +317,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
 
   const slugParam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
 
-  router.post('/auth/saml/:org/acs', async (req, res) => {
+  router.post('/auth/saml/:org/acs', PUBLIC.finish, async (req, res) => {
     const context: LoginContext = { method: 'saml' };
     try {
       const slug = slugParam.safeParse(req.params.org);
@@ -361,7 +369,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     }
   });
 
-  router.get('/auth/saml/:org/metadata', async (req, res) => {
+  router.get('/auth/saml/:org/metadata', PUBLIC.metadata, async (req, res) => {
     const slug = slugParam.safeParse(req.params.org);
     const org = slug.success ? await ctx.db.system.org.findUnique({ where: { slug: slug.data } }) : null;
     const connection = org && org.status === 'active' ? await samlConnection(ctx.db, org.id) : null;

@@ -6,7 +6,10 @@ import { identityErrors } from '../errors.js';
 
 export function meRoutes(ctx: IdentityContext): Router {
   const router = Router();
-  router.get('/api/v1/me', ctx.anyCredential, async (req, res) => {
+  // Reading who you are is reading your own credential: every principal with a user may,
+  // in an org or (a platform admin session) without one.
+  const readOwn = ctx.access.authorize('read', 'Session', { scope: 'org-or-platform' });
+  router.get('/api/v1/me', ctx.anyCredential, readOwn, async (req, res) => {
     const p = principalOf(req);
     if (!p.userId) throw identityErrors.unauthenticated();
     const user = await ctx.db.prisma.user.findUnique({ where: { id: p.userId } });

@@ -15,7 +15,6 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { AirlockError, createSecretBox, principalOf, ROLES, type Principal, type Tx } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { may } from '../domain/access.js';
 import { requireOwnerPath } from '../domain/owner-path.js';
 import { principalEvent } from '../domain/audit.js';
 import { checkIssuerUrl } from '../domain/outbound.js';
@@ -117,18 +116,17 @@ function nameTaken(e: unknown): unknown {
 export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   const router = Router();
   const box = createSecretBox(ctx.keyring);
+  const { authorize } = ctx.access;
 
+  /** The org the route acts on: the one the platform path names, else the caller's own. */
   async function orgFor(
     req: Request,
     action: 'create' | 'read' | 'update' | 'delete',
   ): Promise<{ p: Principal; orgId: string }> {
     const p = principalOf(req);
     const named = await platformOrg(ctx, req, action);
-    if (named) return { p, orgId: named };
-    if (!p.orgId) throw identityErrors.noOrg();
-    if (!may(p, action, 'SsoConnection', { orgId: p.orgId }))
-      throw identityErrors.forbidden('manage SSO connections');
-    return { p, orgId: p.orgId };
+    // authorize() admitted the caller to the connections of their own org (scope 'org').
+    return { p, orgId: named ?? p.orgId! };
   }
 
   function audit(
@@ -144,15 +142,25 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     });
   }
 
-  /** Each handler at the org's own path and at the platform path naming the org. */
+  /**
+   * Each handler at the org's own path and at the platform path naming the org (the platform
+   * admin's: only abilities.ts's platform rules admit it there).
+   */
   function route(
     method: 'get' | 'post' | 'patch' | 'delete',
+    action: 'create' | 'read' | 'update' | 'delete',
     own: string,
     platform: string,
     handler: RequestHandler,
   ): void {
-    router[method](own, ctx.anyCredential, handler);
-    router[method](platform, ctx.platformAdmin, handler);
+    const refuse = () => identityErrors.forbidden('manage SSO connections');
+    router[method](own, ctx.anyCredential, authorize(action, 'SsoConnection', { refuse }), handler);
+    router[method](
+      platform,
+      ctx.platformAdmin,
+      authorize(action, 'SsoConnection', { scope: 'platform' }),
+      handler,
+    );
   }
 
   const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(tx, orgId, ctx.clock());
@@ -164,47 +172,60 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     return row;
   }
 
-  route('get', '/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections', async (req, res) => {
+  route('get', 'read', '/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections', async (req, res) => {
     const { orgId } = await orgFor(req, 'read');
     res.json({ data: (await listConnections(ctx.db, orgId)).map(connectionView) });
   });
 
-  route('get', '/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id', async (req, res) => {
-    const { orgId } = await orgFor(req, 'read');
-    res.json(connectionView(await load(orgId, req.params.id)));
-  });
+  route(
+    'get',
+    'read',
+    '/api/v1/sso/connections/:id',
+    '/api/v1/sso/orgs/:orgId/connections/:id',
+    async (req, res) => {
+      const { orgId } = await orgFor(req, 'read');
+      res.json(connectionView(await load(orgId, req.params.id)));
+    },
+  );
 
-  route('post', '/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections', async (req, res) => {
-    const { p, orgId } = await orgFor(req, 'create');
-    const body = parse(createBody, req.body);
-    let config: object = body.config;
-    if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
-    else config = await resolveSamlConfig(ctx, body.config);
-    try {
-      const row = await insertConnection(
-        ctx.db,
-        box,
-        {
-          orgId,
-          protocol: body.protocol,
-          name: body.name,
-          enabled: body.enabled,
-          config,
-          secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
-          groupRoleMap: body.groupRoleMap,
-          defaultRole: body.defaultRole,
-        },
-        ownerPath(orgId),
-      );
-      audit(req, p, orgId, 'sso.created', row);
-      res.status(201).json(connectionView(row));
-    } catch (e) {
-      throw nameTaken(e);
-    }
-  });
+  route(
+    'post',
+    'create',
+    '/api/v1/sso/connections',
+    '/api/v1/sso/orgs/:orgId/connections',
+    async (req, res) => {
+      const { p, orgId } = await orgFor(req, 'create');
+      const body = parse(createBody, req.body);
+      let config: object = body.config;
+      if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
+      else config = await resolveSamlConfig(ctx, body.config);
+      try {
+        const row = await insertConnection(
+          ctx.db,
+          box,
+          {
+            orgId,
+            protocol: body.protocol,
+            name: body.name,
+            enabled: body.enabled,
+            config,
+            secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
+            groupRoleMap: body.groupRoleMap,
+            defaultRole: body.defaultRole,
+          },
+          ownerPath(orgId),
+        );
+        audit(req, p, orgId, 'sso.created', row);
+        res.status(201).json(connectionView(row));
+      } catch (e) {
+        throw nameTaken(e);
+      }
+    },
+  );
 
   route(
     'patch',
+    'update',
     '/api/v1/sso/connections/:id',
     '/api/v1/sso/orgs/:orgId/connections/:id',
     async (req, res) => {
@@ -251,6 +272,7 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   );
 
   route(
+    'delete',
     'delete',
     '/api/v1/sso/connections/:id',
     '/api/v1/sso/orgs/:orgId/connections/:id',
