@@ -19,6 +19,7 @@ import {
 } from '@airlock/common';
 import { openTestDb, testEnv } from '@airlock/common/testing';
 import type { Express } from 'express';
+import { auditConfig } from '../src/config.js';
 import { createAuditModule } from '../src/module.js';
 import { appendEvents } from '../src/store/events.js';
 import { captureLogger, makeEvent } from './helpers.js';
@@ -71,7 +72,7 @@ export async function startFixture(): Promise<Fixture> {
     keyring: parseKeyring(randomBytes(32).toString('base64')),
     audit,
     clock: () => new Date(),
-    moduleConfig: undefined,
+    moduleConfig: auditConfig(),
   });
   await instance.start?.();
   const app = createApp({
