@@ -113,6 +113,8 @@ function nameTaken(e: unknown): unknown {
     : e;
 }
 
+const ACTIONS = { get: 'read', post: 'create', patch: 'update', delete: 'delete' } as const;
+
 export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   const router = Router();
   const box = createSecretBox(ctx.keyring);
@@ -144,23 +146,19 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
 
   /**
    * Each handler at the org's own path and at the platform path naming the org (the platform
-   * admin's: only abilities.ts's platform rules admit it there).
+   * admin's: only abilities.ts's platform rules admit it there). The method says the action.
    */
   function route(
     method: 'get' | 'post' | 'patch' | 'delete',
-    action: 'create' | 'read' | 'update' | 'delete',
     own: string,
     platform: string,
     handler: RequestHandler,
   ): void {
+    const action = ACTIONS[method];
     const refuse = () => identityErrors.forbidden('manage SSO connections');
     router[method](own, ctx.anyCredential, authorize(action, 'SsoConnection', { refuse }), handler);
-    router[method](
-      platform,
-      ctx.platformAdmin,
-      authorize(action, 'SsoConnection', { scope: 'platform' }),
-      handler,
-    );
+    const platformOnly = authorize(action, 'SsoConnection', { scope: 'platform' });
+    router[method](platform, ctx.platformAdmin, platformOnly, handler);
   }
 
   const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(tx, orgId, ctx.clock());
@@ -172,60 +170,47 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     return row;
   }
 
-  route('get', 'read', '/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections', async (req, res) => {
+  route('get', '/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections', async (req, res) => {
     const { orgId } = await orgFor(req, 'read');
     res.json({ data: (await listConnections(ctx.db, orgId)).map(connectionView) });
   });
 
-  route(
-    'get',
-    'read',
-    '/api/v1/sso/connections/:id',
-    '/api/v1/sso/orgs/:orgId/connections/:id',
-    async (req, res) => {
-      const { orgId } = await orgFor(req, 'read');
-      res.json(connectionView(await load(orgId, req.params.id)));
-    },
-  );
+  route('get', '/api/v1/sso/connections/:id', '/api/v1/sso/orgs/:orgId/connections/:id', async (req, res) => {
+    const { orgId } = await orgFor(req, 'read');
+    res.json(connectionView(await load(orgId, req.params.id)));
+  });
 
-  route(
-    'post',
-    'create',
-    '/api/v1/sso/connections',
-    '/api/v1/sso/orgs/:orgId/connections',
-    async (req, res) => {
-      const { p, orgId } = await orgFor(req, 'create');
-      const body = parse(createBody, req.body);
-      let config: object = body.config;
-      if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
-      else config = await resolveSamlConfig(ctx, body.config);
-      try {
-        const row = await insertConnection(
-          ctx.db,
-          box,
-          {
-            orgId,
-            protocol: body.protocol,
-            name: body.name,
-            enabled: body.enabled,
-            config,
-            secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
-            groupRoleMap: body.groupRoleMap,
-            defaultRole: body.defaultRole,
-          },
-          ownerPath(orgId),
-        );
-        audit(req, p, orgId, 'sso.created', row);
-        res.status(201).json(connectionView(row));
-      } catch (e) {
-        throw nameTaken(e);
-      }
-    },
-  );
+  route('post', '/api/v1/sso/connections', '/api/v1/sso/orgs/:orgId/connections', async (req, res) => {
+    const { p, orgId } = await orgFor(req, 'create');
+    const body = parse(createBody, req.body);
+    let config: object = body.config;
+    if (body.protocol === 'oidc') checkIssuerUrl(body.config.issuer, ctx);
+    else config = await resolveSamlConfig(ctx, body.config);
+    try {
+      const row = await insertConnection(
+        ctx.db,
+        box,
+        {
+          orgId,
+          protocol: body.protocol,
+          name: body.name,
+          enabled: body.enabled,
+          config,
+          secret: body.protocol === 'oidc' ? (body.clientSecret ?? null) : null,
+          groupRoleMap: body.groupRoleMap,
+          defaultRole: body.defaultRole,
+        },
+        ownerPath(orgId),
+      );
+      audit(req, p, orgId, 'sso.created', row);
+      res.status(201).json(connectionView(row));
+    } catch (e) {
+      throw nameTaken(e);
+    }
+  });
 
   route(
     'patch',
-    'update',
     '/api/v1/sso/connections/:id',
     '/api/v1/sso/orgs/:orgId/connections/:id',
     async (req, res) => {
@@ -272,7 +257,6 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   );
 
   route(
-    'delete',
     'delete',
     '/api/v1/sso/connections/:id',
     '/api/v1/sso/orgs/:orgId/connections/:id',
