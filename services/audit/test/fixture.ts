@@ -20,6 +20,7 @@ import {
 } from '@airlock/common';
 import { openTestDb, testEnv } from '@airlock/common/testing';
 import type { Express, Router } from 'express';
+import { auditConfig } from '../src/config.js';
 import { createAuditModule } from '../src/module.js';
 import { appendEvents } from '../src/store/events.js';
 import { captureLogger, makeEvent } from './helpers.js';
@@ -79,7 +80,7 @@ export async function startFixture(): Promise<Fixture> {
     audit,
     access,
     clock,
-    moduleConfig: undefined,
+    moduleConfig: auditConfig(),
   });
   await instance.start?.();
   const app = createApp({

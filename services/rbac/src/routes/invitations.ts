@@ -2,7 +2,8 @@
 // member of the org. An invitation is a pending grant (store/pending-grants.ts): it names an
 // email and a role, expires, and only that person's own verified sign-in through this org's
 // IdP (or the org's SCIM for an email in its claimed domains) turns it into a membership.
-// Owners and admins list and revoke them; each step is audited.
+// Owners and admins list them; revoking one needs the right to grant its role (admins: member and
+// viewer invitations only). Each step is audited.
 import type { Role } from '@airlock/common';
 import { Router, type Request } from 'express';
 import { assertMayAdd, emailDomainAllowed, type Actor } from '../domain/members.js';
@@ -93,7 +94,7 @@ export async function revokeInvitation(
 
 export function invitationRoutes(ctx: RbacContext, actorOf: (req: Request) => Actor): Router {
   const router = Router();
-  // Owners and admins (whoever may add a member at all) see and revoke invitations.
+  // Owners and admins (whoever may add a member at all) see invitations; revoking checks the role too.
   const door = orgDoor(ctx, 'create', 'Member', () => rbacErrors.forbidden('add members with role viewer'));
 
   router.get('/api/v1/members/invitations', ...door, async (req, res) => {
