@@ -50,14 +50,15 @@ export function resolveModel(policy: Policy, requested: string): string {
   return resolveModelAlias(policy.models.aliases, requested) ?? requested;
 }
 
-/** Ability cache: the 'use Model' rules depend only on org policy version and role. */
+/** Ability cache: the Model rules depend only on the org, its policy version and the role. */
 const abilities = new Map<string, AppAbility>();
 
 /**
  * The model ability of the principal's role under this policy version: what every /v1 route
  * authorizes with (authorize()'s ability) and what the role_ability and model_allowed steps
  * ask. It is the role's, not the person's: built for the role alone, so a cached ability
- * never carries another user's own-record rules. Nothing but Model questions are asked of it.
+ * never carries another user's own-record rules. It is abilityOf(req) on the /v1 routes, and
+ * nothing but Model questions are asked of it.
  */
 export function roleModelAbility(principal: Principal, policy: Policy, version: number): AppAbility {
   const { orgId, role } = principal;
