@@ -76,11 +76,15 @@ export function createAccess({
     adminAddresses,
     secureCookies,
     authenticate: authenticateWith,
-    // An org member is refused the platform routes, but from outside their org's admin
-    // allowlist the allowlist answers first, as on every other route: this credential check
-    // applies it itself, before the platform-admin check.
     platformAdmin: ({ bootstrapToken, forbidden }) =>
-      platformAdminOrBootstrap({ bootstrapToken, authenticate: platformCredential, forbidden }),
+      platformAdminOrBootstrap({
+        bootstrapToken,
+        // The allowlist is checked here, before the platform-admin refusal: an org member
+        // outside their org's allowlist hears about the allowlist first, as on every admin
+        // route (authorize() after this checks it again for an org-bound platform admin).
+        authenticate: platformCredential,
+        forbidden,
+      }),
     authorize: createAuthorize(adminAddresses),
     // Idempotent: runModules starts it, and a test may too.
     start() {
