@@ -59,26 +59,44 @@ export async function sessionLimits(ctx: IdentityContext, orgId: string | null) 
   return { idleMs: Math.min(idleMs, absoluteMs), absoluteMs };
 }
 
+/** What starting a session needs to know about the request (no HTTP types: the route reads them). */
+export interface SessionStart extends SignIn {
+  /** The session cookie the browser already had, if any. */
+  previousToken: string | undefined;
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
 /**
- * Starts a fresh session and sets its cookie. A session the browser already had is revoked
- * first: a sign-in (and any privilege change that comes with it) never reuses an old cookie.
+ * Starts a fresh session (the caller sets its cookie). A session the browser already had is
+ * revoked first: a sign-in (and any privilege change that comes with it) never reuses an old
+ * cookie.
  */
-export async function signIn(ctx: IdentityContext, req: Request, res: Response, who: SignIn) {
-  const previous = sessionCookieOf(req, ctx.secureCookies);
+export async function openSession(ctx: IdentityContext, start: SessionStart) {
   const now = ctx.clock();
-  if (previous) {
-    const ended = await revokeSessionByToken(ctx.db, previous, now);
-    await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(previous) });
+  if (start.previousToken) {
+    const ended = await revokeSessionByToken(ctx.db, start.previousToken, now);
+    await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(start.previousToken) });
     // CLI sign-in tokens bound to the old session end with it.
     if (ended) await ctx.resolver.invalidate({ type: 'user', id: ended.userId });
   }
-  const session = await insertSession(ctx.db, {
-    userId: who.userId,
-    orgId: who.orgId,
+  return insertSession(ctx.db, {
+    userId: start.userId,
+    orgId: start.orgId,
+    clientIp: start.clientIp,
+    userAgent: start.userAgent,
+    ...(await sessionLimits(ctx, start.orgId)),
+    now,
+  });
+}
+
+/** Starts a fresh session and sets its cookie (see openSession). */
+export async function signIn(ctx: IdentityContext, req: Request, res: Response, who: SignIn) {
+  const session = await openSession(ctx, {
+    ...who,
+    previousToken: sessionCookieOf(req, ctx.secureCookies),
     clientIp: req.ip ?? null,
     userAgent: req.get('user-agent') ?? null,
-    ...(await sessionLimits(ctx, who.orgId)),
-    now,
   });
   setSessionCookie(res, ctx.secureCookies, session.token, session.absoluteExpiresAt);
   return session;

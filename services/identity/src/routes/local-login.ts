@@ -30,7 +30,7 @@ export function localLoginRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
   async function failed(req: Request, e: LocalLoginError) {
-    await auditLoginFailure(ctx, req, {
+    await auditLoginFailure(ctx, {
       action: 'auth.login_failed',
       orgId: null,
       actor: { type: 'anonymous', id: null, email: null },

@@ -11,7 +11,7 @@ import { may } from '../domain/access.js';
 import { identityErrors } from '../errors.js';
 import { findConnection } from '../store/sso-connections.js';
 import { takeTestResult } from '../store/sso-test-results.js';
-import { safeReturnTo } from './login.js';
+import { safeReturnTo } from '../domain/sso-login.js';
 
 export function ssoTestRoutes(ctx: IdentityContext): Router {
   const router = Router();
