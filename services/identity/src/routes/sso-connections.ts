@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { may } from '../domain/access.js';
 import { requireOwnerPath } from '../domain/owner-path.js';
+import { ownerPathReader } from '../store/owner-path.js';
 import { principalEvent } from '../domain/audit.js';
 import { checkIssuerUrl } from '../domain/outbound.js';
 import { fetchIdpMetadata, parseIdpMetadata } from '../domain/saml-metadata.js';
@@ -155,7 +156,7 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     router[method](platform, ctx.platformAdmin, handler);
   }
 
-  const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(tx, orgId, ctx.clock());
+  const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(ownerPathReader(tx, orgId, ctx.clock()));
 
   async function load(orgId: string, id: unknown) {
     const parsed = z.uuid().safeParse(id);

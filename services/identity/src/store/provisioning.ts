@@ -3,8 +3,14 @@
 // takes an open invitation, sets or removes the membership, and attaches the org's pending
 // SCIM user. The domain decides, through the callbacks, whether the account found may sign
 // in and which role it gets; everything it decides on is read inside this transaction.
-import { heldByAnotherOrg, holdingEmail, type Db, type Role, type Tx } from '@airlock/common';
-import { acceptPendingGrant } from '@airlock/rbac';
+import {
+  acceptPendingGrant,
+  heldByAnotherOrg,
+  holdingEmail,
+  type Db,
+  type Role,
+  type Tx,
+} from '@airlock/common';
 import { removeMembership, upsertMembership } from './memberships.js';
 import { bindPendingAtSignIn } from './scim-users.js';
 

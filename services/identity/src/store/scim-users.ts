@@ -3,8 +3,14 @@
 // (scim_pending_users: an email the org holds without an account). Reads of a page of
 // resources are batched: one transaction with a fixed number of queries whatever the page
 // size (a page of 200 once took about 800 queries, one set per user).
-import { heldByAnotherOrg, holdingEmail, type Db, type Role, type Tx } from '@airlock/common';
-import { acceptPendingGrant } from '@airlock/rbac';
+import {
+  acceptPendingGrant,
+  heldByAnotherOrg,
+  holdingEmail,
+  type Db,
+  type Role,
+  type Tx,
+} from '@airlock/common';
 import { removeMembership, upsertMembership } from './memberships.js';
 
 export interface PendingRow {

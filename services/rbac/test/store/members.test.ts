@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Db } from '@airlock/common';
+import { provisionMembership, type Db } from '@airlock/common';
 import { openTestDb } from '@airlock/common/testing';
-import { provisionMembership } from '../../src/store/members.js';
 import { createOrg, createUser } from '../fixtures.js';
 
 describe('provisionMembership (for SSO and SCIM provisioning)', () => {
