@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
+  createAccess,
   baseConfigSchema,
   createApp,
   createAuditPublisher,
@@ -62,15 +63,20 @@ export async function startFixture(): Promise<Fixture> {
       return real.publish(event);
     },
   };
+  const config = baseConfigSchema.parse({ NODE_ENV: 'test' });
+  const clock = () => new Date();
+  const access = createAccess({ db, redis, logger: log.logger, clock, publicUrl: config.AIRLOCK_PUBLIC_URL });
+  await access.start();
   const instance: ModuleInstance = await createAuditModule({ stream, blockMs: 200 }).init({
-    config: baseConfigSchema.parse({ NODE_ENV: 'test' }),
+    config,
     logger: log.logger,
     db,
     redis,
     metrics,
     keyring: parseKeyring(randomBytes(32).toString('base64')),
     audit,
-    clock: () => new Date(),
+    access,
+    clock,
     moduleConfig: undefined,
   });
   await instance.start?.();
@@ -137,6 +143,7 @@ export async function startFixture(): Promise<Fixture> {
     async close() {
       await instance.stop?.();
       await real.stop();
+      await access.stop();
       await admin.end();
       await redis.close();
       await testDb.close();
