@@ -36,6 +36,7 @@ import { sessionCookieOf } from '../domain/sessions.js';
 import { normalizeUserCode, type DeviceRequest } from '../store/device-codes.js';
 import { countMiss, guessesExhausted } from '../store/code-guesses.js';
 import { hit } from '../store/throttle.js';
+import { findOrg } from '../store/orgs.js';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -297,7 +298,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     if (!rawCode) return sendCodeForm(res, { askOrg: false });
     const ok = await approvable(req, res, p, rawCode);
     if (!ok) return;
-    const org = await ctx.db.system.org.findUnique({ where: { id: p.orgId! } });
+    const org = await findOrg(ctx.db, { id: p.orgId! });
     sendApprovePage(res, {
       userCode: ok.code,
       orgName: org?.name ?? ok.request.orgSlug ?? '',

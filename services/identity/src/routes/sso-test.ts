@@ -11,6 +11,7 @@ import { may } from '../domain/access.js';
 import { identityErrors } from '../errors.js';
 import { findConnection } from '../store/sso-connections.js';
 import { takeTestResult } from '../store/sso-test-results.js';
+import { findOrg } from '../store/orgs.js';
 import { safeReturnTo } from '../domain/sso-login.js';
 
 export function ssoTestRoutes(ctx: IdentityContext): Router {
@@ -38,7 +39,7 @@ export function ssoTestRoutes(ctx: IdentityContext): Router {
     ctx.sessionOnly,
     async (req, res) => {
       const { row, orgId } = await connectionOf(req);
-      const org = await ctx.db.system.org.findUnique({ where: { id: orgId } });
+      const org = await findOrg(ctx.db, { id: orgId });
       if (!org) throw identityErrors.connectionNotFound();
       const body = (req.body ?? {}) as { returnTo?: unknown };
       const url = new URL('/auth/login', ctx.config.AIRLOCK_PUBLIC_URL);
