@@ -2,9 +2,8 @@
 // which account it may reach, which role it gets, and what is audited and revoked after. The
 // transaction that finds or creates the user, records the IdP identity and sets the membership
 // is store/provisioning.ts. Used by OIDC and SAML alike.
-import { ROLES, type Role } from '@airlock/common';
+import { auditActorOf as actorOf, ROLES, type Role } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { actorOf } from './audit.js';
 import { loginFailures } from './login-failure.js';
 import { emailDomainAllowed, mapRole } from './role-mapping.js';
 import { provisionSsoAccount, renameIfOnlyHere } from '../store/provisioning.js';

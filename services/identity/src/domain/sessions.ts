@@ -1,35 +1,8 @@
-// Signing in and out: the session cookie and the rules around it.
-import type { Request, Response } from 'express';
-import { readCookie, sessionCookieName } from '@airlock/common';
+// Sessions: their lifetimes, starting one, ending one or all (the cookie that carries a
+// session is HTTP's: routes/session-cookie.ts).
+import { sha256Hex } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { insertSession, revokeSessionByToken, revokeUserSessions } from '../store/sessions.js';
-import { sha256Hex } from '@airlock/common';
-
-/** The cookie value of the current request's session, if any. */
-export function sessionCookieOf(req: Request, secure: boolean): string | undefined {
-  const value = readCookie(req, sessionCookieName(secure));
-  return value && value.length <= 512 ? value : undefined;
-}
-
-/**
- * HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), Path=/ and
- * Secure whenever the public URL is https, where the __Host- prefix also pins it to this
- * exact host.
- */
-export function setSessionCookie(res: Response, secure: boolean, token: string, expires: Date): void {
-  res.cookie(sessionCookieName(secure), token, {
-    httpOnly: true,
-    secure,
-    sameSite: 'lax',
-    path: '/',
-    expires,
-    encode: String, // the token is base64url already; keep it byte-for-byte
-  });
-}
-
-export function clearSessionCookie(res: Response, secure: boolean): void {
-  res.clearCookie(sessionCookieName(secure), { httpOnly: true, secure, sameSite: 'lax', path: '/' });
-}
 
 export interface SignIn {
   userId: string;
@@ -90,23 +63,8 @@ export async function openSession(ctx: IdentityContext, start: SessionStart) {
   });
 }
 
-/** Starts a fresh session and sets its cookie (see openSession). */
-export async function signIn(ctx: IdentityContext, req: Request, res: Response, who: SignIn) {
-  const session = await openSession(ctx, {
-    ...who,
-    previousToken: sessionCookieOf(req, ctx.secureCookies),
-    clientIp: req.ip ?? null,
-    userAgent: req.get('user-agent') ?? null,
-  });
-  setSessionCookie(res, ctx.secureCookies, session.token, session.absoluteExpiresAt);
-  return session;
-}
-
-/** Ends the request's session (if any); returns the revoked row. */
-export async function signOut(ctx: IdentityContext, req: Request, res: Response) {
-  const token = sessionCookieOf(req, ctx.secureCookies);
-  clearSessionCookie(res, ctx.secureCookies);
-  if (!token) return null;
+/** Ends the session of this cookie value (if any) and drops cached principals; the revoked row. */
+export async function closeSession(ctx: IdentityContext, token: string) {
   const session = await revokeSessionByToken(ctx.db, token, ctx.clock());
   await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(token) });
   // CLI sign-in tokens bound to this session end with it: drop them from caches now too.

@@ -18,7 +18,7 @@ import {
   type Principal,
 } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { actorOf, requestMeta } from '../domain/audit.js';
+import { actorOf, requestMeta } from './audit-event.js';
 import {
   decide,
   DEVICE_CLIENT_ID,
@@ -31,8 +31,8 @@ import {
   requestDeviceCode,
   type CodeRejection,
 } from '../domain/device-grant.js';
-import { sendApprovePage, sendCodeForm, sendDevicePage, sendWrongOrg } from '../domain/device-page.js';
-import { sessionCookieOf } from '../domain/sessions.js';
+import { sendApprovePage, sendCodeForm, sendDevicePage, sendWrongOrg } from './pages/device-page.js';
+import { sessionCookieOf } from './session-cookie.js';
 import { normalizeUserCode, type DeviceRequest } from '../store/device-codes.js';
 import { countMiss, guessesExhausted } from '../store/code-guesses.js';
 import { hit } from '../store/throttle.js';

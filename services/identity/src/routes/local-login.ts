@@ -6,10 +6,10 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { requestMeta } from '../domain/audit.js';
+import { requestMeta } from './audit-event.js';
 import { confirmEnrollment, LocalLoginError, localLogin } from '../domain/local-login.js';
 import { auditLoginFailure } from '../domain/login-failure-audit.js';
-import { signIn } from '../domain/sessions.js';
+import { signIn } from './session-cookie.js';
 import { identityErrors } from '../errors.js';
 
 const loginBody = z.strictObject({

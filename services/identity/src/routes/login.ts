@@ -10,11 +10,11 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { readCookie } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { requestMeta } from '../domain/audit.js';
-import { sendChooser } from '../domain/chooser-page.js';
-import { sendLoginConfirm, sendLoginError } from '../domain/error-page.js';
+import { requestMeta } from './audit-event.js';
+import { sendChooser } from './pages/chooser-page.js';
+import { sendLoginConfirm, sendLoginError } from './pages/error-page.js';
 import { createOidcClient, type OidcClient } from '../domain/oidc.js';
-import { sessionCookieOf, setSessionCookie } from '../domain/sessions.js';
+import { sessionCookieOf, setSessionCookie } from './session-cookie.js';
 import {
   completeOidcSignIn,
   completeSamlSignIn,

@@ -10,7 +10,7 @@ import { principalOf } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { may } from '../domain/access.js';
-import { principalEvent } from '../domain/audit.js';
+import { principalEvent } from './audit-event.js';
 import { identityErrors } from '../errors.js';
 import { insertScimToken, listScimTokens, revokeScimToken, scimTokenView } from '../store/scim-tokens.js';
 import { platformOrg } from './platform-org.js';

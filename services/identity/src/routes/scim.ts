@@ -8,7 +8,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { isAirlockError } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { requestMeta } from '../domain/audit.js';
+import { requestMeta } from './audit-event.js';
 import {
   assertUuid,
   createScimUser,

@@ -6,8 +6,9 @@ import { AirlockError, isCrossSite, principalOf } from '@airlock/common';
 import { may } from '../domain/access.js';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { principalEvent, requestMeta } from '../domain/audit.js';
-import { revokeAllSessions, signOut } from '../domain/sessions.js';
+import { principalEvent, requestMeta } from './audit-event.js';
+import { revokeAllSessions } from '../domain/sessions.js';
+import { signOut } from './session-cookie.js';
 import { identityErrors } from '../errors.js';
 import { roleInOrg } from '../store/member-roles.js';
 

@@ -18,7 +18,7 @@ import type { IdentityContext } from '../context.js';
 import { may } from '../domain/access.js';
 import { requireOwnerPath } from '../domain/owner-path.js';
 import { ownerPathReader } from '../store/owner-path.js';
-import { principalEvent } from '../domain/audit.js';
+import { principalEvent } from './audit-event.js';
 import { checkIssuerUrl } from '../domain/outbound.js';
 import { fetchIdpMetadata, parseIdpMetadata } from '../domain/saml-metadata.js';
 import { identityErrors } from '../errors.js';

@@ -7,7 +7,7 @@ import { Router } from 'express';
 import { principalOf } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { principalEvent } from '../domain/audit.js';
+import { principalEvent } from './audit-event.js';
 import { createToken, listVisibleTokens, revokeToken, rotateToken } from '../domain/tokens.js';
 import { identityErrors } from '../errors.js';
 
