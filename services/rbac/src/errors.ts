@@ -5,8 +5,6 @@ import { AirlockError, lastOwnerError, validationFailed, type Problem } from '@a
 export const rbacErrors = {
   forbidden: (what: string) => new AirlockError('forbidden', `you may not ${what}`),
   platformOnly: () => new AirlockError('platform_admin_required', 'this route needs the platform admin'),
-  noOrg: () =>
-    new AirlockError('no_org', 'this credential is not bound to an organisation (platform admin session)'),
   selfChange: () => new AirlockError('self_change', 'you may not change your own role or remove yourself'),
   /** Shared with identity's provisioning (common's membership/). */
   lastOwner: lastOwnerError,

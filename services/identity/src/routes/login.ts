@@ -8,7 +8,7 @@
 // error envelope with details.reason).
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { readCookie } from '@airlock/common';
+import { publicRoute, readCookie } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { requestMeta } from './audit-event.js';
 import { sendChooser } from './pages/chooser-page.js';
@@ -46,6 +46,13 @@ export interface LoginDeps {
   oidc?: OidcClient;
 }
 
+/** Signing in needs no principal yet (the route-abilities test pins these reasons). */
+const PUBLIC = {
+  start: publicRoute('starts a sign-in'),
+  finish: publicRoute('finishes a sign-in: the IdP sends its answer'),
+  metadata: publicRoute("the SP's public SAML metadata"),
+};
+
 export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router {
   const router = Router();
   const oidcClient = deps.oidc ?? createOidcClient(ctx);
@@ -76,7 +83,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     res.redirect(303, result.returnTo);
   }
 
-  router.get('/auth/login', async (req, res) => {
+  router.get('/auth/login', PUBLIC.start, async (req, res) => {
     const context: LoginContext = { method: 'oidc' };
     try {
       const result = await startSignIn(
@@ -122,7 +129,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     }
   });
 
-  router.get('/auth/oidc/callback', async (req, res) => {
+  router.get('/auth/oidc/callback', PUBLIC.finish, async (req, res) => {
     const context: LoginContext = { method: 'oidc' };
     try {
       const state =
@@ -146,7 +153,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     }
   });
 
-  router.post('/auth/saml/:org/acs', async (req, res) => {
+  router.post('/auth/saml/:org/acs', PUBLIC.finish, async (req, res) => {
     const context: LoginContext = { method: 'saml' };
     try {
       const body = (req.body ?? {}) as Record<string, unknown>;
@@ -171,7 +178,7 @@ export function loginRoutes(ctx: IdentityContext, deps: LoginDeps = {}): Router 
     }
   });
 
-  router.get('/auth/saml/:org/metadata', async (req, res) => {
+  router.get('/auth/saml/:org/metadata', PUBLIC.metadata, async (req, res) => {
     const metadata = await samlMetadata(ctx, String(req.params.org));
     if (metadata === null) throw identityErrors.connectionNotFound();
     res.type('application/samlmetadata+xml').send(metadata);

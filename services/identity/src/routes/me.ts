@@ -9,7 +9,10 @@ import { findUser } from '../store/users.js';
 
 export function meRoutes(ctx: IdentityContext): Router {
   const router = Router();
-  router.get('/api/v1/me', ctx.anyCredential, async (req, res) => {
+  // Reading who you are is reading your own credential: every principal with a user may,
+  // in an org or (a platform admin session) without one.
+  const readOwn = ctx.access.authorize('read', 'Session', { scope: 'org-or-platform' });
+  router.get('/api/v1/me', ctx.anyCredential, readOwn, async (req, res) => {
     const p = principalOf(req);
     if (!p.userId) throw identityErrors.unauthenticated();
     const user = await findUser(ctx.db, p.userId);

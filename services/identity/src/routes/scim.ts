@@ -7,6 +7,7 @@
 // Errors use SCIM's own envelope, not the API's.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { isAirlockError } from '@airlock/common';
+import { publicRoute } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { requestMeta } from './audit-event.js';
 import {
@@ -60,6 +61,8 @@ export function scimRoutes(ctx: IdentityContext): Router {
   scim.use(
     express.json({ type: ['application/scim+json', 'application/json'], limit: '256kb', strict: true }),
   );
+  // Every SCIM route is behind the IdP's SCIM token below, not a user's credential.
+  scim.use(publicRoute('own credential: SCIM token'));
   scim.use(async (req, _res, next) => {
     const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(req.get('authorization') ?? '');
     const found = match ? await orgOfScimToken(ctx.db, match[1]!) : null;
