@@ -89,7 +89,7 @@ async function activeOrg(ctx: IdentityContext, where: { slug: string } | { id: s
 }
 
 /** The org the SAML ACS or metadata URL names, by its slug; null unless it is active. */
-export async function samlOrg(ctx: IdentityContext, orgSlug: string) {
+async function samlOrg(ctx: IdentityContext, orgSlug: string) {
   const parsed = slug.safeParse(orgSlug);
   const org = parsed.success ? await findOrg(ctx.db, { slug: parsed.data }) : null;
   return org && org.status === 'active' ? org : null;
