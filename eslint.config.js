@@ -41,6 +41,19 @@ export default tseslint.config(
       ],
     },
   },
+  // routes/ do HTTP: they call store/ and domain/ functions (handing them the database
+  // handle) but never query it themselves, and never use Prisma's generated client.
+  {
+    files: ['services/{identity,rbac,gateway,audit}/src/routes/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...["MemberExpression[object.property.name='db']", "MemberExpression[object.name='db']"].map(
+          (selector) => ({ selector, message: 'routes/ do not query: call a store/ function' }),
+        ),
+      ],
+    },
+  },
   {
     files: ['services/{common,identity,rbac,gateway,audit}/src/**/*.ts'],
     ignores: ['services/*/src/domain/**'],
