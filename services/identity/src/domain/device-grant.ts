@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal, Role } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { approvalStanding, insertDeviceToken } from '../store/device-tokens.js';
+import { findOrg } from '../store/orgs.js';
 import {
   decisionOf,
   deviceCodeHash,
@@ -71,7 +72,7 @@ export async function requestDeviceCode(
     if (typeof input.org !== 'string' || !SLUG.test(input.org)) {
       throw new OAuthError('invalid_request', 'org must be an organisation slug');
     }
-    const row = await ctx.db.system.org.findUnique({ where: { slug: input.org } });
+    const row = await findOrg(ctx.db, { slug: input.org });
     if (!row || row.status !== 'active') {
       throw new OAuthError('invalid_request', 'no such organisation, or it is suspended');
     }

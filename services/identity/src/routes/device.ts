@@ -20,7 +20,7 @@ import {
   type Principal,
 } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { actorOf, requestMeta } from '../domain/audit.js';
+import { actorOf, requestMeta } from './audit-event.js';
 import {
   decide,
   DEVICE_CLIENT_ID,
@@ -32,11 +32,12 @@ import {
   requestDeviceCode,
   type CodeRejection,
 } from '../domain/device-grant.js';
-import { sendApprovePage, sendCodeForm, sendDevicePage, sendWrongOrg } from '../domain/device-page.js';
-import { sessionCookieOf } from '../domain/sessions.js';
+import { sendApprovePage, sendCodeForm, sendDevicePage, sendWrongOrg } from './pages/device-page.js';
+import { sessionCookieOf } from './session-cookie.js';
 import { normalizeUserCode, type DeviceRequest } from '../store/device-codes.js';
 import { countMiss, guessesExhausted } from '../store/code-guesses.js';
 import { hit } from '../store/throttle.js';
+import { findOrg } from '../store/orgs.js';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -314,7 +315,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     if (!rawCode) return sendCodeForm(res, { askOrg: false });
     const ok = await approvable(req, res, p, rawCode);
     if (!ok) return;
-    const org = await ctx.db.system.org.findUnique({ where: { id: p.orgId! } });
+    const org = await findOrg(ctx.db, { id: p.orgId! });
     sendApprovePage(res, {
       userCode: ok.code,
       orgName: org?.name ?? ok.request.orgSlug ?? '',

@@ -7,10 +7,10 @@ import { Router, type Request, type Response } from 'express';
 import { publicRoute } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { requestMeta } from '../domain/audit.js';
+import { requestMeta } from './audit-event.js';
 import { confirmEnrollment, LocalLoginError, localLogin } from '../domain/local-login.js';
 import { auditLoginFailure } from '../domain/login-failure-audit.js';
-import { signIn } from '../domain/sessions.js';
+import { signIn } from './session-cookie.js';
 import { identityErrors } from '../errors.js';
 
 const loginBody = z.strictObject({
@@ -37,7 +37,7 @@ export function localLoginRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
   async function failed(req: Request, e: LocalLoginError) {
-    await auditLoginFailure(ctx, req, {
+    await auditLoginFailure(ctx, {
       action: 'auth.login_failed',
       orgId: null,
       actor: { type: 'anonymous', id: null, email: null },

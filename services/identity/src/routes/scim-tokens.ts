@@ -9,7 +9,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { principalOf } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { principalEvent } from '../domain/audit.js';
+import { principalEvent } from './audit-event.js';
 import { identityErrors } from '../errors.js';
 import { insertScimToken, listScimTokens, revokeScimToken, scimTokenView } from '../store/scim-tokens.js';
 import { platformOrg } from './platform-org.js';

@@ -5,8 +5,9 @@ import { Router } from 'express';
 import { AirlockError, assertCan, isCrossSite, principalOf, publicRoute } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { principalEvent, requestMeta } from '../domain/audit.js';
-import { revokeAllSessions, signOut } from '../domain/sessions.js';
+import { principalEvent, requestMeta } from './audit-event.js';
+import { revokeAllSessions } from '../domain/sessions.js';
+import { signOut } from './session-cookie.js';
 import { identityErrors } from '../errors.js';
 import { roleInOrg } from '../store/member-roles.js';
 

@@ -16,7 +16,8 @@ import { AirlockError, createSecretBox, principalOf, ROLES, type Principal, type
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { requireOwnerPath } from '../domain/owner-path.js';
-import { principalEvent } from '../domain/audit.js';
+import { ownerPathReader } from '../store/owner-path.js';
+import { principalEvent } from './audit-event.js';
 import { checkIssuerUrl } from '../domain/outbound.js';
 import { fetchIdpMetadata, parseIdpMetadata } from '../domain/saml-metadata.js';
 import { identityErrors } from '../errors.js';
@@ -161,7 +162,7 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     router[method](platform, ctx.platformAdmin, platformOnly, handler);
   }
 
-  const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(tx, orgId, ctx.clock());
+  const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(ownerPathReader(tx, orgId, ctx.clock()));
 
   async function load(orgId: string, id: unknown) {
     const parsed = z.uuid().safeParse(id);

@@ -10,7 +10,8 @@ import type { IdentityContext } from '../context.js';
 import { identityErrors } from '../errors.js';
 import { findConnection } from '../store/sso-connections.js';
 import { takeTestResult } from '../store/sso-test-results.js';
-import { safeReturnTo } from './login.js';
+import { safeReturnTo } from '../domain/sso-login.js';
+import { findOrg } from '../store/orgs.js';
 
 export function ssoTestRoutes(ctx: IdentityContext): Router {
   const router = Router();
@@ -41,7 +42,7 @@ export function ssoTestRoutes(ctx: IdentityContext): Router {
 
   const start: RequestHandler = async (req, res) => {
     const { row, orgId } = await connectionOf(req);
-    const org = await ctx.db.system.org.findUnique({ where: { id: orgId } });
+    const org = await findOrg(ctx.db, { id: orgId });
     if (!org) throw identityErrors.connectionNotFound();
     const body = (req.body ?? {}) as { returnTo?: unknown };
     const url = new URL('/auth/login', ctx.config.AIRLOCK_PUBLIC_URL);

@@ -9,7 +9,7 @@ import { Router } from 'express';
 import { assertCan, noOrgError, principalOf, type Principal } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { principalEvent } from '../domain/audit.js';
+import { principalEvent } from './audit-event.js';
 import {
   checkGraceSeconds,
   createToken,

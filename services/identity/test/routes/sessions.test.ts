@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { sha256Hex } from '@airlock/common';
 import { cookie, startFixture, type Fixture } from '../fixture.js';
-import { signIn } from '../../src/domain/sessions.js';
+import { signIn } from '../../src/routes/session-cookie.js';
 import express from 'express';
 
 describe('sessions and /api/v1/me', () => {
