@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { sha256Hex } from '@airlock/common';
+import { CACHE_TTL_MS, sha256Hex } from '@airlock/common';
+import { waitFor } from '@airlock/common/testing';
 import { addMember, cloud, createTenant, onprem, revokeToken, sealUpstreamKey } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
@@ -213,7 +214,12 @@ describe('routing model requests to upstreams', () => {
     expect((await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('m'))).status).toBe(200);
     await revokeToken(db(), t.tokenId);
     await gw.server.runtime.redis.client.publish('airlock:auth:invalidate', JSON.stringify({ type: 'all' }));
-    await new Promise((r) => setTimeout(r, 200));
+    // Until the invalidation arrives over Redis; bounded below the cache TTL so that expiry
+    // cannot pass it instead.
+    await waitFor(
+      async () => (await gw.server.runtime.access.resolver.fromBearer(t.token)) === null,
+      CACHE_TTL_MS / 2,
+    );
     const revoked = await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('m'));
     expect(revoked.status).toBe(401);
   });
