@@ -49,8 +49,9 @@ export function directLane(options: LaneOptions): (req: IncomingMessage, res: Se
     const res = rawRes as Response;
     req.res = res;
     res.req = req;
-    Object.setPrototypeOf(req, app.request);
-    Object.setPrototypeOf(res, app.response);
+    // Born with them when the server uses createHttpHandler's classes (run.ts does).
+    if (Object.getPrototypeOf(req) !== app.request) Object.setPrototypeOf(req, app.request);
+    if (Object.getPrototypeOf(res) !== app.response) Object.setPrototypeOf(res, app.response);
     res.locals = Object.create(null) as Response['locals'];
     req.originalUrl = url;
     req.baseUrl = '';

@@ -93,6 +93,7 @@ const MAX_CACHED_VERDICTS = 1000;
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
   private readonly verdicts = new Map<string, boolean>();
+  private readonly endpoints = new Map<string, { pool: Pool; prefix: string }>();
   private readonly keys = new Map<string, string>();
   private readonly breakers: BreakerRegistry;
   private readonly box;
@@ -128,6 +129,19 @@ export class UpstreamClient {
       this.pools.set(key, pool);
     }
     return pool;
+  }
+
+  /** A base URL parsed once: the pool for its origin and the path in front of the API's. */
+  private endpoint(target: RouteTarget): { pool: Pool; prefix: string } {
+    const key = `${target.connectTimeoutMs}|${target.baseUrl}`;
+    let endpoint = this.endpoints.get(key);
+    if (!endpoint) {
+      const url = new URL(target.baseUrl);
+      endpoint = { pool: this.pool(url, target.connectTimeoutMs), prefix: url.pathname.replace(/\/$/, '') };
+      if (this.endpoints.size >= MAX_CACHED_VERDICTS) this.endpoints.clear();
+      this.endpoints.set(key, endpoint);
+    }
+    return endpoint;
   }
 
   private apiKey(target: RouteTarget): string | undefined {
@@ -170,7 +184,7 @@ export class UpstreamClient {
     stream: boolean,
     callerHeaders: Readonly<Record<string, string | undefined>>,
   ): Promise<UpstreamResponse> {
-    const url = new URL(target.baseUrl);
+    const { pool, prefix } = this.endpoint(target);
     const spec = PROVIDERS[target.provider];
     const path = spec.paths[operation];
     if (path === undefined) throw new Error(`provider ${spec.name} does not speak ${operation}`);
@@ -200,9 +214,9 @@ export class UpstreamClient {
     };
     const started = performance.now();
     try {
-      const res = await this.pool(url, target.connectTimeoutMs).request({
+      const res = await pool.request({
         method: 'POST',
-        path: `${url.pathname.replace(/\/$/, '')}${path}`,
+        path: `${prefix}${path}`,
         headers,
         body,
         // Carries both the total timeout and the caller hanging up (forwarded by onAbort).
@@ -323,5 +337,6 @@ export class UpstreamClient {
     this.breakers.shutdown();
     await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
     this.pools.clear();
+    this.endpoints.clear();
   }
 }
