@@ -11,6 +11,7 @@ import {
   type AirlockModule,
   type ModuleDeps,
 } from '@airlock/common';
+import { auditConfigSchema, type AuditConfig } from './config.js';
 import type { AuditContext } from './context.js';
 import { createAuditConsumer } from './ingest/consumer.js';
 import { createStreamSource } from './ingest/stream-source.js';
@@ -22,7 +23,10 @@ import { auditStatsRoutes } from './routes/audit-stats.js';
 // Path-element prefixes: '/api/v1/audit' serves /api/v1/audit/stats, not /api/v1/audit-events.
 const ROUTE_PREFIXES = ['/api/v1/audit', '/api/v1/audit-events'] as const;
 
-/** Tuning knobs; defaults suit production. Tests pass small values to run fast. */
+/**
+ * What tests set by hand. The tuning knobs override this module's config slice (config.ts, the
+ * AIRLOCK_AUDIT_* settings) so a test can run below the ranges operators may set.
+ */
 export interface AuditModuleOptions {
   stream?: string;
   /** Consumer name in the group; a pod name (the host name) is stable across a container restart. */
@@ -35,11 +39,13 @@ export interface AuditModuleOptions {
   retentionInitialDelayMs?: number;
 }
 
-export function createAuditModule(options: AuditModuleOptions = {}): AirlockModule {
-  const module: AirlockModule = {
+export function createAuditModule(options: AuditModuleOptions = {}): AirlockModule<AuditConfig> {
+  const module: AirlockModule<AuditConfig> = {
     name: 'audit',
     routePrefixes: ROUTE_PREFIXES,
-    init(deps: ModuleDeps) {
+    configSchema: auditConfigSchema,
+    init(deps: ModuleDeps & { moduleConfig: AuditConfig }) {
+      const config = deps.moduleConfig;
       const resolver = createPrincipalResolver({
         db: deps.db,
         redis: deps.redis,
@@ -68,10 +74,10 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
       const source = createStreamSource(deps.redis, {
         stream: options.stream ?? AUDIT_STREAM,
         consumer: options.consumer ?? hostname(),
-        batchSize: options.batchSize ?? 1_000,
-        blockMs: options.blockMs ?? 2_000,
-        claimIdleMs: options.claimIdleMs ?? 60_000,
-        claimEveryMs: options.claimEveryMs ?? 10_000,
+        batchSize: options.batchSize ?? config.AIRLOCK_AUDIT_INGEST_BATCH_SIZE,
+        blockMs: options.blockMs ?? config.AIRLOCK_AUDIT_INGEST_BLOCK_MS,
+        claimIdleMs: options.claimIdleMs ?? config.AIRLOCK_AUDIT_CLAIM_IDLE_MS,
+        claimEveryMs: options.claimEveryMs ?? config.AIRLOCK_AUDIT_CLAIM_EVERY_MS,
       });
       // Ingest writes on a pool of its own when the database is Postgres (PGlite: Prisma).
       const writer = eventWriterFor(deps.db, deps.config.DATABASE_URL, deps.logger);
@@ -87,7 +93,7 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         policies,
         logger: deps.logger,
         clock: deps.clock,
-        intervalMs: options.retentionIntervalMs,
+        intervalMs: options.retentionIntervalMs ?? config.AIRLOCK_AUDIT_RETENTION_INTERVAL_MINUTES * 60_000,
         initialDelayMs: options.retentionInitialDelayMs,
       });
       const router = Router();
@@ -118,4 +124,4 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
 }
 
 /** The audit service as a module: routes, config and lifecycle (see common/lifecycle/module.ts). */
-export const auditModule: AirlockModule = createAuditModule();
+export const auditModule: AirlockModule<AuditConfig> = createAuditModule();

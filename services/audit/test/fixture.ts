@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
+  createAccess,
   baseConfigSchema,
   createApp,
   createAuditPublisher,
@@ -19,6 +20,7 @@ import {
 } from '@airlock/common';
 import { openTestDb, testEnv } from '@airlock/common/testing';
 import type { Express } from 'express';
+import { auditConfig } from '../src/config.js';
 import { createAuditModule } from '../src/module.js';
 import { appendEvents } from '../src/store/events.js';
 import { captureLogger, makeEvent } from './helpers.js';
@@ -62,16 +64,21 @@ export async function startFixture(): Promise<Fixture> {
       return real.publish(event);
     },
   };
+  const config = baseConfigSchema.parse({ NODE_ENV: 'test' });
+  const clock = () => new Date();
+  const access = createAccess({ db, redis, logger: log.logger, clock, publicUrl: config.AIRLOCK_PUBLIC_URL });
+  await access.start();
   const instance: ModuleInstance = await createAuditModule({ stream, blockMs: 200 }).init({
-    config: baseConfigSchema.parse({ NODE_ENV: 'test' }),
+    config,
     logger: log.logger,
     db,
     redis,
     metrics,
     keyring: parseKeyring(randomBytes(32).toString('base64')),
     audit,
-    clock: () => new Date(),
-    moduleConfig: undefined,
+    access,
+    clock,
+    moduleConfig: auditConfig(),
   });
   await instance.start?.();
   const app = createApp({
@@ -137,6 +144,7 @@ export async function startFixture(): Promise<Fixture> {
     async close() {
       await instance.stop?.();
       await real.stop();
+      await access.stop();
       await admin.end();
       await redis.close();
       await testDb.close();

@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import {
+  createAccess,
   createApp,
   createAuditPublisher,
   createLogger,
@@ -104,6 +105,8 @@ export async function startFixture(
     NODE_ENV: 'test',
     AIRLOCK_PUBLIC_URL: publicUrl,
   });
+  const access = createAccess({ db, redis, logger: log.logger, clock, publicUrl: config.AIRLOCK_PUBLIC_URL });
+  await access.start();
   const deps = {
     config,
     logger: log.logger,
@@ -112,6 +115,7 @@ export async function startFixture(
     metrics,
     keyring: parseKeyring(randomBytes(32).toString('base64')),
     audit,
+    access,
     clock,
     // Suites run in parallel from one IP: the SSO start throttle is tested on its own.
     moduleConfig: identityConfig({
@@ -197,6 +201,7 @@ export async function startFixture(
       await instance.stop?.();
       await rbac?.stop?.();
       await real.stop();
+      await access.stop();
       await redis.close();
       await testDb.close();
     },

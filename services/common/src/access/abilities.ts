@@ -92,6 +92,9 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
         can('use', 'Model', { name: { $regex: globToRegex(glob) } } as MongoQuery);
       }
     }
+    // Gateway: every role may list its org's models (GET /v1/models); the list holds only the
+    // ones 'use Model' grants, so a viewer's is empty rather than refused.
+    can('read', 'Model');
     if (role === 'admin' || role === 'owner') {
       can('read', 'Member', inOrg);
       can(['create', 'update', 'delete'], 'Member', { orgId, role: { $in: [...ADMIN_MANAGED_ROLES] } });

@@ -161,6 +161,14 @@ describe('defineAbilityFor', () => {
     expect(defineAbilityFor(principal('owner')).can('use', subject('Model', { name: 'x' }))).toBe(false);
   });
 
+  // Gateway: GET /v1/models authorizes 'read Model'; the list then holds what 'use' grants.
+  it.each(ROLES)('lets a %s list its org’s models, and nobody without an org role', (role) => {
+    expect(defineAbilityFor(principal(role)).can('read', 'Model')).toBe(true);
+    expect(defineAbilityFor(principal(null)).can('read', 'Model')).toBe(false);
+    const platform = principal(null, { orgId: null, isPlatformAdmin: true });
+    expect(defineAbilityFor(platform).can('read', 'Model')).toBe(false);
+  });
+
   it('gives a platform admin the platform, not the tenants', () => {
     const ability = defineAbilityFor(principal(null, { orgId: null, isPlatformAdmin: true }), {
       allowedModels: ['*'],

@@ -2,7 +2,8 @@
 // member of the org. An invitation is a pending grant (store/pending-grants.ts): it names an
 // email and a role, expires, and only that person's own verified sign-in through this org's
 // IdP (or the org's SCIM for an email in its claimed domains) turns it into a membership.
-// Owners and admins list and revoke them; each step is audited.
+// Owners and admins list them; revoking one needs the right to grant its role (admins: member and
+// viewer invitations only). Each step is audited.
 import type { Role } from '@airlock/common';
 import { Router, type Request } from 'express';
 import { assertMayAdd, emailDomainAllowed, type Actor } from '../domain/members.js';
@@ -92,7 +93,7 @@ export async function revokeInvitation(
   return grant;
 }
 
-/** Owners and admins (whoever may add a member at all) see and revoke invitations. */
+/** Owners and admins (whoever may add a member at all) see invitations; revoking checks the role too. */
 function assertMayManageInvitations(actor: Actor): void {
   assertMayAdd(actor, NEW_MEMBER, 'viewer');
 }
