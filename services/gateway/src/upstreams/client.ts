@@ -2,6 +2,7 @@
 // (connect, first byte, total), retries with backoff on connect errors and 429/502/503, a
 // circuit breaker per upstream, and the fallback chain. Only request headers built here go
 // out: the caller's Authorization, cookies and client headers never reach an upstream.
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
@@ -74,6 +75,28 @@ class UpstreamStatusError extends Error {
 
 class TotalTimeoutError extends Error {
   readonly code = 'AIRLOCK_TOTAL_TIMEOUT';
+}
+
+/**
+ * What undici gets as one attempt's signal: aborted by the total timeout or by the caller
+ * hanging up. undici takes an EventEmitter as well as an AbortSignal; this is one object per
+ * attempt instead of an AbortController, whose EventTarget costs far more to build and to
+ * listen on (undici adds and removes a listener on every request).
+ */
+class AttemptSignal extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
+function expire(signal: AttemptSignal): void {
+  signal.abort(new TotalTimeoutError('total timeout'));
 }
 
 const codeOf = (e: unknown): string | undefined => {
@@ -204,8 +227,8 @@ export class UpstreamClient {
       'x-request-id': requestId,
       ...(key ? spec.authHeaders(key) : {}),
     };
-    const total = new AbortController();
-    const timer = setTimeout(() => total.abort(new TotalTimeoutError('total timeout')), target.timeoutMs);
+    const total = new AttemptSignal();
+    const timer = setTimeout(expire, target.timeoutMs, total);
     const onAbort = () => total.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     const release = () => {
@@ -220,7 +243,7 @@ export class UpstreamClient {
         headers,
         body,
         // Carries both the total timeout and the caller hanging up (forwarded by onAbort).
-        signal: total.signal,
+        signal: total,
         headersTimeout: target.timeoutMs,
         bodyTimeout: target.timeoutMs,
       });
@@ -238,7 +261,7 @@ export class UpstreamClient {
       return { target, ...res, ttfbMs: performance.now() - started, release };
     } catch (e) {
       release();
-      if (total.signal.aborted && total.signal.reason instanceof TotalTimeoutError) throw total.signal.reason;
+      if (total.aborted && total.reason instanceof TotalTimeoutError) throw total.reason;
       throw e;
     }
   }
