@@ -1,16 +1,6 @@
 import { hostname } from 'node:os';
 import { Router } from 'express';
-import {
-  AUDIT_STREAM,
-  authenticate,
-  createAdminAddressCheck,
-  createPolicyReader,
-  createPrincipalResolver,
-  secureCookiesFor,
-  unknownRouteRouter,
-  type AirlockModule,
-  type ModuleDeps,
-} from '@airlock/common';
+import { AUDIT_STREAM, unknownRouteRouter, type AirlockModule, type ModuleDeps } from '@airlock/common';
 import { auditConfigSchema, type AuditConfig } from './config.js';
 import type { AuditContext } from './context.js';
 import { createAuditConsumer } from './ingest/consumer.js';
@@ -46,30 +36,13 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
     configSchema: auditConfigSchema,
     init(deps: ModuleDeps & { moduleConfig: AuditConfig }) {
       const config = deps.moduleConfig;
-      const resolver = createPrincipalResolver({
-        db: deps.db,
-        redis: deps.redis,
-        logger: deps.logger,
-        clock: deps.clock,
-      });
-      const policies = createPolicyReader({
-        db: deps.db,
-        redis: deps.redis,
-        logger: deps.logger,
-        clock: deps.clock,
-      });
-      const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
+      // Credentials, authorize() and the policy reader are the process's (deps.access).
       const ctx: AuditContext = {
         db: deps.db,
         audit: deps.audit,
         logger: deps.logger,
         clock: deps.clock,
-        anyCredential: authenticate({
-          resolver,
-          accept: ['session', 'api_token'],
-          secureCookies,
-          adminAddresses: createAdminAddressCheck({ db: deps.db, policies, logger: deps.logger }),
-        }),
+        access: deps.access,
       };
       const source = createStreamSource(deps.redis, {
         stream: options.stream ?? AUDIT_STREAM,
@@ -90,7 +63,7 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
       });
       const retention = createRetentionJob({
         db: deps.db,
-        policies,
+        policies: deps.access.policies,
         logger: deps.logger,
         clock: deps.clock,
         intervalMs: options.retentionIntervalMs ?? config.AIRLOCK_AUDIT_RETENTION_INTERVAL_MINUTES * 60_000,
@@ -105,8 +78,6 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         router,
         readiness: [consumer.readiness],
         async start() {
-          await resolver.start();
-          await policies.start();
           await consumer.start();
           retention.start();
         },
@@ -114,8 +85,6 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
           await retention.stop();
           await consumer.stop();
           await writer.close();
-          await policies.stop();
-          await resolver.stop();
         },
       };
     },

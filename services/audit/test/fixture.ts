@@ -19,7 +19,7 @@ import {
   type Role,
 } from '@airlock/common';
 import { openTestDb, testEnv } from '@airlock/common/testing';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { auditConfig } from '../src/config.js';
 import { createAuditModule } from '../src/module.js';
 import { appendEvents } from '../src/store/events.js';
@@ -34,6 +34,8 @@ export interface Member {
 
 export interface Fixture {
   app: Express;
+  /** The module's own router (for walking its routes). */
+  router: Router;
   db: Awaited<ReturnType<typeof openTestDb>>['db'];
   /** Superuser connection (RLS bypassed): for tampering and assertions only. */
   admin: pg.Client;
@@ -96,6 +98,7 @@ export async function startFixture(): Promise<Fixture> {
 
   return {
     app,
+    router: instance.router,
     db,
     admin,
     published,

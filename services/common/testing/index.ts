@@ -2,3 +2,4 @@
 export * from './processes.js';
 export * from './shared-services.js';
 export * from './routes.js';
+export * from './sql-statements.js';

@@ -17,15 +17,24 @@ import {
   type AuditEvent,
   type Db,
   type Keyring,
+  type PolicyReader,
+  type PrincipalResolver,
   type RedisHandle,
   type Role,
 } from '@airlock/common';
 import { openTestDb, testEnv } from '@airlock/common/testing';
-import type { Express } from 'express';
-import { createRbac, type Rbac } from '../src/app.js';
+import type { Express, Router } from 'express';
 import { rbacConfig, type RbacConfig } from '../src/config.js';
+import { rbacModule } from '../src/module.js';
 
 export const BOOTSTRAP_TOKEN = `boot_${randomBytes(32).toString('base64url')}`;
+
+/** The module's router, and the process's caches its tests drop by hand (deps.access). */
+export interface Rbac {
+  router: Router;
+  resolver: PrincipalResolver;
+  policyReader: PolicyReader;
+}
 
 export interface RbacHarness {
   app: Express;
@@ -66,7 +75,7 @@ export async function startRbac(
   const clock = () => new Date();
   const access = createAccess({ db, redis, logger, clock, publicUrl: config.AIRLOCK_PUBLIC_URL });
   await access.start();
-  const rbac = createRbac({
+  const instance = await rbacModule.init({
     config,
     logger,
     db,
@@ -78,7 +87,7 @@ export async function startRbac(
     clock,
     moduleConfig: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.config }),
   });
-  await rbac.start();
+  const rbac: Rbac = { router: instance.router, resolver: access.resolver, policyReader: access.policies };
   const app = createApp({
     logger,
     metrics,
@@ -103,7 +112,6 @@ export async function startRbac(
     },
     async close() {
       await audit.stop();
-      await rbac.stop();
       await access.stop();
       await redis.client.del(stream).catch(() => undefined);
       await redis.close();

@@ -3,7 +3,9 @@ import {
   defineAbilityFor,
   globToRegex,
   matchesModelGlob,
+  refusalReason,
   ROLES,
+  SELF_CHANGE,
   subject,
   type Action,
   type SubjectName,
@@ -126,11 +128,15 @@ const TABLE: [string, Check, [boolean, boolean, boolean, boolean]][] = [
   ['manage SSO', ['update', 'SsoConnection', { orgId: ORG }], [true, false, false, false]],
   ['read SSO', ['read', 'SsoConnection', { orgId: ORG }], [true, true, false, false]],
   ['create SCIM token', ['create', 'ScimToken', { orgId: ORG }], [true, false, false, false]],
+  // Rotation hands out the new secret: only the token's own user, never an owner for them.
   [
     "rotate someone else's API token",
     ['update', 'ApiToken', { orgId: ORG, userId: YOU }],
-    [true, false, false, false],
+    [false, false, false, false],
   ],
+  ['rotate own API token', ['update', 'ApiToken', { orgId: ORG, userId: ME }], [true, true, true, false]],
+  ['list own API tokens', ['read', 'ApiToken', { orgId: ORG, userId: ME }], [true, true, true, true]],
+  ["list the org's API tokens (anyone's)", ['read', 'ApiToken', { orgId: ORG }], [true, true, false, false]],
   ['end own session', ['delete', 'Session', { orgId: ORG, userId: ME }], [true, true, true, true]],
 ];
 
@@ -184,6 +190,20 @@ describe('defineAbilityFor', () => {
     expect(ability.can('create', subject('ApiToken', { orgId: OTHER, userId: ME }))).toBe(false);
   });
 
+  // identity's DELETE /auth/users/:userId/sessions: an org-less platform admin names no org
+  // (the subject has none) and may end only their own sessions, in every org.
+  it('lets a platform admin end their own sessions everywhere, and nobody else’s', () => {
+    const ability = defineAbilityFor(principal(null, { orgId: null, isPlatformAdmin: true }));
+    expect(ability.can('delete', subject('Session', { userId: ME, userRole: null }))).toBe(true);
+    expect(ability.can('delete', subject('Session', { userId: YOU, userRole: null }))).toBe(false);
+    expect(ability.can('delete', subject('Session', { orgId: OTHER, userId: YOU, userRole: 'member' }))).toBe(
+      false,
+    );
+    // The bootstrap token is no person: it has no sessions to end.
+    const bootstrap = defineAbilityFor(principal(null, { userId: null, orgId: null, isPlatformAdmin: true }));
+    expect(bootstrap.can('delete', subject('Session', { userId: ME }))).toBe(false);
+  });
+
   it('grants nothing to a principal without an org role, or with an unknown one', () => {
     for (const p of [principal(null), principal('superuser' as Role), principal('owner', { orgId: null })]) {
       const ability = defineAbilityFor(p, { allowedModels: ['*'] });
@@ -197,6 +217,46 @@ describe('defineAbilityFor', () => {
     expect(Object.keys(fields)).toEqual(['orgId']);
   });
 });
+
+// rbac: which rule refuses, so the member routes answer self_change rather than plain forbidden.
+// Columns owner, admin, member, viewer; null: no reason (allowed, or refused by no rule at all).
+const REASONS: [string, Check, [string | null, string | null, string | null, string | null]][] = [
+  [
+    'change own role',
+    ['update', 'Member', { orgId: ORG, userId: ME, role: 'viewer' }],
+    [SELF_CHANGE, SELF_CHANGE, SELF_CHANGE, SELF_CHANGE],
+  ],
+  [
+    'remove themselves',
+    ['delete', 'Member', { orgId: ORG, userId: ME, role: 'owner' }],
+    [SELF_CHANGE, SELF_CHANGE, SELF_CHANGE, SELF_CHANGE],
+  ],
+  [
+    're-role an admin',
+    ['update', 'Member', { orgId: ORG, userId: YOU, role: 'admin' }],
+    [null, null, null, null],
+  ],
+  [
+    'add a member nobody is yet (no userId)',
+    ['create', 'Member', { orgId: ORG, role: 'owner' }],
+    [null, null, null, null],
+  ],
+];
+
+describe('refusalReason', () => {
+  describe.each(REASONS)('for %s', (_name, [action, type, fields], expected) => {
+    it.each(ROLES.map((role, i) => [role, expected[i]!] as const))('as %s: %s', (role, reason) => {
+      expect(refusalReason(defineAbilityFor(principal(role)), action, type, fields)).toBe(reason);
+    });
+  });
+
+  it('adds someone new without tripping the self rule (no sentinel id needed)', () => {
+    const admin = defineAbilityFor(principal('admin'));
+    expect(admin.can('create', subject('Member', { orgId: ORG, role: 'viewer' }))).toBe(true);
+    expect(admin.can('create', subject('Member', { orgId: ORG, role: 'admin' }))).toBe(false);
+  });
+});
+// end rbac
 
 describe('model globs', () => {
   it('anchors and escapes everything but *', () => {

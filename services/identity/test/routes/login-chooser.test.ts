@@ -5,7 +5,7 @@ import { startFixture, type Fixture } from '../fixture.js';
 import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
 import { insertConnection } from '../../src/store/sso-connections.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
-import { PAGE_CSP } from '../../src/domain/error-page.js';
+import { PAGE_CSP } from '../../src/routes/pages/error-page.js';
 
 describe('sign-in chooser and the distinct "cannot sign in here" answers', () => {
   let f: Fixture;
