@@ -159,8 +159,15 @@ export function createPrincipalResolver({
 }: ResolverOptions): PrincipalResolver {
   const cache = new Map<string, Entry>();
   let subscriber: Redis | undefined;
+  /**
+   * Bumped by every invalidation. A load that was in flight when one arrived may have read
+   * the credential before its revocation committed: its answer serves that one request but is
+   * not cached, or it would outlive the invalidation for a whole TTL.
+   */
+  let generation = 0;
 
   function drop(what: Invalidation): void {
+    generation += 1;
     if (!isInvalidation(what) || what.type === 'all') return cache.clear();
     if (what.type === 'credential') {
       cache.delete(`t:${what.hash}`);
@@ -181,7 +188,9 @@ export function createPrincipalResolver({
     if (hit && hit.expires > now && !(hit.principal?.expiresAt && hit.principal.expiresAt.getTime() <= now)) {
       return hit.principal;
     }
+    const before = generation;
     const principal = await load();
+    if (generation !== before) return principal;
     if (cache.size >= CACHE_MAX) cache.clear(); // crude bound; a full cache is rebuilt from the DB
     cache.set(key, { principal, expires: now + CACHE_TTL_MS });
     return principal;

@@ -105,6 +105,17 @@ describe('principal resolver', () => {
     expect(await resolver.fromBearer(t)).toBeNull();
   });
 
+  it('does not cache a lookup that an invalidation overtook (it may have read the credential before its revocation)', async () => {
+    const { token: t, id } = await token();
+    const inFlight = resolver.fromBearer(t); // reads the still-live token
+    await resolver.invalidate({ type: 'credential', hash: sha256Hex(t) }); // arrives mid-lookup
+    expect((await inFlight)?.tokenId).toBe(id);
+    // The revocation the invalidation announced: the frozen clock keeps any cached entry
+    // forever, so only "not cached" lets the next lookup see it.
+    await db.forOrg(orgId).apiToken.update({ where: { id }, data: { revokedAt: frozen } });
+    expect(await resolver.fromBearer(t)).toBeNull();
+  });
+
   it('drops a user’s cached principals on a user invalidation from another replica', async () => {
     const { token: t, id } = await token();
     expect(await resolver.fromBearer(t)).not.toBeNull();
