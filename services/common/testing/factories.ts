@@ -45,7 +45,7 @@ export async function addMember(
   db: Db,
   org: string | { id: string },
   role: Role,
-  options: { email?: string; name?: string; userId?: string } = {},
+  options: { email?: string; name?: string; platformAdmin?: boolean; userId?: string } = {},
 ): Promise<TestMember> {
   const orgId = typeof org === 'string' ? org : org.id;
   const user = options.userId
