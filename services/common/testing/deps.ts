@@ -2,6 +2,7 @@
 // database and the shared test Redis, with a logger, an audit trail and a clock the test
 // can read and move.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createAccess } from '../src/access/kit.js';
 import { createAuditPublisher, type AuditPublisher } from '../src/audit/publisher.js';
 import type { AuditEvent, AuditEventInput } from '../src/audit/index.js';
 import { parseKeyring } from '../src/crypto/keyring.js';
@@ -39,7 +40,7 @@ export interface TestDeps extends ModuleDeps {
   auditEvents(): Promise<AuditEvent[]>;
   /** Moves deps.clock forward (the default clock: real time plus what the test added). */
   advance(ms: number): void;
-  /** Stops what testDeps opened (publisher, Redis, the stream); the database is the caller's. */
+  /** Stops what testDeps opened (access, publisher, Redis, the stream); the database is the caller's. */
   close(): Promise<void>;
 }
 
@@ -72,6 +73,9 @@ export function testDeps(db: Db, overrides: TestDepsOptions = {}): TestDeps {
   };
   let offset = 0;
   const clock = given.clock ?? (() => new Date(Date.now() + offset));
+  // Built by the factory openRuntime uses; buildModuleApp starts it as runModules does.
+  const access =
+    given.access ?? createAccess({ db, redis, logger, clock, publicUrl: config.AIRLOCK_PUBLIC_URL });
   return {
     config,
     logger,
@@ -80,6 +84,7 @@ export function testDeps(db: Db, overrides: TestDepsOptions = {}): TestDeps {
     metrics,
     keyring: given.keyring ?? parseKeyring(randomBytes(32).toString('base64')),
     audit,
+    access,
     clock,
     env,
     log,
@@ -95,6 +100,7 @@ export function testDeps(db: Db, overrides: TestDepsOptions = {}): TestDeps {
       offset += ms;
     },
     async close() {
+      if (!given.access) await access.stop();
       if (!given.audit) await publisher.stop();
       await redis.client.del(auditStream).catch(() => undefined);
       if (ownRedis) await redis.close();

@@ -6,3 +6,4 @@ export * from './logger.js';
 export * from './module-app.js';
 export * from './processes.js';
 export * from './shared-services.js';
+export * from './routes.js';

@@ -66,6 +66,7 @@ export async function buildModuleApp(
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
+  await deps.access.start(); // idempotent: several apps may share one deps
   const started: ModuleInstance[] = [];
   const close = async () => {
     if (server) {

@@ -3,6 +3,7 @@ import {
   createPolicyReader,
   createPrincipalResolver,
   redisReadyOrTimeout,
+  singleFlight,
   secureCookiesFor,
   type AirlockModule,
 } from '@airlock/common';
@@ -15,7 +16,7 @@ import { gatewayRoutes } from './routes/index.js';
 import { createFailedAuthGuard } from './store/failed-auth.js';
 import { createLimitStore } from './store/limits.js';
 import { currentPolicyUpstreams } from './store/policy-upstreams.js';
-import { singleFlight } from './store/single-flight-resolver.js';
+
 import { UpstreamClient, type RouteTarget } from './upstreams/client.js';
 import { DestinationPolicy } from './upstreams/destinations.js';
 

@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import {
+  createAccess,
   createApp,
   createAuditPublisher,
   createLogger,
@@ -61,15 +62,20 @@ export async function startRbac(
   const stream = `airlock:test:audit:${randomUUID()}`;
   const audit = createAuditPublisher({ redis: redis.client, logger, metrics, stream });
   const keyring = parseKeyring(randomBytes(32).toString('base64'));
+  const config = loadBaseConfig({ NODE_ENV: 'test' });
+  const clock = () => new Date();
+  const access = createAccess({ db, redis, logger, clock, publicUrl: config.AIRLOCK_PUBLIC_URL });
+  await access.start();
   const rbac = createRbac({
-    config: loadBaseConfig({ NODE_ENV: 'test' }),
+    config,
     logger,
     db,
     redis,
     metrics,
     keyring,
     audit,
-    clock: () => new Date(),
+    access,
+    clock,
     moduleConfig: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.config }),
   });
   await rbac.start();
@@ -98,6 +104,7 @@ export async function startRbac(
     async close() {
       await audit.stop();
       await rbac.stop();
+      await access.stop();
       await redis.client.del(stream).catch(() => undefined);
       await redis.close();
       await closeDb();

@@ -42,15 +42,17 @@ export interface AuthenticateOptions {
   accept: readonly ('api_token' | 'session')[];
   secureCookies: boolean;
   /**
-   * The org's admin IP allowlist, checked for every org-bound principal. Required so that
-   * no management route can leave it out; only the gateway's data plane passes 'data-plane'.
+   * The org's admin IP allowlist, checked here for every org-bound principal; 'authorize'
+   * leaves it to the route's authorize() (access/authorize.ts), which applies it on every
+   * management route and skips it on the data plane. Only the gateway's data plane passes
+   * 'data-plane'.
    */
-  adminAddresses: AdminAddressCheck | 'data-plane';
+  adminAddresses: AdminAddressCheck | 'data-plane' | 'authorize';
 }
 
 /** Tags the middleware authenticate() returns, so a test can walk every router for it. */
 export const AUTH_SCOPE = Symbol.for('airlock.auth.scope');
-export type AuthScope = 'admin' | 'data-plane';
+export type AuthScope = 'admin' | 'data-plane' | 'authorize';
 
 /**
  * Requires a valid credential: `Authorization: Bearer <token>` (api_token) or the session
@@ -84,7 +86,7 @@ export function authenticate({
       return next(new AirlockError('unauthenticated', 'missing, invalid, expired or revoked credentials'));
     }
     // req.ip: X-Forwarded-For is believed only from AIRLOCK_TRUSTED_PROXIES.
-    if (principal.orgId && adminAddresses !== 'data-plane') {
+    if (principal.orgId && typeof adminAddresses === 'function') {
       try {
         if (!(await adminAddresses(principal.orgId, req.ip))) return next(ipNotAllowedError());
       } catch (e) {
@@ -94,7 +96,7 @@ export function authenticate({
     req.principal = principal;
     next();
   };
-  const scope: AuthScope = adminAddresses === 'data-plane' ? 'data-plane' : 'admin';
+  const scope: AuthScope = typeof adminAddresses === 'function' ? 'admin' : adminAddresses;
   return Object.assign(handler, { [AUTH_SCOPE]: scope });
 }
 

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { Access } from '../access/kit.js';
 import type { AuditPublisher } from '../audit/publisher.js';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
@@ -27,6 +28,11 @@ export interface ModuleDeps {
   keyring: Keyring;
   /** One per process: every module's audit events go through it. */
   audit: AuditPublisher;
+  /**
+   * One per process: the principal resolver, policy reader, credential middlewares and
+   * authorize() every module's routes use (access/kit.ts). Started before the modules.
+   */
+  access: Access;
   clock: () => Date;
 }
 

@@ -169,6 +169,7 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
       servers.push(server);
       internalUrl = urlOf(server, config.HOST);
     }
+    await runtime.access.start();
     for (const instance of instances) {
       await instance.start?.();
       started.push(instance);

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createAccess } from '../access/kit.js';
 import { createAuditPublisher } from '../audit/publisher.js';
 import { parseConfig, ConfigError } from '../config/load.js';
 import { baseConfigSchema, type BaseConfig } from '../config/schema.js';
@@ -78,6 +79,8 @@ export async function openRuntime(config: BaseConfig, service: string, logger?: 
   if (db.kind === 'postgres') await refuseUnmigrated(db, () => redis.close());
   const metrics = createMetrics(service);
   const audit = createAuditPublisher({ redis: redis.client, logger: log, metrics });
+  const clock = () => new Date();
+  const access = createAccess({ db, redis, logger: log, clock, publicUrl: config.AIRLOCK_PUBLIC_URL });
   return {
     config,
     logger: log,
@@ -86,8 +89,10 @@ export async function openRuntime(config: BaseConfig, service: string, logger?: 
     metrics,
     keyring,
     audit,
-    clock: () => new Date(),
+    access,
+    clock,
     async close() {
+      await access.stop();
       await audit.stop();
       await redis.close();
       await db.close();

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  createAccess,
   baseConfigSchema,
   createAuditPublisher,
   createLogger,
@@ -59,6 +60,13 @@ describe('demo: a local Ollama', () => {
       metrics,
       keyring: parseKeyring(randomBytes(32).toString('base64')),
       audit: createAuditPublisher({ redis: redis.client, logger, metrics }),
+      access: createAccess({
+        db,
+        redis,
+        logger,
+        clock: () => new Date(),
+        publicUrl: 'http://127.0.0.1:8080',
+      }),
       clock: () => new Date(),
     };
     // The demo org as `npm start` creates it (its first policy names a local Ollama).

@@ -1,7 +1,8 @@
 // The shared resolver caches principals for a few seconds but loads each cache miss on its
 // own: when an entry expires under load, every in-flight request for that token queries the
 // database at once. This wrapper lets concurrent lookups of one credential share one load.
-import type { Principal, PrincipalResolver } from '@airlock/common';
+import type { Principal } from './principal.js';
+import type { PrincipalResolver } from './resolver.js';
 
 export function singleFlight(resolver: PrincipalResolver): PrincipalResolver {
   const bearer = new Map<string, Promise<Principal | null>>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Principal, PrincipalResolver } from '@airlock/common';
-import { singleFlight } from '../../src/store/single-flight-resolver.js';
+import { singleFlight } from '../../src/auth/single-flight.js';
 
 describe('single-flight principal lookups', () => {
   it('lets concurrent lookups of one token share one load, and loads again afterwards', async () => {
