@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PolicyInput, Role } from '@airlock/common';
-import { addMember, cloud, createTenant, onprem, type Tenant } from '../fixtures.js';
+import { addMemberWithToken, cloud, createTenant, onprem, type Tenant } from '../fixtures.js';
 import { json, startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
 
@@ -214,8 +214,8 @@ describe('POST /api/v1/access/explain', () => {
         upstreams: [onprem('vllm', upstream.baseUrl)],
       };
       owner = await createTenant(db(), policy, 'owner');
-      member = await addMember(db(), owner.orgId, 'member');
-      viewer = await addMember(db(), owner.orgId, 'viewer');
+      member = await addMemberWithToken(db(), owner.orgId, 'member');
+      viewer = await addMemberWithToken(db(), owner.orgId, 'viewer');
       stranger = await createTenant(db(), policy, 'member');
     });
 
@@ -254,7 +254,7 @@ describe('POST /api/v1/access/explain', () => {
     });
 
     it('says a deactivated member is refused at authentication, as their own call is', async () => {
-      const gone = await addMember(db(), owner.orgId, 'member');
+      const gone = await addMemberWithToken(db(), owner.orgId, 'member');
       await db().system.user.update({ where: { id: gone.userId }, data: { status: 'deactivated' } });
       const { body } = await explain(owner.token, { model: 'llama', userId: gone.userId });
       expect(body).toMatchObject({ allowed: false, code: 'unauthenticated', upstream: null });
