@@ -35,6 +35,7 @@ export interface ModuleApp {
   close(): Promise<void>;
 }
 
+/** One app per deps, as one process serves one app (its metrics registry is the process's). */
 export async function buildModuleApp(
   modules: AirlockModule<unknown> | readonly AirlockModule<unknown>[],
   deps: ModuleDeps & { env?: Record<string, string | undefined> },
@@ -66,7 +67,7 @@ export async function buildModuleApp(
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
-  await deps.access.start(); // idempotent: several apps may share one deps
+  await deps.access.start();
   const started: ModuleInstance[] = [];
   const close = async () => {
     if (server) {

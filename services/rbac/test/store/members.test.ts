@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Db } from '@airlock/common';
-import { openTestDb } from '@airlock/common/testing';
+import { createOrg, createUser, openTestDb } from '@airlock/common/testing';
 import { provisionMembership } from '../../src/store/members.js';
-import { createOrg, createUser } from '../fixtures.js';
 
 describe('provisionMembership (for SSO and SCIM provisioning)', () => {
   let db: Db;
