@@ -21,7 +21,10 @@ export interface TestDepsOptions extends Partial<Omit<ModuleDeps, 'config' | 'db
    * modules' own slices from the same env.
    */
   env?: Record<string, string | undefined>;
-  /** A Redis of the test's own (one it stops); default the shared one (the stand-in when TEST_REDIS_URL=memory). */
+  /**
+   * A Redis of the test's own (one it stops), or 'memory' for the in-memory stand-in; default
+   * the shared one (the stand-in when TEST_REDIS_URL=memory).
+   */
   redisUrl?: string;
   /** Name in log lines and metrics. */
   service?: string;
@@ -54,7 +57,7 @@ export function testDeps(db: Db, overrides: TestDepsOptions = {}): TestDeps {
   const redis =
     given.redis ??
     openRedis({
-      url: redisUrl ?? testEnv.redisUrlOrStandIn,
+      url: redisUrl === 'memory' ? undefined : (redisUrl ?? testEnv.redisUrlOrStandIn),
       nodeEnv: config.NODE_ENV,
       commandTimeoutMs: config.AIRLOCK_REDIS_COMMAND_TIMEOUT_MS,
       onError: () => undefined, // tests that stop Redis expect reconnect errors
