@@ -8,7 +8,7 @@
 #   3. `helm lint --strict` and `helm template` with every ci/ scenario and deploy/ example,
 #   4. validates every rendered object against each Kubernetes version's schemas (kubeconform),
 #   5. runs the chart's jest tests (charts/airlock/test), which include the check that the
-#      committed rendered manifests are up to date,
+#      committed rendered manifests and the README values reference are up to date,
 #   6. installs, upgrades, rolls back and uninstalls the chart against a real kube-apiserver
 #      (built from the k8s.io/kubernetes Go module, cached in .tools/bin) on etcd (Debian's
 #      etcd-server package, installed with apt-get when missing), all on 127.0.0.1

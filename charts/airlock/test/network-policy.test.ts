@@ -147,6 +147,24 @@ describe('NetworkPolicies between the services (default scenario)', () => {
     expect(callersOf('audit')).toEqual([]);
   });
 
+  it('let no service send to another either: no service egress rule names a service pod, in any scenario', () => {
+    const services = ['identity', 'rbac', 'gateway', 'audit', 'all'];
+    const ofService = (np: K8sObject) =>
+      services.includes(np.metadata.labels?.['app.kubernetes.io/component'] ?? '');
+    for (const scenario of ['default', 'ha', 'all-in-one', 'evaluation', 'airgapped']) {
+      const policies = ofKind(renderScenario(scenario), 'NetworkPolicy').filter(ofService);
+      expect({ scenario, policies: policies.length > 0 }).toEqual({ scenario, policies: true });
+      for (const np of policies) {
+        const siblings = peerComponents(networkPolicyRules(np, 'egress')).filter((c) => services.includes(c));
+        expect({ scenario, policy: np.metadata.name, siblings }).toEqual({
+          scenario,
+          policy: np.metadata.name,
+          siblings: [],
+        });
+      }
+    }
+  });
+
   it('let the ingress controller reach the HTTP port and Prometheus the internal port only', () => {
     const ingress = networkPolicyRules(named(objects, 'NetworkPolicy', 'airlock-audit'), 'ingress');
     const byNamespace = ingress

@@ -66,6 +66,15 @@ describe('checks beyond the schema', () => {
     const r = helmTemplate({ values: base, set: ['rbac.enabled=false'] });
     expect(r.ok).toBe(false);
     expect(r.stderr).toContain('rbac.enabled=false');
+    expect(r.stderr).toContain('no service calls another');
+  });
+
+  it('refuses the gateway without identity, whose tokens and sessions are all it accepts', () => {
+    const r = helmTemplate({ values: base, set: ['identity.enabled=false'] });
+    expect(r.ok).toBe(false);
+    expect(r.stderr).toContain(
+      'identity.enabled=false: the gateway accepts only the API tokens and sessions',
+    );
   });
 });
 

@@ -1,8 +1,7 @@
-import type { RequestHandler } from 'express';
 import type { ModuleDeps } from '@airlock/common';
 
-/** What the audit routes need: the module deps plus the authentication middleware. */
-export interface AuditContext extends Pick<ModuleDeps, 'db' | 'audit' | 'logger' | 'clock'> {
-  /** Session cookie or API token. */
-  anyCredential: RequestHandler;
-}
+/**
+ * What the audit routes need: the module deps, with the process's access kit (credentials
+ * and authorize()) among them.
+ */
+export type AuditContext = Pick<ModuleDeps, 'db' | 'audit' | 'logger' | 'clock' | 'access'>;

@@ -4,8 +4,6 @@ import { AirlockError, problemsOf, validationFailed } from '@airlock/common';
 
 export const auditErrors = {
   forbidden: (what: string) => new AirlockError('forbidden', `you may not ${what}`),
-  noOrg: () =>
-    new AirlockError('no_org', 'this credential is not bound to an organisation (platform admin session)'),
   invalidQuery: (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
     validationFailed(problemsOf(issues), 'query parameters are invalid'),
   invalidCursor: () =>

@@ -1,1 +1,2 @@
 export { auditModule, createAuditModule, type AuditModuleOptions } from './module.js';
+export { auditConfig, auditConfigSchema, type AuditConfig } from './config.js';

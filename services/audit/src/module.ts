@@ -1,16 +1,7 @@
 import { hostname } from 'node:os';
 import { Router } from 'express';
-import {
-  AUDIT_STREAM,
-  authenticate,
-  createAdminAddressCheck,
-  createPolicyReader,
-  createPrincipalResolver,
-  secureCookiesFor,
-  unknownRouteRouter,
-  type AirlockModule,
-  type ModuleDeps,
-} from '@airlock/common';
+import { AUDIT_STREAM, unknownRouteRouter, type AirlockModule, type ModuleDeps } from '@airlock/common';
+import { auditConfigSchema, type AuditConfig } from './config.js';
 import type { AuditContext } from './context.js';
 import { createAuditConsumer } from './ingest/consumer.js';
 import { createStreamSource } from './ingest/stream-source.js';
@@ -22,7 +13,10 @@ import { auditStatsRoutes } from './routes/audit-stats.js';
 // Path-element prefixes: '/api/v1/audit' serves /api/v1/audit/stats, not /api/v1/audit-events.
 const ROUTE_PREFIXES = ['/api/v1/audit', '/api/v1/audit-events'] as const;
 
-/** Tuning knobs; defaults suit production. Tests pass small values to run fast. */
+/**
+ * What tests set by hand. The tuning knobs override this module's config slice (config.ts, the
+ * AIRLOCK_AUDIT_* settings) so a test can run below the ranges operators may set.
+ */
 export interface AuditModuleOptions {
   stream?: string;
   /** Consumer name in the group; a pod name (the host name) is stable across a container restart. */
@@ -35,43 +29,28 @@ export interface AuditModuleOptions {
   retentionInitialDelayMs?: number;
 }
 
-export function createAuditModule(options: AuditModuleOptions = {}): AirlockModule {
-  const module: AirlockModule = {
+export function createAuditModule(options: AuditModuleOptions = {}): AirlockModule<AuditConfig> {
+  const module: AirlockModule<AuditConfig> = {
     name: 'audit',
     routePrefixes: ROUTE_PREFIXES,
-    init(deps: ModuleDeps) {
-      const resolver = createPrincipalResolver({
-        db: deps.db,
-        redis: deps.redis,
-        logger: deps.logger,
-        clock: deps.clock,
-      });
-      const policies = createPolicyReader({
-        db: deps.db,
-        redis: deps.redis,
-        logger: deps.logger,
-        clock: deps.clock,
-      });
-      const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
+    configSchema: auditConfigSchema,
+    init(deps: ModuleDeps & { moduleConfig: AuditConfig }) {
+      const config = deps.moduleConfig;
+      // Credentials, authorize() and the policy reader are the process's (deps.access).
       const ctx: AuditContext = {
         db: deps.db,
         audit: deps.audit,
         logger: deps.logger,
         clock: deps.clock,
-        anyCredential: authenticate({
-          resolver,
-          accept: ['session', 'api_token'],
-          secureCookies,
-          adminAddresses: createAdminAddressCheck({ db: deps.db, policies, logger: deps.logger }),
-        }),
+        access: deps.access,
       };
       const source = createStreamSource(deps.redis, {
         stream: options.stream ?? AUDIT_STREAM,
         consumer: options.consumer ?? hostname(),
-        batchSize: options.batchSize ?? 1_000,
-        blockMs: options.blockMs ?? 2_000,
-        claimIdleMs: options.claimIdleMs ?? 60_000,
-        claimEveryMs: options.claimEveryMs ?? 10_000,
+        batchSize: options.batchSize ?? config.AIRLOCK_AUDIT_INGEST_BATCH_SIZE,
+        blockMs: options.blockMs ?? config.AIRLOCK_AUDIT_INGEST_BLOCK_MS,
+        claimIdleMs: options.claimIdleMs ?? config.AIRLOCK_AUDIT_CLAIM_IDLE_MS,
+        claimEveryMs: options.claimEveryMs ?? config.AIRLOCK_AUDIT_CLAIM_EVERY_MS,
       });
       // Ingest writes on a pool of its own when the database is Postgres (PGlite: Prisma).
       const writer = eventWriterFor(deps.db, deps.config.DATABASE_URL, deps.logger);
@@ -84,10 +63,10 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
       });
       const retention = createRetentionJob({
         db: deps.db,
-        policies,
+        policies: deps.access.policies,
         logger: deps.logger,
         clock: deps.clock,
-        intervalMs: options.retentionIntervalMs,
+        intervalMs: options.retentionIntervalMs ?? config.AIRLOCK_AUDIT_RETENTION_INTERVAL_MINUTES * 60_000,
         initialDelayMs: options.retentionInitialDelayMs,
       });
       const router = Router();
@@ -99,8 +78,6 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         router,
         readiness: [consumer.readiness],
         async start() {
-          await resolver.start();
-          await policies.start();
           await consumer.start();
           retention.start();
         },
@@ -108,8 +85,6 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
           await retention.stop();
           await consumer.stop();
           await writer.close();
-          await policies.stop();
-          await resolver.stop();
         },
       };
     },
@@ -118,4 +93,4 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
 }
 
 /** The audit service as a module: routes, config and lifecycle (see common/lifecycle/module.ts). */
-export const auditModule: AirlockModule = createAuditModule();
+export const auditModule: AirlockModule<AuditConfig> = createAuditModule();

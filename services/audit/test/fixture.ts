@@ -12,7 +12,7 @@ import {
   openTestDb,
   testDeps,
 } from '@airlock/common/testing';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { createAuditModule } from '../src/module.js';
 import { appendEvents } from '../src/store/events.js';
 import { makeEvent } from './helpers.js';
@@ -26,6 +26,8 @@ export interface Member {
 
 export interface Fixture {
   app: Express;
+  /** The module's own router (for walking its routes). */
+  router: Router;
   db: Awaited<ReturnType<typeof openTestDb>>['db'];
   /** Superuser connection (RLS bypassed): for tampering and assertions only. */
   admin: pg.Client;
@@ -50,6 +52,7 @@ export async function startFixture(): Promise<Fixture> {
 
   return {
     app: module.app,
+    router: module.instances[0]!.router,
     db,
     admin,
     published: deps.published,

@@ -1,4 +1,5 @@
 // @airlock/common: the shared kit. Services import from here, never from deep paths.
+export * from './config/env.js';
 export * from './config/load.js';
 export * from './config/schema.js';
 export * from './crypto/keyring.js';

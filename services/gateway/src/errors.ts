@@ -28,7 +28,6 @@ export const gatewayErrors = {
       'destination_refused',
       `upstream "${name}" is not an allowed destination for this gateway`,
     ),
-  noOrg: () => new AirlockError('no_org', 'this credential is not bound to an organisation'),
   limiterUnavailable: () =>
     new AirlockError(
       'service_unavailable',

@@ -1,12 +1,4 @@
-import {
-  ConfigError,
-  createPolicyReader,
-  createPrincipalResolver,
-  redisReadyOrTimeout,
-  singleFlight,
-  secureCookiesFor,
-  type AirlockModule,
-} from '@airlock/common';
+import { ConfigError, redisReadyOrTimeout, type AirlockModule } from '@airlock/common';
 import { Router } from 'express';
 import { gatewayConfigSchema, type GatewayConfig } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -71,20 +63,6 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
         resetTimeoutMs: config.AIRLOCK_GATEWAY_BREAKER_RESET_MS,
       },
     });
-    const resolver = singleFlight(
-      createPrincipalResolver({
-        db: deps.db,
-        redis: deps.redis,
-        logger: deps.logger,
-        clock: deps.clock,
-      }),
-    );
-    const policies = createPolicyReader({
-      db: deps.db,
-      redis: deps.redis,
-      logger: deps.logger,
-      clock: deps.clock,
-    });
     // The gateway's own Redis connection, auto-pipelined: limit checks of concurrent requests
     // go out in one write per event-loop tick instead of one system call each. Like the shared
     // client it fails fast while disconnected (no offline queue), so limits fail closed at once.
@@ -100,14 +78,13 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
       logger: deps.logger,
       redis,
       audit: deps.audit,
-      resolver,
-      policies,
+      access: deps.access,
+      policies: deps.access.policies,
       limits,
       failedAuth: createFailedAuthGuard(redis, config.AIRLOCK_GATEWAY_FAILED_AUTH_PER_MINUTE),
       upstreams,
       metrics: createGatewayMetrics(deps.metrics),
       clock: deps.clock,
-      secureCookies: secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL),
     };
     // Air-gapped: name, once at start, every policy upstream the gateway will refuse, so an
     // operator sees a policy that cannot work before members do. Requests to them get 403.
@@ -136,12 +113,8 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
         await deps.redis.ping().catch(() => undefined);
         await redisReadyOrTimeout(redis, deps.config.AIRLOCK_REDIS_COMMAND_TIMEOUT_MS);
         if (deps.config.AIRLOCK_AIRGAPPED) await reportRefusedUpstreams();
-        await resolver.start();
-        await policies.start();
       },
       async stop() {
-        await policies.stop();
-        await resolver.stop();
         await upstreams.close();
         await limits.flush();
         if (redis !== deps.redis.client) redis.disconnect();

@@ -1,14 +1,10 @@
 // The rbac service's own settings (checked only when the rbac module runs).
-import { bootstrapTokenSetting } from '@airlock/common';
+import { bootstrapTokenSetting, envInt } from '@airlock/common';
 import { z } from 'zod';
 
 export const rbacConfigSchema = z.object({
   AIRLOCK_BOOTSTRAP_TOKEN: bootstrapTokenSetting,
-  AIRLOCK_POLICY_VERSIONS_PAGE: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
+  AIRLOCK_POLICY_VERSIONS_PAGE: envInt(1, 1000)
     .default(100)
     .describe('most policy versions GET /api/v1/policy/versions returns per page'),
 });

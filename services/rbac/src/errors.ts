@@ -5,8 +5,6 @@ import { AirlockError, validationFailed, type Problem } from '@airlock/common';
 export const rbacErrors = {
   forbidden: (what: string) => new AirlockError('forbidden', `you may not ${what}`),
   platformOnly: () => new AirlockError('platform_admin_required', 'this route needs the platform admin'),
-  noOrg: () =>
-    new AirlockError('no_org', 'this credential is not bound to an organisation (platform admin session)'),
   selfChange: () => new AirlockError('self_change', 'you may not change your own role or remove yourself'),
   lastOwner: () =>
     new AirlockError(

@@ -1,5 +1,4 @@
 export { rbacModule } from './module.js';
-export { createRbac, type Rbac } from './app.js';
 export { rbacConfig, rbacConfigSchema, type RbacConfig } from './config.js';
 export { countActiveOwners, provisionMembership } from './store/members.js';
 export { acceptPendingGrant, hasOpenGrant } from './store/pending-grants.js';

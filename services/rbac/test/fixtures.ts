@@ -2,7 +2,15 @@
 // makes principals the way identity does (the kit's factories: only the SHA-256 of each
 // secret stored).
 import { randomBytes } from 'node:crypto';
-import type { AuditEvent, Db, Keyring, RedisHandle, Role } from '@airlock/common';
+import type {
+  AuditEvent,
+  Db,
+  Keyring,
+  PolicyReader,
+  PrincipalResolver,
+  RedisHandle,
+  Role,
+} from '@airlock/common';
 import {
   addMember,
   buildModuleApp,
@@ -11,12 +19,18 @@ import {
   openTestDb,
   testDeps,
 } from '@airlock/common/testing';
-import type { Express } from 'express';
-import { createRbac, type Rbac } from '../src/app.js';
+import type { Express, Router } from 'express';
 import { rbacConfig, type RbacConfig } from '../src/config.js';
 import { rbacModule } from '../src/module.js';
 
 export const BOOTSTRAP_TOKEN = `boot_${randomBytes(32).toString('base64url')}`;
+
+/** The module's router, and the process's caches its tests drop by hand (deps.access). */
+export interface Rbac {
+  router: Router;
+  resolver: PrincipalResolver;
+  policyReader: PolicyReader;
+}
 
 export interface RbacHarness {
   app: Express;
@@ -43,13 +57,14 @@ export async function startRbac(
       AIRLOCK_TRUSTED_PROXIES: options.trustedProxies?.join(','),
     },
   });
-  const rbac = createRbac({
-    ...deps,
-    moduleConfig: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.config }),
+  const module = await buildModuleApp(rbacModule, deps, {
+    moduleConfig: { rbac: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.config }) },
   });
-  // rbacModule, its init handing out this Rbac so tests reach the resolver and policy reader
-  // that serve its routes.
-  const module = await buildModuleApp({ ...rbacModule, init: () => rbac }, deps);
+  const rbac: Rbac = {
+    router: module.instances[0]!.router,
+    resolver: deps.access.resolver,
+    policyReader: deps.access.policies,
+  };
   return {
     app: module.app,
     db,

@@ -38,7 +38,7 @@ export function configReference(): string {
     '',
     HEADER,
     `| \`AIRLOCK_TARGET\` | ${TARGETS.map((t) => `\`${t}\``).join(' \\| ')} | \`"all"\` | modules this process runs; \`--target=\` on the command line wins |`,
-    '| `AIRLOCK_DEMO` | `true` \\| `false` \\| `1` \\| `0` | `true` outside production, `false` in production | with `--target=all`: the trial demo (development IdP at `/dev-idp`, demo model at `/demo-upstream`, demo org wired to both); `true` is refused when `NODE_ENV=production` |',
+    '| `AIRLOCK_DEMO` | `true` \\| `false` \\| `1` \\| `0` \\| `yes` \\| `no` | `true` outside production, `false` in production | with `--target=all`: the trial demo (development IdP at `/dev-idp`, demo model at `/demo-upstream`, demo org wired to both); `true` is refused when `NODE_ENV=production` |',
     '| `AIRLOCK_DEMO_OLLAMA_URL` | string | `"http://127.0.0.1:11434"` | with the demo: a local Ollama asked once at start-up (`GET /api/tags`, 1.5 s); when it answers, the demo org also offers its installed models; when not, nothing |',
     '',
     '## Every process',

@@ -1,6 +1,6 @@
 // The one image's entry point: `main.js --target=<all|identity|rbac|gateway|audit>` serves
 // (AIRLOCK_TARGET works too; default all), `main.js migrate` applies migrations and exits.
-import { main } from '@airlock/common';
+import { envBoolean, main } from '@airlock/common';
 import { isTarget, modulesFor, TARGETS } from './modules.js';
 import { consoleModule } from './console/module.js';
 import { demoModule } from './demo/module.js';
@@ -16,11 +16,12 @@ if (!isTarget(target)) {
   );
   process.exit(1);
 }
-const demo =
-  target === 'all' &&
-  !['false', '0'].includes(
-    process.env.AIRLOCK_DEMO ?? (process.env.NODE_ENV === 'production' ? 'false' : 'true'),
-  );
+// Read with the demo module's own rule (envBoolean); a value it refuses loads the module, whose
+// config check then stops start-up naming AIRLOCK_DEMO.
+const demoFlag = envBoolean().safeParse(
+  process.env.AIRLOCK_DEMO || (process.env.NODE_ENV === 'production' ? 'false' : 'true'),
+);
+const demo = target === 'all' && (!demoFlag.success || demoFlag.data);
 // The demo's IdP lives at AIRLOCK_PUBLIC_URL, plain http on a laptop, and its models on this
 // machine (the demo model in this process, Ollama on 127.0.0.1): identity must accept an http
 // issuer and the gateway loopback upstreams. Outside production only (the demo module refuses

@@ -6,14 +6,7 @@
 //   GET /api/v1/audit-events/verify   recomputes the org's hash chain, reports the first broken link
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
-import {
-  auditActorOf,
-  defineAbilityFor,
-  principalOf,
-  requestMeta,
-  subject,
-  type Principal,
-} from '@airlock/common';
+import { assertCan, auditActorOf, principalOf, requestMeta, type Principal } from '@airlock/common';
 import type { AuditContext } from '../context.js';
 import { csvLine } from '../domain/csv.js';
 import {
@@ -31,9 +24,9 @@ import { chainRows, chainStart } from '../store/events.js';
 import { eachEvent, findEvents } from '../store/query.js';
 
 /**
- * The chain the caller may `action`, once CASL agrees: the caller's org, or null (the platform
- * chain) for a platform admin with no org. Org rules carry the org id, so only the platform
- * admin's unconditioned rule matches an org-less subject.
+ * The chain the caller may `action`: the caller's org, or null (the platform chain) for a
+ * platform admin with no org. Org rules carry the org id, so only the platform admin's
+ * unconditioned rule matches an org-less subject.
  */
 function authorizedChain(
   req: Request,
@@ -41,11 +34,7 @@ function authorizedChain(
 ): { principal: Principal; orgId: string | null } {
   const principal = principalOf(req);
   const orgId = principal.orgId ?? null;
-  if (orgId === null && !principal.isPlatformAdmin) throw auditErrors.noOrg();
-  const ability = defineAbilityFor(principal);
-  if (!ability.can(action, subject('AuditEvent', { orgId }))) {
-    throw auditErrors.forbidden(`${action} audit events`);
-  }
+  assertCan(req, action, 'AuditEvent', { orgId }, () => auditErrors.forbidden(`${action} audit events`));
   return { principal, orgId };
 }
 
@@ -58,12 +47,22 @@ async function write(res: Response, chunk: string): Promise<boolean> {
 
 export function auditEventRoutes(ctx: AuditContext): Router {
   const router = Router();
+  const credential = ctx.access.authenticate(['session', 'api_token']);
+  // An org's trail for its admins and owners, the platform chain for an org-less platform admin.
+  const door = (action: 'read' | 'export') =>
+    [
+      credential,
+      ctx.access.authorize(action, 'AuditEvent', {
+        scope: 'org-or-platform',
+        refuse: () => auditErrors.forbidden(`${action} audit events`),
+      }),
+    ] as const;
   router.use('/api/v1/audit-events', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
 
-  router.get('/api/v1/audit-events', ctx.anyCredential, async (req, res) => {
+  router.get('/api/v1/audit-events', ...door('read'), async (req, res) => {
     const { orgId } = authorizedChain(req, 'read');
     const { limit, cursor, ...filter } = parseQuery(listQuerySchema, req.query);
     const after = cursor ? decodeCursor(cursor) : undefined;
@@ -76,7 +75,7 @@ export function auditEventRoutes(ctx: AuditContext): Router {
     });
   });
 
-  router.get('/api/v1/audit-events/export', ctx.anyCredential, async (req, res) => {
+  router.get('/api/v1/audit-events/export', ...door('export'), async (req, res) => {
     const { principal, orgId } = authorizedChain(req, 'export');
     const { format, ...filter } = parseQuery(exportQuerySchema, req.query);
     // Recorded before the first byte: an export that is cut short was still an export.
@@ -107,7 +106,7 @@ export function auditEventRoutes(ctx: AuditContext): Router {
     }
   });
 
-  router.get('/api/v1/audit-events/verify', ctx.anyCredential, async (req, res) => {
+  router.get('/api/v1/audit-events/verify', ...door('read'), async (req, res) => {
     const { orgId } = authorizedChain(req, 'read');
     res.json(await verifyChain(await chainStart(ctx.db, orgId), chainRows(ctx.db, orgId)));
   });

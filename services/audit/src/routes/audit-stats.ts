@@ -2,7 +2,7 @@
 // from ai.request metadata, for the whole org (owners, admins) or only the caller's own events
 // (members, viewers). Who sees which is CASL's 'read Usage' rule, as everywhere else.
 import { Router, type Request } from 'express';
-import { defineAbilityFor, principalOf, subject } from '@airlock/common';
+import { can, noOrgError, principalOf } from '@airlock/common';
 import type { AuditContext } from '../context.js';
 import { bucketStarts, parseStatsQuery, windowRange, type UsageStats } from '../domain/stats.js';
 import { auditErrors } from '../errors.js';
@@ -12,10 +12,10 @@ import { usageStats } from '../store/stats.js';
 function authorizedScope(req: Request): { orgId: string; actorId?: string } {
   const principal = principalOf(req);
   const orgId = principal.orgId;
-  if (!orgId) throw auditErrors.noOrg();
-  const ability = defineAbilityFor(principal);
-  if (ability.can('read', subject('Usage', { orgId }))) return { orgId };
-  if (principal.userId && ability.can('read', subject('Usage', { orgId, userId: principal.userId }))) {
+  // authorize() (scope 'org') has refused an org-less credential so already; this narrows the type.
+  if (!orgId) throw noOrgError();
+  if (can(req, 'read', 'Usage', { orgId })) return { orgId };
+  if (principal.userId && can(req, 'read', 'Usage', { orgId, userId: principal.userId })) {
     return { orgId, actorId: principal.userId };
   }
   throw auditErrors.forbidden('read usage');
@@ -23,25 +23,35 @@ function authorizedScope(req: Request): { orgId: string; actorId?: string } {
 
 export function auditStatsRoutes(ctx: AuditContext): Router {
   const router = Router();
-  router.get('/api/v1/audit/stats', ctx.anyCredential, async (req, res) => {
+  // Before the credential: refusals are not cached either.
+  router.use('/api/v1/audit/stats', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
-    const { orgId, actorId } = authorizedScope(req);
-    const { window } = parseStatsQuery(req.query);
-    const { from, to, bucket } = windowRange(window, ctx.clock());
-    const { totals, breakdowns, series } = await usageStats(ctx.db, { orgId, actorId, from, to, bucket });
-    const body: UsageStats = {
-      window,
-      from: from.toISOString(),
-      to: to.toISOString(),
-      scope: actorId === undefined ? 'org' : 'self',
-      totals,
-      ...breakdowns,
-      series: bucketStarts(from, to, bucket).map((t) => ({
-        t,
-        ...(series.get(t) ?? { requests: 0, errors: 0 }),
-      })),
-    };
-    res.json(body);
+    next();
   });
+  router.get(
+    '/api/v1/audit/stats',
+    ctx.access.authenticate(['session', 'api_token']),
+    // Everyone with an org role reads at least their own usage; which is decided below.
+    ctx.access.authorize('read', 'Usage', { refuse: () => auditErrors.forbidden('read usage') }),
+    async (req, res) => {
+      const { orgId, actorId } = authorizedScope(req);
+      const { window } = parseStatsQuery(req.query);
+      const { from, to, bucket } = windowRange(window, ctx.clock());
+      const { totals, breakdowns, series } = await usageStats(ctx.db, { orgId, actorId, from, to, bucket });
+      const body: UsageStats = {
+        window,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        scope: actorId === undefined ? 'org' : 'self',
+        totals,
+        ...breakdowns,
+        series: bucketStarts(from, to, bucket).map((t) => ({
+          t,
+          ...(series.get(t) ?? { requests: 0, errors: 0 }),
+        })),
+      };
+      res.json(body);
+    },
+  );
   return router;
 }

@@ -52,6 +52,25 @@ export function matchesModelGlob(name: string, globs: readonly string[]): boolea
   return globs.some((glob) => new RegExp(globToRegex(glob)).test(name));
 }
 
+// rbac: the reasons of refusing rules, for routes that answer them with a code of their own.
+/** The reason of the rule that keeps a principal from re-roling or removing themselves. */
+export const SELF_CHANGE = 'self_change';
+
+/**
+ * Why `ability` refuses this check: the reason of the `cannot` rule that decides it, or null
+ * when no rule grants it (plain forbidden) or it is not refused at all.
+ */
+export function refusalReason(
+  ability: AppAbility,
+  action: Action,
+  type: Exclude<SubjectName, 'all'>,
+  fields: Record<string, unknown>,
+): string | null {
+  const rule = ability.relevantRuleFor(action, subject(type, fields) as unknown as Record<string, unknown>);
+  return rule?.inverted ? (rule.reason ?? null) : null;
+}
+// end rbac
+
 export interface AbilityContext {
   /** Model globs this principal's role may use, from the org policy. */
   allowedModels?: readonly string[];
@@ -92,6 +111,9 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
         can('use', 'Model', { name: { $regex: globToRegex(glob) } } as MongoQuery);
       }
     }
+    // Gateway: every role may list its org's models (GET /v1/models); the list holds only the
+    // ones 'use Model' grants, so a viewer's is empty rather than refused.
+    can('read', 'Model');
     if (role === 'admin' || role === 'owner') {
       can('read', 'Member', inOrg);
       can(['create', 'update', 'delete'], 'Member', { orgId, role: { $in: [...ADMIN_MANAGED_ROLES] } });
@@ -114,8 +136,9 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
       can('manage', ['SsoConnection', 'ScimToken', 'ApiToken', 'Session'], inOrg);
       can('update', 'Org', { id: orgId });
     }
-    // Nobody changes their own role or removes themselves through the member API.
-    if (userId) cannot(['update', 'delete'], 'Member', { userId });
+    // rbac: nobody changes their own role or removes themselves through the member API. The
+    // reason lets the route answer with its own code (self_change) instead of plain forbidden.
+    if (userId) cannot(['update', 'delete'], 'Member', { userId }).because(SELF_CHANGE);
   }
   return build();
 }

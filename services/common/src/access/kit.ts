@@ -63,6 +63,12 @@ export function createAccess({
     }
     return handler;
   };
+  const platformCredential = authenticate({
+    resolver,
+    accept: ['session', 'api_token'],
+    secureCookies,
+    adminAddresses,
+  });
   let started: Promise<void> | undefined;
   return {
     resolver,
@@ -73,7 +79,10 @@ export function createAccess({
     platformAdmin: ({ bootstrapToken, forbidden }) =>
       platformAdminOrBootstrap({
         bootstrapToken,
-        authenticate: authenticateWith(['session', 'api_token']),
+        // The allowlist is checked here, before the platform-admin refusal: an org member
+        // outside their org's allowlist hears about the allowlist first, as on every admin
+        // route (authorize() after this checks it again for an org-bound platform admin).
+        authenticate: platformCredential,
         forbidden,
       }),
     authorize: createAuthorize(adminAddresses),

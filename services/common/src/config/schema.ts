@@ -1,19 +1,9 @@
 // The settings every Airlock process reads. Keys are the environment variable names, so a
 // validation error names exactly what to fix. Services add their own slices (module.config).
 import { z } from 'zod';
+import { envBoolean, envInt, envList } from './env.js';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const port = z.coerce.number().int().min(0).max(65535);
-
-const list = z.string().transform((v) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
+const port = envInt(0, 65535);
 
 const seconds = z.coerce.number().min(0).max(3600);
 
@@ -44,13 +34,7 @@ export const baseConfigSchema = z
       .min(1)
       .default('.data')
       .describe('embedded PGlite and the generated development key live here'),
-    AIRLOCK_DB_POOL_SIZE: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(200)
-      .default(10)
-      .describe('Postgres connections per process'),
+    AIRLOCK_DB_POOL_SIZE: envInt(1, 200).default(10).describe('Postgres connections per process'),
     AIRLOCK_DB_WAIT_SECONDS: seconds
       .default(60)
       .describe('how long `migrate` waits for Postgres to accept connections'),
@@ -59,11 +43,7 @@ export const baseConfigSchema = z
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .optional()
       .describe('Redis (rediss:// for TLS); unset: in-memory stand-in (not in production)'),
-    AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: z.coerce
-      .number()
-      .int()
-      .min(10)
-      .max(60000)
+    AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: envInt(10, 60000)
       .default(1000)
       .describe('bound on every Redis command, so an outage fails fast'),
     AIRLOCK_ENCRYPTION_KEY: z
@@ -71,10 +51,10 @@ export const baseConfigSchema = z
       .min(1)
       .optional()
       .describe('base64 of 32 bytes, or "id:base64,id:base64" with the current key first (rotation)'),
-    AIRLOCK_CORS_ORIGINS: list
+    AIRLOCK_CORS_ORIGINS: envList()
       .default([])
       .describe('comma-separated origins allowed to call the API from a browser'),
-    AIRLOCK_TRUSTED_PROXIES: list
+    AIRLOCK_TRUSTED_PROXIES: envList()
       .default([])
       .describe('comma-separated addresses/CIDRs whose X-Forwarded-For is believed'),
     AIRLOCK_BODY_LIMIT: z
@@ -88,7 +68,7 @@ export const baseConfigSchema = z
     AIRLOCK_SHUTDOWN_TIMEOUT_SECONDS: seconds
       .default(25)
       .describe('on SIGTERM, in-flight requests get this long to finish'),
-    AIRLOCK_AIRGAPPED: bool
+    AIRLOCK_AIRGAPPED: envBoolean()
       .default(false)
       .describe('refuse every outbound connection not explicitly allowed'),
     LOG_LEVEL: z

@@ -3,7 +3,9 @@ import {
   defineAbilityFor,
   globToRegex,
   matchesModelGlob,
+  refusalReason,
   ROLES,
+  SELF_CHANGE,
   subject,
   type Action,
   type SubjectName,
@@ -161,6 +163,14 @@ describe('defineAbilityFor', () => {
     expect(defineAbilityFor(principal('owner')).can('use', subject('Model', { name: 'x' }))).toBe(false);
   });
 
+  // Gateway: GET /v1/models authorizes 'read Model'; the list then holds what 'use' grants.
+  it.each(ROLES)('lets a %s list its org’s models, and nobody without an org role', (role) => {
+    expect(defineAbilityFor(principal(role)).can('read', 'Model')).toBe(true);
+    expect(defineAbilityFor(principal(null)).can('read', 'Model')).toBe(false);
+    const platform = principal(null, { orgId: null, isPlatformAdmin: true });
+    expect(defineAbilityFor(platform).can('read', 'Model')).toBe(false);
+  });
+
   it('gives a platform admin the platform, not the tenants', () => {
     const ability = defineAbilityFor(principal(null, { orgId: null, isPlatformAdmin: true }), {
       allowedModels: ['*'],
@@ -189,6 +199,46 @@ describe('defineAbilityFor', () => {
     expect(Object.keys(fields)).toEqual(['orgId']);
   });
 });
+
+// rbac: which rule refuses, so the member routes answer self_change rather than plain forbidden.
+// Columns owner, admin, member, viewer; null: no reason (allowed, or refused by no rule at all).
+const REASONS: [string, Check, [string | null, string | null, string | null, string | null]][] = [
+  [
+    'change own role',
+    ['update', 'Member', { orgId: ORG, userId: ME, role: 'viewer' }],
+    [SELF_CHANGE, SELF_CHANGE, SELF_CHANGE, SELF_CHANGE],
+  ],
+  [
+    'remove themselves',
+    ['delete', 'Member', { orgId: ORG, userId: ME, role: 'owner' }],
+    [SELF_CHANGE, SELF_CHANGE, SELF_CHANGE, SELF_CHANGE],
+  ],
+  [
+    're-role an admin',
+    ['update', 'Member', { orgId: ORG, userId: YOU, role: 'admin' }],
+    [null, null, null, null],
+  ],
+  [
+    'add a member nobody is yet (no userId)',
+    ['create', 'Member', { orgId: ORG, role: 'owner' }],
+    [null, null, null, null],
+  ],
+];
+
+describe('refusalReason', () => {
+  describe.each(REASONS)('for %s', (_name, [action, type, fields], expected) => {
+    it.each(ROLES.map((role, i) => [role, expected[i]!] as const))('as %s: %s', (role, reason) => {
+      expect(refusalReason(defineAbilityFor(principal(role)), action, type, fields)).toBe(reason);
+    });
+  });
+
+  it('adds someone new without tripping the self rule (no sentinel id needed)', () => {
+    const admin = defineAbilityFor(principal('admin'));
+    expect(admin.can('create', subject('Member', { orgId: ORG, role: 'viewer' }))).toBe(true);
+    expect(admin.can('create', subject('Member', { orgId: ORG, role: 'admin' }))).toBe(false);
+  });
+});
+// end rbac
 
 describe('model globs', () => {
   it('anchors and escapes everything but *', () => {

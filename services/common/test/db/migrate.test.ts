@@ -27,7 +27,6 @@ const EXPECTED_TABLES = [
   'sessions',
   'sso_connections',
   'sso_identities',
-  'upstreams',
   'users',
 ];
 

@@ -9,6 +9,17 @@ describe('row-level security', () => {
   let close: () => Promise<void>;
   let orgA: string;
   let orgB: string;
+  let userId: string;
+  // Sessions are the subject: org-scoped, and a platform admin's session has no org (org_id
+  // null), which no org scope may see or write.
+  const later = new Date(Date.now() + 3_600_000);
+  const sessionData = (orgId: string | null, tokenHash: string) => ({
+    orgId,
+    userId,
+    tokenHash,
+    idleExpiresAt: later,
+    absoluteExpiresAt: later,
+  });
 
   beforeAll(async () => {
     const t = await openTestDb();
@@ -16,25 +27,24 @@ describe('row-level security', () => {
     close = t.close;
     orgA = (await db.system.org.create({ data: { slug: 'org-a', name: 'A' } })).id;
     orgB = (await db.system.org.create({ data: { slug: 'org-b', name: 'B' } })).id;
-    for (const [orgId, name] of [
-      [orgA, 'vllm-a'],
-      [orgB, 'vllm-b'],
+    userId = (await db.system.user.create({ data: { email: 'rls@example.com' } })).id;
+    for (const [orgId, tokenHash] of [
+      [orgA, 'sess-a'],
+      [orgB, 'sess-b'],
+      [null, 'sess-platform'],
     ] as const) {
-      await db.system.upstream.create({
-        data: { orgId, name, kind: 'onprem', provider: 'vllm', baseUrl: 'http://vllm:8000' },
-      });
+      await db.system.session.create({ data: sessionData(orgId, tokenHash) });
     }
-    await db.system.upstream.create({
-      data: { orgId: null, name: 'shared', kind: 'onprem', provider: 'vllm', baseUrl: 'http://shared:8000' },
-    });
   });
   afterAll(async () => {
     await close();
   });
 
   it('lets an org read only its own rows', async () => {
-    const names = (await db.forOrg(orgA).upstream.findMany({ orderBy: { name: 'asc' } })).map((u) => u.name);
-    expect(names).toEqual(['shared', 'vllm-a']);
+    const hashes = (await db.forOrg(orgA).session.findMany({ orderBy: { tokenHash: 'asc' } })).map(
+      (r) => r.tokenHash,
+    );
+    expect(hashes).toEqual(['sess-a']);
     expect(await db.forOrg(orgA).org.findMany()).toHaveLength(1);
   });
 
@@ -55,48 +65,47 @@ describe('row-level security', () => {
   });
 
   it('denies a cross-org read even when the query asks for the other org by id', async () => {
-    expect(await db.forOrg(orgA).upstream.findMany({ where: { orgId: orgB } })).toEqual([]);
+    expect(await db.forOrg(orgA).session.findMany({ where: { orgId: orgB } })).toEqual([]);
     expect(await db.forOrg(orgA).org.findUnique({ where: { id: orgB } })).toBeNull();
   });
 
   it('denies a write into another org', async () => {
-    await expect(
-      db.forOrg(orgA).upstream.create({
-        data: { orgId: orgB, name: 'sneaky', kind: 'cloud', provider: 'openai', baseUrl: 'https://x' },
-      }),
-    ).rejects.toThrow();
-    expect(await db.system.upstream.findFirst({ where: { name: 'sneaky' } })).toBeNull();
+    await expect(db.forOrg(orgA).session.create({ data: sessionData(orgB, 'sneaky') })).rejects.toThrow();
+    expect(await db.system.session.findFirst({ where: { tokenHash: 'sneaky' } })).toBeNull();
   });
 
   it('denies updating or deleting another org’s rows (they are invisible)', async () => {
-    const res = await db.forOrg(orgA).upstream.updateMany({ where: { orgId: orgB }, data: { timeoutMs: 1 } });
+    const res = await db
+      .forOrg(orgA)
+      .session.updateMany({ where: { orgId: orgB }, data: { revokedAt: new Date() } });
     expect(res.count).toBe(0);
-    const del = await db.forOrg(orgA).upstream.deleteMany({ where: { name: 'vllm-b' } });
+    const del = await db.forOrg(orgA).session.deleteMany({ where: { tokenHash: 'sess-b' } });
     expect(del.count).toBe(0);
-    expect(await db.system.upstream.findFirst({ where: { name: 'vllm-b' } })).not.toBeNull();
+    expect(
+      await db.system.session.findFirst({ where: { tokenHash: 'sess-b', revokedAt: null } }),
+    ).not.toBeNull();
   });
 
-  it('does not let an org write a platform-level upstream', async () => {
-    await expect(
-      db.forOrg(orgA).upstream.create({
-        data: { orgId: null, name: 'hijack', kind: 'cloud', provider: 'openai', baseUrl: 'https://x' },
-      }),
-    ).rejects.toThrow();
+  it('does not let an org write a platform-level (org-less) row', async () => {
+    await expect(db.forOrg(orgA).session.create({ data: sessionData(null, 'hijack') })).rejects.toThrow();
+    expect(await db.system.session.findFirst({ where: { tokenHash: 'hijack' } })).toBeNull();
   });
 
   it('shows nothing to an unscoped query (fail closed)', async () => {
-    expect(await db.prisma.upstream.findMany()).toEqual([]);
+    expect(await db.prisma.session.findMany()).toEqual([]);
     expect(await db.prisma.org.findMany()).toEqual([]);
   });
 
   it('scopes multi-statement transactions too, and the setting ends with the transaction', async () => {
-    const seen = await db.inOrg(orgB, async (tx) => (await tx.upstream.findMany()).map((u) => u.name).sort());
-    expect(seen).toEqual(['shared', 'vllm-b']);
-    expect(await db.prisma.upstream.findMany()).toEqual([]);
+    const seen = await db.inOrg(orgB, async (tx) =>
+      (await tx.session.findMany()).map((r) => r.tokenHash).sort(),
+    );
+    expect(seen).toEqual(['sess-b']);
+    expect(await db.prisma.session.findMany()).toEqual([]);
   });
 
   it('lets the system scope see every org', async () => {
-    expect(await db.system.upstream.count()).toBe(3);
+    expect(await db.system.session.count()).toBe(3);
     expect(await db.asSystem((tx) => tx.org.count())).toBe(2);
   });
 
@@ -107,7 +116,7 @@ describe('row-level security', () => {
   it('holds for raw SQL as well as for model queries', async () => {
     const rows = await db.inOrg(
       orgA,
-      (tx) => tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM upstreams WHERE org_id = ${orgB}::uuid`,
+      (tx) => tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM sessions WHERE org_id = ${orgB}::uuid`,
     );
     expect(Number(rows[0]!.n)).toBe(0);
   });

@@ -4,9 +4,11 @@
 import {
   defineAbilityFor,
   globToRegex,
+  noOrgError,
   resolveModelAlias,
   subject,
   type AirlockError,
+  type AppAbility,
   type Policy,
   type Principal,
 } from '@airlock/common';
@@ -48,28 +50,42 @@ export function resolveModel(policy: Policy, requested: string): string {
   return resolveModelAlias(policy.models.aliases, requested) ?? requested;
 }
 
-/** Ability cache: the 'use Model' rules depend only on org policy version and role. */
-const abilities = new Map<string, ReturnType<typeof defineAbilityFor>>();
-function modelAbility(principal: Principal, policy: Policy, version: number) {
-  const role = principal.role;
-  if (!role || !principal.orgId) return undefined;
-  const key = `${principal.orgId}|${version}|${role}`;
+/** Ability cache: the Model rules depend only on the org, its policy version and the role. */
+const abilities = new Map<string, AppAbility>();
+
+/**
+ * The model ability of the principal's role under this policy version: what every /v1 route
+ * authorizes with (authorize()'s ability) and what the role_ability and model_allowed steps
+ * ask. It is the role's, not the person's: built for the role alone, so a cached ability
+ * never carries another user's own-record rules. It is abilityOf(req) on the /v1 routes, and
+ * nothing but Model questions are asked of it.
+ */
+export function roleModelAbility(principal: Principal, policy: Policy, version: number): AppAbility {
+  const { orgId, role } = principal;
+  const key = `${orgId}|${version}|${role}`;
   let ability = abilities.get(key);
   if (!ability) {
-    ability = defineAbilityFor(principal, { allowedModels: policy.models.allow[role] ?? [] });
+    const allowedModels = role ? (policy.models.allow[role] ?? []) : [];
+    ability = defineAbilityFor(
+      {
+        kind: principal.kind,
+        userId: null,
+        email: null,
+        orgId,
+        role,
+        isPlatformAdmin: false,
+        expiresAt: null,
+      },
+      { allowedModels },
+    );
     if (abilities.size > 10_000) abilities.clear();
     abilities.set(key, ability);
   }
   return ability;
 }
 
-/** May this role use any model at all (CASL's "for some Model": viewers and empty lists may not)? */
-export function mayUseSomeModel(principal: Principal, policy: Policy, version: number): boolean {
-  return modelAbility(principal, policy, version)?.can('use', 'Model') ?? false;
-}
-
-export function mayUseModel(principal: Principal, policy: Policy, version: number, model: string): boolean {
-  return modelAbility(principal, policy, version)?.can('use', subject('Model', { name: model })) ?? false;
+function mayUseModel(ability: AppAbility, model: string): boolean {
+  return ability.can('use', subject('Model', { name: model }));
 }
 
 /** Upstreams that serve `model`, in policy order (the fallback chain), with the name each knows it by. */
@@ -102,7 +118,8 @@ export function redactionRequired(policy: Policy, kind: 'onprem' | 'cloud'): boo
 export interface DecideInput {
   principal: Principal;
   policy: Policy;
-  policyVersion: number;
+  /** The role's model ability under this policy (roleModelAbility): the one source of model rules. */
+  ability: AppAbility;
   model: string;
   /** The destination check (allowlist, air-gap), applied before anything is dialled. */
   destinationAllowed: (target: RouteTarget) => boolean;
@@ -139,12 +156,12 @@ export interface Evaluation {
 export function evaluatePolicy({
   principal,
   policy,
-  policyVersion,
+  ability,
   model: requested,
   destinationAllowed,
 }: DecideInput): Evaluation {
   const orgId = principal.orgId;
-  if (!orgId) throw gatewayErrors.noOrg();
+  if (!orgId) throw noOrgError(); // authorize() has refused such a request already
   // A policy alias (models.aliases) is resolved first: every step below judges its target.
   const model = resolveModel(policy, requested);
   const viaAlias = model === requested ? '' : `"${requested}" is a policy alias of "${model}"; `;
@@ -156,11 +173,11 @@ export function evaluatePolicy({
   };
   const role = principal.role ?? 'none';
   // A role with no model ability fails model_allowed too: the gate's answer is the same.
-  if (!mayUseSomeModel(principal, policy, policyVersion)) {
+  if (!ability.can('use', 'Model')) {
     return refuse('role_ability', gatewayErrors.modelForbidden(model));
   }
   steps.push({ id: 'role_ability', outcome: 'pass', message: `the ${role} role may use models` });
-  if (!mayUseModel(principal, policy, policyVersion, model)) {
+  if (!mayUseModel(ability, model)) {
     return refuse('model_allowed', gatewayErrors.modelForbidden(model));
   }
   steps.push({
@@ -231,9 +248,9 @@ export function decide(input: DecideInput): Decision {
  * resolved and checked as a request for it would be.
  */
 export function listModels(input: Omit<DecideInput, 'model'>): string[] {
-  const { principal, policy, policyVersion, destinationAllowed } = input;
+  const { principal, policy, ability, destinationAllowed } = input;
   const orgId = principal.orgId;
-  if (!orgId) throw gatewayErrors.noOrg();
+  if (!orgId) throw noOrgError(); // authorize() has refused such a request already
   const names = new Set<string>();
   for (const u of policy.upstreams) {
     if (policy.privacyMode === 'offline' && u.kind === 'cloud') continue;
@@ -246,7 +263,7 @@ export function listModels(input: Omit<DecideInput, 'model'>): string[] {
     .filter((name) => {
       const model = resolveModel(policy, name); // a listed name must work as it would in a request
       return (
-        mayUseModel(principal, policy, policyVersion, model) &&
+        mayUseModel(ability, model) &&
         upstreamsFor(orgId, policy, model).some(
           (t) => (policy.privacyMode !== 'offline' || t.kind === 'onprem') && destinationAllowed(t),
         )

@@ -2,23 +2,12 @@
 // Every answer comes from the gate's own code: evaluatePolicy() for the policy steps,
 // limitChecks() and the limit script (commit off: nothing is consumed) for the limits, and the
 // upstream client's breaker state for the upstream the proxy would try first (domain/explain.ts).
-import {
-  AirlockError,
-  authenticate,
-  createAdminAddressCheck,
-  defineAbilityFor,
-  principalOf,
-  ROLES,
-  subject,
-  type Db,
-  type Principal,
-} from '@airlock/common';
-import { Router } from 'express';
+import { AirlockError, assertCan, principalOf, ROLES, type Db, type Principal } from '@airlock/common';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { evaluatePolicy, type Candidate, type Step } from '../domain/decide.js';
+import { evaluatePolicy, roleModelAbility, type Candidate, type Step } from '../domain/decide.js';
 import { limitsStep, upstreamStep, withSkips } from '../domain/explain.js';
 import { limitChecks, reservationFor } from '../domain/limits.js';
-import { gatewayErrors } from '../errors.js';
 import type { GatewayContext } from './context.js';
 
 const bodySchema = z
@@ -35,19 +24,23 @@ const bodySchema = z
 /** Who is being explained: the caller, a member of the caller's org, or a bare role. */
 async function subjectPrincipal(
   db: Db,
-  caller: Principal,
+  req: Request,
   body: z.output<typeof bodySchema>,
 ): Promise<{ principal: Principal; deactivated: boolean }> {
-  const orgId = caller.orgId;
-  if (!orgId) throw gatewayErrors.noOrg();
-  const ability = defineAbilityFor(caller);
+  const caller = principalOf(req);
+  // authorize() has refused an org-less caller.
+  const orgId = caller.orgId!;
   const self = body.role === undefined && (body.userId === undefined || body.userId === caller.userId);
   if (self) return { principal: caller, deactivated: false };
   // The same rule as the effective-policy API: admins and owners read anyone's, others their own.
   const target = body.userId === undefined ? { orgId } : { orgId, userId: body.userId };
-  if (!ability.can('read', subject('EffectivePolicy', target))) {
-    throw new AirlockError('forbidden', 'you may explain access only for yourself');
-  }
+  assertCan(
+    req,
+    'read',
+    'EffectivePolicy',
+    target,
+    () => new AirlockError('forbidden', 'you may explain access only for yourself'),
+  );
   if (body.role !== undefined) {
     const principal: Principal = {
       kind: 'session',
@@ -82,15 +75,12 @@ async function subjectPrincipal(
 
 export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
   const router = Router();
-  const auth = authenticate({
-    resolver: ctx.resolver,
-    accept: ['session', 'api_token'],
-    secureCookies: ctx.secureCookies,
-    adminAddresses: createAdminAddressCheck({ db, policies: ctx.policies, logger: ctx.logger }),
-  });
   // The whole prefix is authenticated, so an unknown path under it is a 401, not a 404.
-  router.use('/api/v1/access', auth);
-  router.post('/api/v1/access/explain', async (req, res) => {
+  router.use('/api/v1/access', ctx.access.authenticate(['session', 'api_token']));
+  // A management route (the admin plane: the org's IP allowlist, before the body is read).
+  // Everyone may explain their own access; whom else is the handler's assertCan().
+  const explainAccess = ctx.access.authorize('read', 'EffectivePolicy');
+  router.post('/api/v1/access/explain', explainAccess, async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const parsed = bodySchema.safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -99,7 +89,7 @@ export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
       });
     }
     const body = parsed.data;
-    const { principal, deactivated } = await subjectPrincipal(db, principalOf(req), body);
+    const { principal, deactivated } = await subjectPrincipal(db, req, body);
     if (deactivated) {
       const refusal = new AirlockError(
         'unauthenticated',
@@ -122,7 +112,8 @@ export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {
     const evaluation = evaluatePolicy({
       principal,
       policy,
-      policyVersion: version,
+      // The explained principal's role's model ability: the one the gate would authorize with.
+      ability: roleModelAbility(principal, policy, version),
       model: body.model,
       destinationAllowed: (t) => ctx.upstreams.destinationAllowed(t),
     });

@@ -1,5 +1,5 @@
 // What the gateway's routes are built from (module.ts assembles it).
-import type { AuditPublisher, Logger, PolicyReader, PrincipalResolver, Redis } from '@airlock/common';
+import type { Access, AuditPublisher, Logger, PolicyReader, Redis } from '@airlock/common';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { FailedAuthGuard } from '../store/failed-auth.js';
@@ -11,12 +11,13 @@ export interface GatewayContext {
   logger: Logger;
   redis: Redis;
   audit: AuditPublisher;
-  resolver: PrincipalResolver;
+  /** The process's access kit (ModuleDeps.access): credentials and authorize(). */
+  access: Access;
+  /** access.policies: the org policies the gate decides on. */
   policies: PolicyReader;
   limits: LimitStore;
   failedAuth: FailedAuthGuard;
   upstreams: UpstreamClient;
   metrics: GatewayMetrics;
   clock: () => Date;
-  secureCookies: boolean;
 }

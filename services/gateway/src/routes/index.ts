@@ -1,14 +1,9 @@
 // The gateway's router. Every /v1 request is authenticated (bearer API token or session
 // cookie), with a throttle on addresses whose credentials keep failing; every model route is
-// mounted from MODEL_ROUTES behind policyGate(), so it passes the policy gate. Errors are
-// rendered in the OpenAI envelope by common's handler.
-import {
-  AirlockError,
-  authenticate,
-  isAirlockError,
-  withAuthScopeOf,
-  type DirectRoute,
-} from '@airlock/common';
+// mounted from MODEL_ROUTES behind policyGate(), so it passes the policy gate, and every route
+// declares its ability with authorize() (route-abilities.test.ts). Errors are rendered in the
+// OpenAI envelope by common's handler.
+import { AirlockError, isAirlockError, withAuthScopeOf, type DirectRoute } from '@airlock/common';
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Endpoint } from '../domain/decide.js';
 import { UPSTREAM_FAILURE_CODES } from '../errors.js';
@@ -60,13 +55,9 @@ const apiKeyAsBearer: RequestHandler = (req, _res, next) => {
  * address (an office NAT, or every user when no proxy is trusted) cannot lock each other out.
  */
 function authenticateWithThrottle(ctx: GatewayContext): RequestHandler {
-  const auth = authenticate({
-    resolver: ctx.resolver,
-    accept: ['api_token', 'session'],
-    secureCookies: ctx.secureCookies,
-    // The data plane: the admin IP allowlist guards the management API, not model calls.
-    adminAddresses: 'data-plane',
-  });
+  // The admin IP allowlist is left to authorize(), whose data plane skips it: it guards the
+  // management API, not model calls.
+  const auth = ctx.access.authenticate(['api_token', 'session']);
   const handler: RequestHandler = (req, res, next) =>
     auth(req, res, (err?: unknown) => {
       if (!(isAirlockError(err) && err.code === 'unauthenticated')) return next(err);
@@ -117,10 +108,6 @@ function errorRenderer(ctx: GatewayContext): ErrorRequestHandler {
   };
 }
 
-export function gatewayRouter(ctx: GatewayContext): Router {
-  return gatewayRoutes(ctx).router;
-}
-
 /**
  * The router, and the same handler instances as direct routes for the lean lane in front of
  * Express (common's http/direct-routes.ts): every model route and the model list.
@@ -132,20 +119,21 @@ export function gatewayRoutes(ctx: GatewayContext): { router: Router; direct: Di
   const direct: DirectRoute[] = [];
   router.use('/v1', ...front);
   for (const { path, endpoint, handler } of MODEL_ROUTES) {
-    const handlers = [policyGate(ctx, endpoint), handler(ctx)];
+    const handlers = [...policyGate(ctx, endpoint), handler(ctx)];
     router.post(path, ...handlers);
     direct.push({ method: 'POST', path, handlers: [...front, ...handlers], errorHandlers: [renderError] });
   }
   const models = listModelsRoute(ctx);
-  router.get('/v1/models', models);
+  router.get('/v1/models', ...models);
   direct.push({
     method: 'GET',
     path: '/v1/models',
-    handlers: [...front, models],
+    handlers: [...front, ...models],
     errorHandlers: [renderError],
   });
   // Codex tries a WebSocket on GET /v1/responses first; 426 makes it fall back to HTTP at once.
-  // Mounted with use(), not as a route: it reaches no model, so it needs no policy gate.
+  // Mounted with use(), not as a route: it reaches no model, so it needs no policy gate and
+  // declares no ability (it only refuses, after authentication).
   router.use('/v1/responses', (req, _res, next) => {
     if (req.method !== 'GET') return next();
     next(

@@ -1,10 +1,12 @@
-// The one policy decision point every model route passes: authenticated principal → org
-// policy → ability (model allowed for role) → privacy mode and destinations → rate limits
-// and quotas (Redis, fail closed). Redaction and routing follow in the proxy. gatewayRouter()
-// mounts every MODEL_ROUTES entry behind it, and a test checks that every /v1 route carries it.
-import { principalOf } from '@airlock/common';
+// The one policy decision point every model route passes: authenticated principal → body
+// shape → authorize('use', 'Model') (no org, Redis outage, org policy, the role's model
+// ability) → the model allowed for the role, privacy mode and destinations → rate limits and
+// quotas (Redis, fail closed). Redaction and routing follow in the proxy. gatewayRoutes()
+// mounts every MODEL_ROUTES entry behind it; route-abilities.test.ts checks that every /v1
+// route declares its ability.
+import { abilityOf, principalOf } from '@airlock/common';
 import type { RequestHandler } from 'express';
-import { decide, resolveModel, type Endpoint } from '../domain/decide.js';
+import { decide, type Endpoint } from '../domain/decide.js';
 import {
   limitChecks,
   limitRefusalMessage,
@@ -15,10 +17,8 @@ import {
 import { gatewayErrors } from '../errors.js';
 import type { GatewayContext } from './context.js';
 import { finishOnClose } from './finish.js';
-import { initState } from './request-state.js';
-
-/** Marks the gate, so the route-enumeration test can find it in every route's stack. */
-export const POLICY_GATE = Symbol('airlock.policyGate');
+import { authorizeModelUse } from './model-ability.js';
+import { initState, stateOf } from './request-state.js';
 
 type Body = Record<string, unknown>;
 
@@ -129,36 +129,49 @@ function validateResponses(
   };
 }
 
-export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
-  const gate: RequestHandler = async (req, res, next) => {
+/** The gate's middleware, in order: what a model route runs before its own handler. */
+export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHandler[] {
+  return [gateInput(ctx, endpoint), authorizeModelUse(ctx), gateDecision(ctx, endpoint)];
+}
+
+/**
+ * The request's state (audited when the answer closes, refusals included) and the body's
+ * shape: a malformed request is a 400 before anything is refused or read.
+ */
+function gateInput(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
+  return (req, res, next) => {
     const state = initState(req, res, endpoint);
     finishOnClose(ctx, res, req);
     try {
-      const principal = principalOf(req);
-      state.principal = principal;
+      state.principal = principalOf(req);
       const { model, promptChars, maxTokens } = validate(endpoint, req.body as Body);
       state.model = model;
       state.promptChars = promptChars;
-      if (!principal.orgId) throw gatewayErrors.noOrg();
-      // Fail closed on a known outage without waiting for a command to time out, for every
-      // org: limits, quotas and the failed-auth throttle all live in Redis.
-      if (ctx.redis.status !== 'ready') {
-        ctx.metrics.limiterUnavailable.inc();
-        throw gatewayErrors.limiterUnavailable();
-      }
-      const { version, policy } = await ctx.policies.get(principal.orgId);
-      state.policy = policy;
-      // Known before the decision, so a refusal is audited under the model it was judged on.
-      state.resolvedModel = resolveModel(policy, model);
+      state.maxTokens = maxTokens;
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+}
+
+/** After authorize(): the policy decision on the same ability, then the limit reservation. */
+function gateDecision(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
+  return async (req, res, next) => {
+    const state = stateOf(res);
+    try {
+      const principal = state.principal!;
+      const policy = state.policy!;
       state.decision = decide({
         principal,
         policy,
-        policyVersion: version,
-        model,
+        ability: abilityOf(req),
+        model: state.model!,
         destinationAllowed: (t) => ctx.upstreams.destinationAllowed(t),
       });
       state.allowedModel = state.decision.model;
       const now = ctx.clock();
+      const { promptChars, maxTokens } = state;
       // Counting tokens generates nothing: it counts as a request, not against token budgets.
       const tokens =
         endpoint === 'messages.count_tokens'
@@ -192,6 +205,4 @@ export function policyGate(ctx: GatewayContext, endpoint: Endpoint): RequestHand
       next(e);
     }
   };
-  Object.defineProperty(gate, POLICY_GATE, { value: true });
-  return gate;
 }

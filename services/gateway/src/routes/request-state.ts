@@ -23,6 +23,8 @@ export interface RequestState {
   allowedModel?: string;
   stream: boolean;
   promptChars: number;
+  /** The completion budget the caller asked for, if any (the limit reservation's). */
+  maxTokens?: number;
   decision?: Decision;
   checks: LimitCheck[];
   reservedTokens: number;

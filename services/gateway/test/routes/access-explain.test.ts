@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PolicyInput, Role } from '@airlock/common';
+import { createPlatformAdmin } from '@airlock/common/testing';
 import { addMemberWithToken, cloud, createTenant, onprem, type Tenant } from '../fixtures.js';
 import { json, startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
@@ -290,6 +291,23 @@ describe('POST /api/v1/access/explain', () => {
         body: JSON.stringify({ model: 'llama' }),
       });
       expect(res.status).toBe(401);
+    });
+
+    it('answers an org-less platform admin session with the standard 403 no_org, before the body', async () => {
+      const { cookie } = await createPlatformAdmin(db());
+      for (const body of [{ model: 'llama' }, {}]) {
+        const res = await fetch(`${gw.url}/api/v1/access/explain`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'sec-fetch-site': 'same-origin',
+            cookie,
+          },
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('no_org');
+      }
     });
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AUDIT_STREAM, type Redis } from '@airlock/common';
 import { startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
-import { cloud, createTenant, onprem } from '../fixtures.js';
+import { addMemberWithToken, cloud, createTenant, onprem } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
 
@@ -159,6 +159,35 @@ describe('audit events and metrics', () => {
       usageEstimated: true,
     });
     expect(byId(without).ttfbMs).toEqual(expect.any(Number));
+  });
+
+  it('audits model refusals, by the role (authorize) and by the model list (the gate), under the resolved model', async () => {
+    const t = await createTenant(gw.server.runtime.db, {
+      models: { allow: { member: ['llama-*'] }, aliases: { fast: 'gpt-4o' } },
+      upstreams: [onprem('vllm', upstream.baseUrl)],
+    });
+    const viewer = await addMemberWithToken(gw.server.runtime.db, t.orgId, 'viewer');
+    const messages = [{ role: 'user', content: 'hi' }];
+    const byRole = await post(`${gw.url}/v1/chat/completions`, viewer.token, { model: 'fast', messages });
+    const byModel = await post(`${gw.url}/v1/chat/completions`, t.token, { model: 'fast', messages });
+    for (const res of [byRole, byModel]) {
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({
+        error: { code: 'model_forbidden', message: 'your role may not use model "gpt-4o"' },
+      });
+    }
+    await waitFor(async () => (await eventsFor(redis(), t.orgId)).length === 2);
+    const events = await eventsFor(redis(), t.orgId);
+    for (const [res, userId] of [
+      [byRole, viewer.userId],
+      [byModel, t.userId],
+    ] as const) {
+      expect(events.find((e) => e.requestId === res.headers.get('x-request-id'))).toMatchObject({
+        outcome: 'denied',
+        actor: { id: userId },
+        details: { model: 'gpt-4o', requestedModel: 'fast', status: 403, errorCode: 'model_forbidden' },
+      });
+    }
   });
 
   it('exports request, token, latency and limit metrics labelled by model and upstream, never by user', async () => {

@@ -1,7 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { sha256Hex } from '@airlock/common';
-import { cloud, createTenant, onprem, revokeToken, sealUpstreamKey } from '../fixtures.js';
+import { createPlatformAdmin, createSession } from '@airlock/common/testing';
+import {
+  addMemberWithToken,
+  cloud,
+  createTenant,
+  onprem,
+  revokeToken,
+  sealUpstreamKey,
+} from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
 
@@ -223,23 +229,53 @@ describe('routing model requests to upstreams', () => {
       models: { allow: { member: ['*'] } },
       upstreams: [onprem('vllm', vllm.baseUrl)],
     });
-    const cookie = randomBytes(32).toString('base64url');
-    const soon = new Date(Date.now() + 3_600_000);
-    await db().system.session.create({
-      data: {
-        tokenHash: sha256Hex(cookie),
-        userId: t.userId,
-        orgId: t.orgId,
-        idleExpiresAt: soon,
-        absoluteExpiresAt: soon,
-      },
-    });
-    const res = await fetch(`${gw.url}/v1/models`, { headers: { cookie: `airlock_session=${cookie}` } });
+    const { cookie } = await createSession(db(), t);
+    const res = await fetch(`${gw.url}/v1/models`, { headers: { cookie } });
     expect(res.status).toBe(200);
     const wrong = await fetch(`${gw.url}/v1/models`, {
       headers: { cookie: 'airlock_session=not-a-session-value' },
     });
     expect(wrong.status).toBe(401);
+  });
+
+  it('refuses an org-less platform admin session with the standard 403 no_org, the model list included', async () => {
+    const { cookie } = await createPlatformAdmin(db());
+    const headers = { cookie, 'sec-fetch-site': 'same-origin' };
+    const before = vllm.received.length;
+    const list = await fetch(`${gw.url}/v1/models`, { headers });
+    const chat = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(chatBody('m')),
+    });
+    for (const res of [list, chat]) {
+      expect(res.status).toBe(403);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('no_org');
+      expect(error.message).toContain('not bound to an organisation');
+    }
+    expect(vllm.received.length).toBe(before);
+  });
+
+  it('lists no models for a viewer, rather than refusing the list', async () => {
+    const t = await createTenant(
+      db(),
+      {
+        models: { allow: { viewer: ['*'], member: ['*'] } },
+        upstreams: [onprem('vllm', vllm.baseUrl, { models: ['llama-3'] })],
+      },
+      'viewer',
+    );
+    const member = await addMemberWithToken(db(), t.orgId, 'member');
+    const list = async (token: string) => {
+      const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+      return {
+        status: res.status,
+        ids: ((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id),
+      };
+    };
+    expect(await list(t.token)).toEqual({ status: 200, ids: [] });
+    expect(await list(member.token)).toEqual({ status: 200, ids: ['llama-3'] });
   });
 
   it('refuses a body without a model or messages with 400', async () => {

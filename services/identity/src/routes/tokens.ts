@@ -1,7 +1,7 @@
 // API tokens for tools and IDEs.
 //   POST   /api/v1/tokens             create (session only); the secret is in this response only
-//   GET    /api/v1/tokens[?all=true]  own tokens; all=true: every token of the org (admins)
-//   DELETE /api/v1/tokens/:id         revoke (own; admins: any in their org)
+//   GET    /api/v1/tokens[?all=true]  own tokens; all=true: every token of the org (owners, admins)
+//   DELETE /api/v1/tokens/:id         revoke (own; owners: any in their org; admins: a non-owner's)
 //   POST   /api/v1/tokens/:id/rotate  new secret (session only), optional grace for the old one
 import { Router } from 'express';
 import { principalOf } from '@airlock/common';

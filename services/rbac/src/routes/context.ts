@@ -1,13 +1,5 @@
 // What every rbac route is built from (assembled once in module.ts).
-import type {
-  AdminAddressCheck,
-  AuditPublisher,
-  Logger,
-  PolicyReader,
-  PrincipalResolver,
-  RedisHandle,
-  UpstreamKeyBox,
-} from '@airlock/common';
+import type { Access, AuditPublisher, Logger, RedisHandle, UpstreamKeyBox } from '@airlock/common';
 import type { RbacConfig } from '../config.js';
 import type { MemberStore } from '../store/members.js';
 import type { OrgStore } from '../store/orgs.js';
@@ -17,15 +9,14 @@ import type { UserStore } from '../store/users.js';
 
 export interface RbacContext {
   config: RbacConfig;
-  secureCookies: boolean;
   logger: Logger;
   redis: RedisHandle;
   audit: AuditPublisher;
-  resolver: PrincipalResolver;
-  /** This process's cached view of org policies (for the admin IP allowlist). */
-  policyReader: PolicyReader;
-  /** The admin IP allowlist check every authenticated route applies (common/access). */
-  adminAddresses: AdminAddressCheck;
+  /**
+   * The process's access kit: credentials, authorize(), and the resolver and policy reader
+   * whose caches a role, status or policy change here must drop.
+   */
+  access: Access;
   keys: UpstreamKeyBox;
   orgs: OrgStore;
   members: MemberStore;

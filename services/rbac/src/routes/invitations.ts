@@ -2,20 +2,20 @@
 // member of the org. An invitation is a pending grant (store/pending-grants.ts): it names an
 // email and a role, expires, and only that person's own verified sign-in through this org's
 // IdP (or the org's SCIM for an email in its claimed domains) turns it into a membership.
-// Owners and admins list and revoke them; each step is audited.
+// Owners and admins list them; revoking one needs the right to grant its role (admins: member and
+// viewer invitations only). Each step is audited.
 import type { Role } from '@airlock/common';
 import { Router, type Request } from 'express';
 import { assertMayAdd, emailDomainAllowed, type Actor } from '../domain/members.js';
 import { rbacErrors } from '../errors.js';
 import { grantState, type PendingGrantRecord } from '../store/pending-grants.js';
 import type { RbacContext } from './context.js';
-import { auditBase } from './guards.js';
+import { orgDoor } from './doors.js';
+import { auditBase } from './request.js';
 import { isUuid } from './validation.js';
 
 /** Days an invitation stays open unless the request says otherwise (at most 30). */
 export const INVITATION_DAYS = 7;
-/** No member is named by this id, so the role check sees "someone new", never a real user. */
-export const NEW_MEMBER = '00000000-0000-0000-0000-000000000000';
 
 export function invitationView(grant: PendingGrantRecord, now = new Date()) {
   return {
@@ -92,39 +92,33 @@ export async function revokeInvitation(
   return grant;
 }
 
-/** Owners and admins (whoever may add a member at all) see and revoke invitations. */
-function assertMayManageInvitations(actor: Actor): void {
-  assertMayAdd(actor, NEW_MEMBER, 'viewer');
-}
-
 export function invitationRoutes(ctx: RbacContext, actorOf: (req: Request) => Actor): Router {
   const router = Router();
+  // Owners and admins (whoever may add a member at all) see invitations; revoking checks the role too.
+  const door = orgDoor(ctx, 'create', 'Member', () => rbacErrors.forbidden('add members with role viewer'));
 
-  router.get('/api/v1/members/invitations', async (req, res) => {
+  router.get('/api/v1/members/invitations', ...door, async (req, res) => {
     const actor = actorOf(req);
-    assertMayManageInvitations(actor);
     const now = new Date();
     res.json({ data: (await ctx.grants.list(actor.orgId)).map((g) => invitationView(g, now)) });
   });
 
-  router.get('/api/v1/members/invitations/:id', async (req, res) => {
+  router.get('/api/v1/members/invitations/:id', ...door, async (req, res) => {
     const actor = actorOf(req);
-    assertMayManageInvitations(actor);
     const id = req.params.id;
     const grant = isUuid(id) ? await ctx.grants.get(actor.orgId, id) : null;
     if (!grant) throw rbacErrors.grantNotFound();
     res.json(invitationView(grant));
   });
 
-  router.delete('/api/v1/members/invitations/:id', async (req, res) => {
+  router.delete('/api/v1/members/invitations/:id', ...door, async (req, res) => {
     const actor = actorOf(req);
-    assertMayManageInvitations(actor);
     const id = req.params.id;
     const open = isUuid(id) ? await ctx.grants.get(actor.orgId, id) : null;
     if (!open || grantState(open, new Date()) !== 'open') throw rbacErrors.grantNotFound();
     // Revoking needs the right to grant the invited role: an admin cannot cancel an owner's
     // invitation of another owner (nor the platform's pending owner).
-    assertMayAdd(actor, NEW_MEMBER, open.role);
+    assertMayAdd(actor, undefined, open.role);
     if (!(await revokeInvitation(ctx, req, actor.orgId, open.id))) throw rbacErrors.grantNotFound();
     res.status(204).end();
   });

@@ -1,18 +1,13 @@
 // /api/v1/members: an org's members and their roles. The org is always the principal's.
-import { isAirlockError, ROLES, type AuditDetails, type Role } from '@airlock/common';
+import { abilityOf, isAirlockError, ROLES, type AuditDetails, type Role } from '@airlock/common';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import {
-  assertMayAdd,
-  assertMayChangeRole,
-  assertMayListMembers,
-  assertMayRemove,
-  type Actor,
-} from '../domain/members.js';
+import { assertMayAdd, assertMayChangeRole, assertMayRemove, type Actor } from '../domain/members.js';
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
-import { abilityOf, auditBase, orgPrincipalOf } from './guards.js';
-import { INVITATION_DAYS, invitationRoutes, invitationView, invite, NEW_MEMBER } from './invitations.js';
+import { orgDoor } from './doors.js';
+import { INVITATION_DAYS, invitationRoutes, invitationView, invite } from './invitations.js';
+import { auditBase, orgPrincipalOf } from './request.js';
 import { isUuid, parseBody } from './validation.js';
 
 const role = z.enum(ROLES);
@@ -44,15 +39,22 @@ function targetId(req: Request): string {
   return id;
 }
 
+/** Refused before any lookup, in the member list's words: nothing learnt from the answer. */
+const mayNotList = () => rbacErrors.forbidden('list the members of this organisation');
+
 export function memberRoutes(ctx: RbacContext): Router {
   const router = Router();
+  // Who may not read (or add, change, remove) any member at all is refused by the door;
+  // the rules for the one member named follow in the handler (domain/members.ts).
+  const door = (action: 'read' | 'create' | 'update' | 'delete') =>
+    orgDoor(ctx, action, 'Member', mayNotList);
   // Before /api/v1/members/:userId, which would take "invitations" for an id.
   router.use(invitationRoutes(ctx, actorOf));
 
   /**
    * Audits an attempt the rules refused (an admin reaching above their role, a change of
-   * one's own role, the last owner) as outcome "denied". Callers who may not even list
-   * members are refused before any lookup, so there is no target to record for them.
+   * one's own role, the last owner) as outcome "denied". Callers who may not add, change or
+   * remove any member are refused by the door before any lookup: no target to record.
    */
   function refused<A extends 'member.added' | 'member.removed' | 'member.role_changed'>(
     req: Request,
@@ -73,15 +75,13 @@ export function memberRoutes(ctx: RbacContext): Router {
     });
   }
 
-  router.get('/api/v1/members', async (req, res) => {
+  router.get('/api/v1/members', ...door('read'), async (req, res) => {
     const actor = actorOf(req);
-    assertMayListMembers(actor);
     res.json({ data: await ctx.members.list(actor.orgId) });
   });
 
-  router.get('/api/v1/members/:userId', async (req, res) => {
+  router.get('/api/v1/members/:userId', ...door('read'), async (req, res) => {
     const actor = actorOf(req);
-    assertMayListMembers(actor);
     const member = await ctx.members.get(actor.orgId, targetId(req));
     if (!member) throw rbacErrors.memberNotFound();
     res.json(member);
@@ -91,13 +91,12 @@ export function memberRoutes(ctx: RbacContext): Router {
   // invitation (routes/invitations.ts) that only their own sign-in through this org's IdP, or
   // the org's SCIM, completes. The answer depends only on this org's own members and
   // invitations, never on whether the email or id exists in another tenant.
-  router.post('/api/v1/members', async (req, res) => {
+  router.post('/api/v1/members', ...door('create'), async (req, res) => {
     const actor = actorOf(req);
-    // Those who cannot see the member list learn nothing from a mutation's answer either.
-    assertMayListMembers(actor);
     const body = parseBody(addBody, req.body);
     try {
-      assertMayAdd(actor, NEW_MEMBER, body.role);
+      // Someone new (no user id): the check is about the role granted, not a person.
+      assertMayAdd(actor, undefined, body.role);
     } catch (e) {
       refused(req, actor, e, 'member.added', body.userId, { role: body.role });
       throw e;
@@ -113,9 +112,8 @@ export function memberRoutes(ctx: RbacContext): Router {
     res.status(202).json(invitationView(grant));
   });
 
-  router.patch('/api/v1/members/:userId', async (req, res) => {
+  router.patch('/api/v1/members/:userId', ...door('update'), async (req, res) => {
     const actor = actorOf(req);
-    assertMayListMembers(actor);
     const userId = targetId(req);
     const { role: newRole } = parseBody(changeBody, req.body);
     let seen: Role | undefined;
@@ -137,14 +135,13 @@ export function memberRoutes(ctx: RbacContext): Router {
         details: { before, after: newRole },
       });
       // Every replica must see the new role now, not when its cache expires.
-      await ctx.resolver.invalidate({ type: 'user', id: userId });
+      await ctx.access.resolver.invalidate({ type: 'user', id: userId });
     }
     res.json(member);
   });
 
-  router.delete('/api/v1/members/:userId', async (req, res) => {
+  router.delete('/api/v1/members/:userId', ...door('delete'), async (req, res) => {
     const actor = actorOf(req);
-    assertMayListMembers(actor);
     const userId = targetId(req);
     let seen: Role | undefined;
     const role: Role = await ctx.members
@@ -163,7 +160,7 @@ export function memberRoutes(ctx: RbacContext): Router {
       target: { type: 'user', id: userId },
       details: { role },
     });
-    await ctx.resolver.invalidate({ type: 'user', id: userId });
+    await ctx.access.resolver.invalidate({ type: 'user', id: userId });
     res.status(204).end();
   });
 

@@ -1,18 +1,12 @@
 // /api/v1/orgs: the platform admin creates, lists and suspends orgs; a member reads their
 // own org at /api/v1/orgs/current.
-import { subject, type Role } from '@airlock/common';
+import { assertCan, type Role } from '@airlock/common';
 import { Router } from 'express';
 import { z } from 'zod';
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
-import {
-  abilityOf,
-  auditBase,
-  orgPrincipalOf,
-  requireAuthenticated,
-  requireOrgAccess,
-  requirePlatformAdmin,
-} from './guards.js';
+import { orgDoor, platformDoors } from './doors.js';
+import { auditBase, orgPrincipalOf } from './request.js';
 import { isUuid, parseBody } from './validation.js';
 
 const domain = z
@@ -54,13 +48,14 @@ const updateOrgBody = z
 
 export function orgRoutes(ctx: RbacContext): Router {
   const router = Router();
-  const platform = requirePlatformAdmin(ctx);
+  const platform = platformDoors(ctx);
+  const readOwn = () => rbacErrors.forbidden('read this organisation');
+  const changeOwn = () => rbacErrors.forbidden('change this organisation');
 
   // Before /:id, so "current" is never read as an id.
-  router.get('/api/v1/orgs/current', requireAuthenticated(ctx), requireOrgAccess(ctx), async (req, res) => {
+  router.get('/api/v1/orgs/current', ...orgDoor(ctx, 'read', 'Org', readOwn), async (req, res) => {
     const p = orgPrincipalOf(req);
-    if (!abilityOf(req).can('read', subject('Org', { id: p.orgId })))
-      throw rbacErrors.forbidden('read this organisation');
+    assertCan(req, 'read', 'Org', { id: p.orgId }, readOwn);
     const org = await ctx.orgs.own(p.orgId);
     if (!org) throw rbacErrors.orgNotFound();
     res.json(org);
@@ -68,10 +63,9 @@ export function orgRoutes(ctx: RbacContext): Router {
 
   // Owners rename their org and set its allowed email domains; slug and status are the
   // platform's. Existing members outside new domains stay (removing them is explicit).
-  router.patch('/api/v1/orgs/current', requireAuthenticated(ctx), requireOrgAccess(ctx), async (req, res) => {
+  router.patch('/api/v1/orgs/current', ...orgDoor(ctx, 'update', 'Org', changeOwn), async (req, res) => {
     const p = orgPrincipalOf(req);
-    if (!abilityOf(req).can('update', subject('Org', { id: p.orgId })))
-      throw rbacErrors.forbidden('change this organisation');
+    assertCan(req, 'update', 'Org', { id: p.orgId }, changeOwn);
     const body = parseBody(updateOrgBody, req.body);
     const org = await ctx.orgs.updateOwn(p.orgId, body);
     if (!org) throw rbacErrors.orgNotFound();
@@ -85,7 +79,7 @@ export function orgRoutes(ctx: RbacContext): Router {
     res.json(org);
   });
 
-  router.post('/api/v1/orgs', platform, async (req, res) => {
+  router.post('/api/v1/orgs', ...platform('create'), async (req, res) => {
     const body = parseBody(createOrgBody, req.body);
     let ownerUserId: string | undefined;
     if (body.ownerUserId || body.ownerEmail) {
@@ -111,16 +105,16 @@ export function orgRoutes(ctx: RbacContext): Router {
         target: { type: 'user', id: ownerUserId },
         details: { role: 'owner' satisfies Role },
       });
-      await ctx.resolver.invalidate({ type: 'user', id: ownerUserId });
+      await ctx.access.resolver.invalidate({ type: 'user', id: ownerUserId });
     }
     res.status(201).json(org);
   });
 
-  router.get('/api/v1/orgs', platform, async (_req, res) => {
+  router.get('/api/v1/orgs', ...platform('read'), async (_req, res) => {
     res.json({ data: await ctx.orgs.list() });
   });
 
-  router.get('/api/v1/orgs/:id', platform, async (req, res) => {
+  router.get('/api/v1/orgs/:id', ...platform('read'), async (req, res) => {
     const id = req.params.id;
     const org = isUuid(id) ? await ctx.orgs.get(id) : null;
     if (!org) throw rbacErrors.orgNotFound();
@@ -129,11 +123,11 @@ export function orgRoutes(ctx: RbacContext): Router {
 
   // Suspension cuts every session and token of the org at once: the resolver drops its
   // cache here and, through Redis, on every replica; the next lookup sees the status.
-  router.post('/api/v1/orgs/:id/suspend', platform, async (req, res) => {
+  router.post('/api/v1/orgs/:id/suspend', ...platform('update'), async (req, res) => {
     const id = req.params.id;
     const before = isUuid(id) ? await ctx.orgs.setStatus(id, 'suspended') : null;
     if (!before) throw rbacErrors.orgNotFound();
-    await ctx.resolver.invalidate({ type: 'org', id: id as string });
+    await ctx.access.resolver.invalidate({ type: 'org', id: id as string });
     if (before !== 'suspended') {
       ctx.audit.publish({
         ...auditBase(req, id as string),
@@ -146,11 +140,11 @@ export function orgRoutes(ctx: RbacContext): Router {
     res.json(await ctx.orgs.get(id as string));
   });
 
-  router.post('/api/v1/orgs/:id/activate', platform, async (req, res) => {
+  router.post('/api/v1/orgs/:id/activate', ...platform('update'), async (req, res) => {
     const id = req.params.id;
     const before = isUuid(id) ? await ctx.orgs.setStatus(id, 'active') : null;
     if (!before) throw rbacErrors.orgNotFound();
-    await ctx.resolver.invalidate({ type: 'org', id: id as string });
+    await ctx.access.resolver.invalidate({ type: 'org', id: id as string });
     if (before !== 'active') {
       ctx.audit.publish({
         ...auditBase(req, id as string),

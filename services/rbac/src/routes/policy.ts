@@ -1,20 +1,14 @@
 // /api/v1/policy: the org's versioned policy. Reads carry ETag = version; writes need
 // If-Match with the version read (lost updates become 409), and every accepted change is
 // announced on Redis so every replica's policy cache drops it at once.
-import {
-  effectivePolicy,
-  policySchema,
-  publishPolicyChange,
-  subject,
-  type Policy,
-  type Role,
-} from '@airlock/common';
-import { Router, type Request } from 'express';
+import { assertCan, effectivePolicy, policySchema, publishPolicyChange, type Policy } from '@airlock/common';
+import { Router } from 'express';
 import { z } from 'zod';
 import { etagOf, parseIfMatch, preparePolicy, publicPolicy } from '../domain/policy.js';
 import { rbacErrors } from '../errors.js';
 import type { RbacContext } from './context.js';
-import { abilityOf, auditBase, orgPrincipalOf } from './guards.js';
+import { orgDoor } from './doors.js';
+import { auditBase, orgPrincipalOf } from './request.js';
 import type { StoredPolicy } from '../store/policies.js';
 import { isUuid, jsonPath, parseBody } from './validation.js';
 
@@ -48,19 +42,12 @@ function view(row: StoredPolicy | null) {
 export function policyRoutes(ctx: RbacContext): Router {
   const router = Router();
 
-  function assertMay(
-    req: Request,
-    action: 'read' | 'update',
-  ): { orgId: string; userId: string | null; role: Role } {
-    const p = orgPrincipalOf(req);
-    if (!abilityOf(req).can(action, subject('Policy', { orgId: p.orgId }))) {
-      throw rbacErrors.forbidden(action === 'read' ? 'read the policy' : 'change the policy');
-    }
-    return p;
-  }
+  // The full policy is admin material (upstreams, redaction, the allowlist): the door decides.
+  const read = orgDoor(ctx, 'read', 'Policy', () => rbacErrors.forbidden('read the policy'));
+  const change = orgDoor(ctx, 'update', 'Policy', () => rbacErrors.forbidden('change the policy'));
 
   async function announce(orgId: string, version: number): Promise<void> {
-    ctx.policyReader.invalidate?.(orgId);
+    ctx.access.policies.invalidate?.(orgId);
     try {
       await publishPolicyChange(ctx.redis.client, orgId, version);
     } catch (e) {
@@ -69,15 +56,15 @@ export function policyRoutes(ctx: RbacContext): Router {
     }
   }
 
-  router.get('/api/v1/policy', async (req, res) => {
-    const { orgId } = assertMay(req, 'read');
+  router.get('/api/v1/policy', ...read, async (req, res) => {
+    const { orgId } = orgPrincipalOf(req);
     const current = view(await ctx.policies.current(orgId));
     res.setHeader('ETag', etagOf(current.version));
     res.json(current);
   });
 
-  router.put('/api/v1/policy', async (req, res) => {
-    const { orgId, userId } = assertMay(req, 'update');
+  router.put('/api/v1/policy', ...change, async (req, res) => {
+    const { orgId, userId } = orgPrincipalOf(req);
     const expected = parseIfMatch(req.get('if-match'));
     const body = parseBody(putBody, req.body);
     if (body.policy === undefined)
@@ -114,8 +101,8 @@ export function policyRoutes(ctx: RbacContext): Router {
     res.json({ ...saved, policy: publicPolicy(prepared.policy) });
   });
 
-  router.get('/api/v1/policy/versions', async (req, res) => {
-    const { orgId } = assertMay(req, 'read');
+  router.get('/api/v1/policy/versions', ...read, async (req, res) => {
+    const { orgId } = orgPrincipalOf(req);
     const before = req.query.before === undefined ? undefined : versionParam.safeParse(req.query.before);
     if (before && !before.success)
       throw rbacErrors.invalid(
@@ -127,8 +114,8 @@ export function policyRoutes(ctx: RbacContext): Router {
     res.json({ data, nextBefore: data.length === limit ? data[data.length - 1]!.version : null });
   });
 
-  router.get('/api/v1/policy/versions/:version', async (req, res) => {
-    const { orgId } = assertMay(req, 'read');
+  router.get('/api/v1/policy/versions/:version', ...read, async (req, res) => {
+    const { orgId } = orgPrincipalOf(req);
     const version = versionParam.safeParse(req.params.version);
     const row = version.success ? await ctx.policies.get(orgId, version.data) : null;
     if (!row) throw rbacErrors.versionNotFound();
@@ -139,8 +126,8 @@ export function policyRoutes(ctx: RbacContext): Router {
   // A rollback appends a copy of an old version (sealed keys included: they are bound to
   // the org and upstream name, not to a version). If-Match is optional here: the result
   // does not depend on what the caller last read, but a given If-Match is honoured.
-  router.post('/api/v1/policy/rollback', async (req, res) => {
-    const { orgId, userId } = assertMay(req, 'update');
+  router.post('/api/v1/policy/rollback', ...change, async (req, res) => {
+    const { orgId, userId } = orgPrincipalOf(req);
     const expectedHeader = req.get('if-match');
     const expected = expectedHeader === undefined ? undefined : parseIfMatch(expectedHeader);
     const body = parseBody(rollbackBody, req.body);
@@ -169,7 +156,11 @@ export function policyRoutes(ctx: RbacContext): Router {
 
   // What a member may do: their own view for anyone, another member's for those who may
   // read members (admins and owners), and only within the caller's org.
-  router.get('/api/v1/policy/effective', async (req, res) => {
+  // Every org role reads its own (the door); whose view is asked for is checked below.
+  const effective = orgDoor(ctx, 'read', 'EffectivePolicy', () =>
+    rbacErrors.forbidden('read your effective policy'),
+  );
+  router.get('/api/v1/policy/effective', ...effective, async (req, res) => {
     const p = orgPrincipalOf(req);
     const requested = req.query.user;
     if (requested !== undefined && typeof requested !== 'string') {
@@ -177,11 +168,11 @@ export function policyRoutes(ctx: RbacContext): Router {
     }
     const userId = requested ?? p.userId;
     if (!userId) throw rbacErrors.invalid([{ path: '$.user', message: 'is required' }], 'query is invalid');
-    if (!abilityOf(req).can('read', subject('EffectivePolicy', { orgId: p.orgId, userId }))) {
-      throw rbacErrors.forbidden(
+    assertCan(req, 'read', 'EffectivePolicy', { orgId: p.orgId, userId }, () =>
+      rbacErrors.forbidden(
         userId === p.userId ? 'read your effective policy' : "read another member's effective policy",
-      );
-    }
+      ),
+    );
     const member = isUuid(userId) ? await ctx.members.get(p.orgId, userId) : null;
     if (!member) throw rbacErrors.memberNotFound();
     const row = await ctx.policies.current(p.orgId);

@@ -56,6 +56,13 @@ describe('admin API IP allowlist behind a trusted proxy', () => {
     expect((await get('/api/v1/policy', viewer, '10.1.2.3, 192.0.2.50')).status).toBe(403);
   });
 
+  it('tells an org member outside the allowlist about it before refusing a platform route', async () => {
+    const outside = await get('/api/v1/orgs', viewer, '10.2.0.1');
+    expect([outside.status, outside.body.error.code]).toEqual([403, 'ip_not_allowed']);
+    const inside = await get('/api/v1/orgs', viewer, '10.1.2.3');
+    expect([inside.status, inside.body.error.code]).toEqual([403, 'platform_admin_required']);
+  });
+
   it('does not apply to platform routes, which belong to no org', async () => {
     const platform = await createPlatformAdmin(h.db);
     const res = await request(h.app)

@@ -5,7 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { createSecretBox, validatePolicy, type AirlockModule, type Prisma } from '@airlock/common';
+import {
+  createSecretBox,
+  envBoolean,
+  validatePolicy,
+  type AirlockModule,
+  type Prisma,
+} from '@airlock/common';
 import { insertConnection } from '@airlock/identity';
 import { DEMO_MODEL, DEMO_UPSTREAM_PATH, demoUpstreamRouter } from './demo-upstream.js';
 import { probeOllama } from './local-ollama.js';
@@ -16,7 +22,7 @@ const CONNECTION_NAME = 'Development IdP (demo)';
 export const demoConfigSchema = z
   .object({
     NODE_ENV: z.string().optional(),
-    AIRLOCK_DEMO: z.enum(['true', 'false', '1', '0']).optional(),
+    AIRLOCK_DEMO: envBoolean().optional(),
     AIRLOCK_DEMO_OLLAMA_URL: z
       .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
       .default('http://127.0.0.1:11434'),
@@ -24,10 +30,7 @@ export const demoConfigSchema = z
   .transform((env) => ({
     production: env.NODE_ENV === 'production',
     ollamaUrl: env.AIRLOCK_DEMO_OLLAMA_URL.replace(/\/$/, ''),
-    enabled:
-      env.AIRLOCK_DEMO === undefined
-        ? env.NODE_ENV !== 'production'
-        : ['true', '1'].includes(env.AIRLOCK_DEMO),
+    enabled: env.AIRLOCK_DEMO ?? env.NODE_ENV !== 'production',
   }))
   .refine((c) => !(c.enabled && c.production), {
     path: ['AIRLOCK_DEMO'],
