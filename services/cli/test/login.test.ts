@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger, createSecretBox, runModules, type RunningServer } from '@airlock/common';
-import { createTestDatabase, freePort, serverEnv, waitFor, type TestDatabase } from '@airlock/common/testing';
+import {
+  createOrg,
+  createTestDatabase,
+  freePort,
+  serverEnv,
+  waitFor,
+  type TestDatabase,
+} from '@airlock/common/testing';
 import { gatewayModule } from '@airlock/gateway';
 import { identityModule } from '@airlock/identity';
 import { rbacModule } from '@airlock/rbac';
@@ -63,7 +70,7 @@ describe('airlock login, token and logout against a running Airlock', () => {
     });
     idp = await startOidcIdp(callbackUrl(base));
     const db = server.runtime.db;
-    const org = await db.system.org.create({ data: { slug: 'acme', name: 'Acme', allowedEmailDomains: [] } });
+    const org = await createOrg(db, { slug: 'acme', name: 'Acme' });
     await insertConnection(db, createSecretBox(server.runtime.keyring), {
       orgId: org.id,
       protocol: 'oidc',
