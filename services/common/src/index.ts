@@ -31,6 +31,7 @@ export type { Prisma, PrismaClient } from './generated/prisma/client.js';
 export * from './access/index.js';
 export * from './auth/index.js';
 export * from './audit/index.js';
+export * from './membership/index.js';
 export * from './policy/index.js';
 export * from './net/destinations.js';
 export * from './net/guarded-fetch.js';

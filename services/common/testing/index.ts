@@ -7,3 +7,4 @@ export * from './module-app.js';
 export * from './processes.js';
 export * from './shared-services.js';
 export * from './routes.js';
+export * from './sql-statements.js';

@@ -68,6 +68,3 @@ export type IdentityConfig = z.output<typeof identityConfigSchema>;
 export function identityConfig(overrides: Partial<IdentityConfig> = {}): IdentityConfig {
   return { ...identityConfigSchema.parse({}), ...overrides };
 }
-
-// The secure-cookie rule is common's, the same in every service.
-export { secureCookiesFor } from '@airlock/common';

@@ -5,12 +5,13 @@ import type { IdentityConfig } from './config.js';
 
 export interface IdentityContext extends ModuleDeps {
   settings: IdentityConfig;
+  /** access.resolver: cache invalidation after revocations. */
   resolver: PrincipalResolver;
-  /** Org policies, for the admin IP allowlist of every authenticated route. */
+  /** access.policies: an org's session limits. */
   policies: PolicyReader;
   /** True when AIRLOCK_PUBLIC_URL is https: Secure + __Host- cookies. */
   secureCookies: boolean;
-  /** Session cookie or bearer token. */
+  /** Session cookie or bearer token; access.authorize() follows on every route. */
   anyCredential: RequestHandler;
   /** Session cookie only (creating credentials from a credential is not allowed). */
   sessionOnly: RequestHandler;

@@ -7,8 +7,6 @@ export const identityErrors = {
   unauthenticated: () =>
     new AirlockError('unauthenticated', 'missing, invalid, expired or revoked credentials'),
   forbidden: (what: string) => new AirlockError('forbidden', `you may not ${what}`),
-  noOrg: () =>
-    new AirlockError('no_org', 'this credential is not bound to an organisation (platform admin session)'),
   tokenNotFound: () => new AirlockError('not_found', 'no such API token'),
   connectionNotFound: () => new AirlockError('not_found', 'no such SSO connection'),
   orgNotFound: () => new AirlockError('not_found', 'no such organisation'),

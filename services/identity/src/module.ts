@@ -1,15 +1,6 @@
 import { Router } from 'express';
-import {
-  authenticate,
-  createAdminAddressCheck,
-  createPolicyReader,
-  createPrincipalResolver,
-  unknownRouteRouter,
-  platformAdminOrBootstrap,
-  type AirlockModule,
-  type ModuleDeps,
-} from '@airlock/common';
-import { identityConfigSchema, secureCookiesFor, type IdentityConfig } from './config.js';
+import { unknownRouteRouter, type AirlockModule, type ModuleDeps } from '@airlock/common';
+import { identityConfigSchema, type IdentityConfig } from './config.js';
 import type { IdentityContext } from './context.js';
 import { deviceRoutes } from './routes/device.js';
 import { localLoginRoutes } from './routes/local-login.js';
@@ -33,40 +24,21 @@ const ROUTE_PREFIXES = [
   '/device',
 ] as const;
 
-/** Builds the shared context: resolver, cookie mode, authentication middleware. */
+/**
+ * Builds the shared context from the module deps. The resolver, policy reader, cookie mode and
+ * credential middlewares are the process's (deps.access, started before the modules).
+ */
 export function identityContext(deps: ModuleDeps & { moduleConfig: IdentityConfig }): IdentityContext {
-  const resolver = createPrincipalResolver({
-    db: deps.db,
-    redis: deps.redis,
-    logger: deps.logger,
-    clock: deps.clock,
-  });
-  const policies = createPolicyReader({
-    db: deps.db,
-    redis: deps.redis,
-    logger: deps.logger,
-    clock: deps.clock,
-  });
-  const adminAddresses = createAdminAddressCheck({ db: deps.db, policies, logger: deps.logger });
-  const secureCookies = secureCookiesFor(deps.config.AIRLOCK_PUBLIC_URL);
-  const anyCredential = authenticate({
-    resolver,
-    accept: ['session', 'api_token'],
-    secureCookies,
-    adminAddresses,
-  });
+  const { access } = deps;
   return {
     ...deps,
     settings: deps.moduleConfig,
-    resolver,
-    policies,
-    secureCookies,
-    anyCredential,
-    sessionOnly: authenticate({ resolver, accept: ['session'], secureCookies, adminAddresses }),
-    platformAdmin: platformAdminOrBootstrap({
-      bootstrapToken: deps.moduleConfig.AIRLOCK_BOOTSTRAP_TOKEN,
-      authenticate: anyCredential,
-    }),
+    resolver: access.resolver,
+    policies: access.policies,
+    secureCookies: access.secureCookies,
+    anyCredential: access.authenticate(['session', 'api_token']),
+    sessionOnly: access.authenticate(['session']),
+    platformAdmin: access.platformAdmin({ bootstrapToken: deps.moduleConfig.AIRLOCK_BOOTSTRAP_TOKEN }),
   };
 }
 
@@ -92,14 +64,6 @@ export const identityModule: AirlockModule<IdentityConfig> = {
     router.use(unknownRouteRouter('identity', ROUTE_PREFIXES));
     return {
       router,
-      async start() {
-        await ctx.resolver.start();
-        await ctx.policies.start();
-      },
-      async stop() {
-        await ctx.policies.stop();
-        await ctx.resolver.stop();
-      },
       async seedDemo() {
         const password = await ensurePlatformAdmin(deps.db);
         if (!password) return [];

@@ -1,16 +1,13 @@
 // The rbac service's errors. Codes come from common's ERROR_CODES (stable API); these helpers
 // keep the client-facing messages in one place and identical across routes.
-import { AirlockError, validationFailed, type Problem } from '@airlock/common';
+import { AirlockError, lastOwnerError, validationFailed, type Problem } from '@airlock/common';
 
 export const rbacErrors = {
   forbidden: (what: string) => new AirlockError('forbidden', `you may not ${what}`),
   platformOnly: () => new AirlockError('platform_admin_required', 'this route needs the platform admin'),
   selfChange: () => new AirlockError('self_change', 'you may not change your own role or remove yourself'),
-  lastOwner: () =>
-    new AirlockError(
-      'last_owner',
-      'the last owner cannot be demoted or removed; make someone else owner first',
-    ),
+  /** Shared with identity's provisioning (common's membership/). */
+  lastOwner: lastOwnerError,
   orgNotFound: () => new AirlockError('not_found', 'no such organisation'),
   slugTaken: () => new AirlockError('slug_taken', 'an organisation with this slug already exists'),
   orgSuspended: () =>

@@ -1,6 +1,6 @@
 // The rbac service as a module: its routes over the process's access kit (deps.access), its
 // config slice and the demo org. Built from the module deps (no singletons).
-import { createUpstreamKeyBox, type AirlockModule } from '@airlock/common';
+import { createUpstreamKeyBox, unknownRouteRouter, type AirlockModule } from '@airlock/common';
 import { Router } from 'express';
 import { rbacConfigSchema, type RbacConfig } from './config.js';
 import type { RbacContext } from './routes/context.js';
@@ -40,6 +40,8 @@ export const rbacModule: AirlockModule<RbacConfig> = {
     router.use(orgRoutes(context));
     router.use(memberRoutes(context));
     router.use(policyRoutes(context));
+    // Unknown paths under rbac's prefixes: a 404 naming rbac (no prefix-wide door answers them).
+    router.use(unknownRouteRouter('rbac', rbacModule.routePrefixes));
     return {
       router,
       async seedDemo() {

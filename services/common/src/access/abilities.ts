@@ -105,6 +105,8 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
     can('read', 'EffectivePolicy', own);
     can('read', 'Session', own);
     can('delete', 'Session', own);
+    // identity: everyone lists their own API tokens, a viewer too (theirs may predate a demotion).
+    can('read', 'ApiToken', own);
     if (role !== 'viewer') {
       can('manage', 'ApiToken', own);
       for (const glob of context.allowedModels ?? []) {
@@ -139,6 +141,9 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
     // rbac: nobody changes their own role or removes themselves through the member API. The
     // reason lets the route answer with its own code (self_change) instead of plain forbidden.
     if (userId) cannot(['update', 'delete'], 'Member', { userId }).because(SELF_CHANGE);
+    // identity: rotating a token ('update') hands its new secret to the caller, who could then
+    // act as the token's user: only that user rotates it, whatever their role (owners too).
+    if (userId) cannot('update', 'ApiToken', { userId: { $ne: userId } });
   }
   return build();
 }

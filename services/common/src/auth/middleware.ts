@@ -42,17 +42,18 @@ export interface AuthenticateOptions {
   accept: readonly ('api_token' | 'session')[];
   secureCookies: boolean;
   /**
-   * The org's admin IP allowlist, checked here for every org-bound principal; 'authorize'
-   * leaves it to the route's authorize() (access/authorize.ts), which applies it on every
-   * management route and skips it on the data plane. Only the gateway's data plane passes
-   * 'data-plane'.
+   * 'authorize' (every route but the platform door): the org's admin IP allowlist is left
+   * to the route's authorize() (access/authorize.ts), which applies it on every management
+   * route and skips it on the data plane. A check function applies it here, for every
+   * org-bound principal, before anything else (access.platformAdmin, so an org member
+   * outside its allowlist hears that before "platform admin required").
    */
-  adminAddresses: AdminAddressCheck | 'data-plane' | 'authorize';
+  adminAddresses: AdminAddressCheck | 'authorize';
 }
 
 /** Tags the middleware authenticate() returns, so a test can walk every router for it. */
 export const AUTH_SCOPE = Symbol.for('airlock.auth.scope');
-export type AuthScope = 'admin' | 'data-plane' | 'authorize';
+export type AuthScope = 'admin' | 'authorize';
 
 /**
  * Requires a valid credential: `Authorization: Bearer <token>` (api_token) or the session

@@ -128,11 +128,15 @@ const TABLE: [string, Check, [boolean, boolean, boolean, boolean]][] = [
   ['manage SSO', ['update', 'SsoConnection', { orgId: ORG }], [true, false, false, false]],
   ['read SSO', ['read', 'SsoConnection', { orgId: ORG }], [true, true, false, false]],
   ['create SCIM token', ['create', 'ScimToken', { orgId: ORG }], [true, false, false, false]],
+  // Rotation hands out the new secret: only the token's own user, never an owner for them.
   [
     "rotate someone else's API token",
     ['update', 'ApiToken', { orgId: ORG, userId: YOU }],
-    [true, false, false, false],
+    [false, false, false, false],
   ],
+  ['rotate own API token', ['update', 'ApiToken', { orgId: ORG, userId: ME }], [true, true, true, false]],
+  ['list own API tokens', ['read', 'ApiToken', { orgId: ORG, userId: ME }], [true, true, true, true]],
+  ["list the org's API tokens (anyone's)", ['read', 'ApiToken', { orgId: ORG }], [true, true, false, false]],
   ['end own session', ['delete', 'Session', { orgId: ORG, userId: ME }], [true, true, true, true]],
 ];
 
@@ -184,6 +188,20 @@ describe('defineAbilityFor', () => {
       false,
     );
     expect(ability.can('create', subject('ApiToken', { orgId: OTHER, userId: ME }))).toBe(false);
+  });
+
+  // identity's DELETE /auth/users/:userId/sessions: an org-less platform admin names no org
+  // (the subject has none) and may end only their own sessions, in every org.
+  it('lets a platform admin end their own sessions everywhere, and nobody else’s', () => {
+    const ability = defineAbilityFor(principal(null, { orgId: null, isPlatformAdmin: true }));
+    expect(ability.can('delete', subject('Session', { userId: ME, userRole: null }))).toBe(true);
+    expect(ability.can('delete', subject('Session', { userId: YOU, userRole: null }))).toBe(false);
+    expect(ability.can('delete', subject('Session', { orgId: OTHER, userId: YOU, userRole: 'member' }))).toBe(
+      false,
+    );
+    // The bootstrap token is no person: it has no sessions to end.
+    const bootstrap = defineAbilityFor(principal(null, { userId: null, orgId: null, isPlatformAdmin: true }));
+    expect(bootstrap.can('delete', subject('Session', { userId: ME }))).toBe(false);
   });
 
   it('grants nothing to a principal without an org role, or with an unknown one', () => {

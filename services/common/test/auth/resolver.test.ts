@@ -122,7 +122,7 @@ describe('principal resolver', () => {
           resolver: r,
           accept: ['api_token'],
           secureCookies: false,
-          adminAddresses: 'data-plane',
+          adminAddresses: 'authorize',
         }),
         (req, res) => {
           res.json({ userId: principalOf(req).userId });
@@ -167,7 +167,7 @@ describe('principal resolver', () => {
         resolver,
         accept: ['session', 'api_token'],
         secureCookies: false,
-        adminAddresses: 'data-plane',
+        adminAddresses: 'authorize',
       });
       a.post('/change', auth, (req, res) => {
         res.json({ userId: principalOf(req).userId });

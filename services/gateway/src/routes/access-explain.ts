@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { evaluatePolicy, roleModelAbility, type Candidate, type Step } from '../domain/decide.js';
 import { limitsStep, upstreamStep, withSkips } from '../domain/explain.js';
 import { limitChecks, reservationFor } from '../domain/limits.js';
+import { findMember } from '../store/members.js';
 import type { GatewayContext } from './context.js';
 
 const bodySchema = z
@@ -53,24 +54,19 @@ async function subjectPrincipal(
     };
     return { principal, deactivated: false };
   }
-  const membership = await db.inOrg(orgId, (tx) =>
-    tx.membership.findUnique({
-      where: { orgId_userId: { orgId, userId: body.userId! } },
-      select: { role: true, user: { select: { email: true, status: true } } },
-    }),
-  );
-  if (!membership) throw new AirlockError('not_found', 'no such member in this organisation');
+  const member = await findMember(db, orgId, body.userId!);
+  if (!member) throw new AirlockError('not_found', 'no such member in this organisation');
   const principal: Principal = {
     kind: 'session',
     userId: body.userId!,
-    email: membership.user.email,
+    email: member.email,
     orgId,
-    role: membership.role,
+    role: member.role,
     isPlatformAdmin: false,
     expiresAt: null,
   };
   // A deactivated account's credentials stop at authentication, before any policy step.
-  return { principal, deactivated: membership.user.status !== 'active' };
+  return { principal, deactivated: !member.active };
 }
 
 export function accessExplainRouter(ctx: GatewayContext, db: Db): Router {

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal, Role } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { may } from './access.js';
 import { approvalStanding, insertDeviceToken } from '../store/device-tokens.js';
+import { findOrg } from '../store/orgs.js';
 import {
   decisionOf,
   deviceCodeHash,
@@ -72,7 +72,7 @@ export async function requestDeviceCode(
     if (typeof input.org !== 'string' || !SLUG.test(input.org)) {
       throw new OAuthError('invalid_request', 'org must be an organisation slug');
     }
-    const row = await ctx.db.system.org.findUnique({ where: { slug: input.org } });
+    const row = await findOrg(ctx.db, { slug: input.org });
     if (!row || row.status !== 'active') {
       throw new OAuthError('invalid_request', 'no such organisation, or it is suspended');
     }
@@ -124,17 +124,6 @@ export async function pendingRequest(ctx: IdentityContext, userCode: string): Pr
     return { ok: false, reason: 'already_decided' };
   }
   return { ok: true, ...found };
-}
-
-/** May this browser principal hand a CLI a token? The same right as creating an API token. */
-export function mayApprove(p: Principal): boolean {
-  return (
-    p.kind === 'session' &&
-    !!p.orgId &&
-    !!p.userId &&
-    !!p.sessionId &&
-    may(p, 'create', 'ApiToken', { orgId: p.orgId, userId: p.userId })
-  );
 }
 
 /** Records the member's answer; false when someone answered first (the first answer stands). */

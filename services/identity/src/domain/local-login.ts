@@ -2,21 +2,25 @@
 // Used for bootstrap and when the IdP is down, so it is the most attacked door: per-IP
 // throttling in Redis (fail closed), per-account lockout in the database, TOTP mandatory
 // (enrolled at the first sign-in), and the password never stored, logged or audited.
-import {
-  AirlockError,
-  createSecretBox,
-  generateToken,
-  sha256Hex,
-  type LoginFailureReason,
-} from '@airlock/common';
+import { AirlockError, createSecretBox, generateToken, type LoginFailureReason } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
+import {
+  claimTotpStep,
+  countFailedAttempt,
+  credentialByUserId,
+  credentialByUsername,
+  endEnrollment,
+  enrollmentUser,
+  lockCredential,
+  saveEnrollment,
+  saveUnconfirmedSecret,
+} from '../store/local-credentials.js';
 import { verifyPassword } from '../store/platform-admin.js';
 import { hit } from '../store/throttle.js';
 import { newTotpSecret, otpauthUrl, verifyTotp } from './totp.js';
 
 const IP_WINDOW_SECONDS = 15 * 60;
 const ENROLL_TTL_SECONDS = 10 * 60;
-const ENROLL_KEY = (token: string) => `airlock:local-login:enroll:${sha256Hex(token)}`;
 const mfaAad = (userId: string) => `mfa_secrets.secret_enc:${userId}`;
 
 export type LocalLoginResult =
@@ -85,38 +89,22 @@ async function recordFailure(
   reason: LoginFailureReason,
 ): Promise<never> {
   const now = ctx.clock();
-  const cred = await ctx.db.prisma.localCredential.update({
-    where: { userId },
-    data: { failedAttempts: { increment: 1 } },
-  });
-  if (cred.failedAttempts >= ctx.settings.AIRLOCK_LOCAL_LOGIN_MAX_FAILURES) {
+  const failures = await countFailedAttempt(ctx.db, userId);
+  if (failures >= ctx.settings.AIRLOCK_LOCAL_LOGIN_MAX_FAILURES) {
     const until = new Date(now.getTime() + ctx.settings.AIRLOCK_LOCAL_LOGIN_LOCK_MINUTES * 60_000);
-    await ctx.db.prisma.localCredential.update({
-      where: { userId },
-      data: { lockedUntil: until, failedAttempts: 0 },
-    });
+    await lockCredential(ctx.db, userId, until);
     throw new LocalLoginError('account_locked', lockedError(until, now), username);
   }
   throw new LocalLoginError(reason, wrongCredentials(), username);
 }
 
 /**
- * Claims the TOTP step and records the sign-in. The claim is one conditional UPDATE (the step
- * must be newer than the last one used), so of parallel sign-ins with one code exactly one
- * gets it; the others get false and fail like a reused code.
+ * Claims the TOTP step and records the sign-in (store/local-credentials.ts: one conditional
+ * UPDATE, so of parallel sign-ins with one code exactly one gets it; the others get false and
+ * fail like a reused code).
  */
-async function succeed(ctx: IdentityContext, userId: string, step: number): Promise<boolean> {
-  const now = ctx.clock();
-  return ctx.db.prisma.$transaction(async (tx) => {
-    const claimed = await tx.mfaSecret.updateMany({
-      where: { userId, OR: [{ lastUsedStep: null }, { lastUsedStep: { lt: BigInt(step) } }] },
-      data: { lastUsedStep: BigInt(step), confirmedAt: now },
-    });
-    if (claimed.count !== 1) return false;
-    await tx.localCredential.update({ where: { userId }, data: { failedAttempts: 0, lockedUntil: null } });
-    await tx.user.update({ where: { id: userId }, data: { lastLoginAt: now } });
-    return true;
-  });
+function succeed(ctx: IdentityContext, userId: string, step: number): Promise<boolean> {
+  return claimTotpStep(ctx.db, userId, step, ctx.clock());
 }
 
 export async function localLogin(
@@ -126,10 +114,7 @@ export async function localLogin(
 ): Promise<LocalLoginResult> {
   await throttleIp(ctx, ip);
   const now = ctx.clock();
-  const cred = await ctx.db.prisma.localCredential.findUnique({
-    where: { username: input.username },
-    include: { user: { include: { mfaSecret: true } } },
-  });
+  const cred = await credentialByUsername(ctx.db, input.username);
   if (cred?.lockedUntil && cred.lockedUntil > now) {
     throw new LocalLoginError('account_locked', lockedError(cred.lockedUntil, now), cred.username);
   }
@@ -165,13 +150,9 @@ export async function localLogin(
   // First sign-in (or enrolment never finished): a fresh secret, confirmed by a first code.
   const secret = newTotpSecret();
   const secretEnc = box.encrypt(secret, mfaAad(user.id));
-  await ctx.db.prisma.mfaSecret.upsert({
-    where: { userId: user.id },
-    create: { userId: user.id, secretEnc },
-    update: { secretEnc, confirmedAt: null, lastUsedStep: null },
-  });
+  await saveUnconfirmedSecret(ctx.db, user.id, secretEnc);
   const enrollmentToken = generateToken('alenroll');
-  await ctx.redis.client.set(ENROLL_KEY(enrollmentToken), user.id, 'EX', ENROLL_TTL_SECONDS);
+  await saveEnrollment(ctx.redis, enrollmentToken, user.id, ENROLL_TTL_SECONDS);
   return {
     kind: 'enroll',
     userId: user.id,
@@ -188,17 +169,14 @@ export async function confirmEnrollment(
   ip: string,
 ): Promise<{ userId: string }> {
   await throttleIp(ctx, ip);
-  const userId = await ctx.redis.client.get(ENROLL_KEY(input.enrollmentToken));
+  const userId = await enrollmentUser(ctx.redis, input.enrollmentToken);
   if (!userId) {
     throw new LocalLoginError(
       'enrollment_expired',
       new AirlockError('unauthenticated', 'this enrolment has expired; sign in with your password again'),
     );
   }
-  const cred = await ctx.db.prisma.localCredential.findUnique({
-    where: { userId },
-    include: { user: { include: { mfaSecret: true } } },
-  });
+  const cred = await credentialByUserId(ctx.db, userId);
   const now = ctx.clock();
   const mfa = cred?.user.mfaSecret;
   if (!cred || !mfa || mfa.confirmedAt) {
@@ -214,7 +192,7 @@ export async function confirmEnrollment(
   const step = verifyTotp(secret, input.totp, now, null);
   if (step === null) return recordFailure(ctx, userId, cred.username, 'invalid_totp');
   // GETDEL-like: only the request that deletes the enrolment key goes on.
-  if ((await ctx.redis.client.del(ENROLL_KEY(input.enrollmentToken))) !== 1) {
+  if (!(await endEnrollment(ctx.redis, input.enrollmentToken))) {
     throw new LocalLoginError(
       'enrollment_expired',
       new AirlockError('unauthenticated', 'this enrolment is no longer valid'),

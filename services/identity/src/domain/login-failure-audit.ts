@@ -3,7 +3,6 @@
 // org and address, and per org in all, within a one-minute window. The sign-in fails either
 // way; only the row beyond the bound is dropped (one warning per request says so).
 import type { AuditEventInput } from '@airlock/common';
-import type { Request } from 'express';
 import type { IdentityContext } from '../context.js';
 import { hit } from '../store/throttle.js';
 
@@ -11,11 +10,11 @@ const WINDOW_SECONDS = 60;
 
 export async function auditLoginFailure(
   ctx: IdentityContext,
-  req: Request,
   event: AuditEventInput<'auth.login_failed'>,
 ): Promise<void> {
   const scope = event.orgId ?? 'platform';
-  const ip = req.ip ?? 'unknown';
+  // The event carries the request meta (clientIp, requestId): no HTTP types needed here.
+  const ip = event.clientIp ?? 'unknown';
   const perAddress = await hit(
     ctx.redis,
     'login-failed-audit',
@@ -36,7 +35,7 @@ export async function auditLoginFailure(
   // Counter unavailable: keep the row (the audit trail matters more than the bound then).
   if (perAddress.ok === false || perOrg.ok === false) {
     ctx.logger.warn(
-      { requestId: req.id, orgId: event.orgId },
+      { requestId: event.requestId ?? undefined, orgId: event.orgId },
       'auth.login_failed audit row dropped (over bound)',
     );
     return;

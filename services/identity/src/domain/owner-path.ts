@@ -2,12 +2,11 @@
 // are gone and whose IdP maps nobody to owner could never fix its own sign-in again. Every
 // save of an SSO connection (create, update, disable, delete) runs this check inside its own
 // transaction, after the write: the org must still have an active owner, an open pending
-// owner grant (rbac's hasOpenGrant, the one reader of pending grants), or an enabled
+// owner grant (common's hasOpenGrant, the one reader of pending grants), or an enabled
 // connection that can sign someone in as owner. Otherwise the save is refused and rolled back.
-import { AirlockError, type Role, type Tx } from '@airlock/common';
-import { countActiveOwners, hasOpenGrant } from '@airlock/rbac';
+import { AirlockError, type Role } from '@airlock/common';
 
-interface ConnectionRoles {
+export interface ConnectionRoles {
   enabled: boolean;
   config: unknown;
   groupRoleMap: unknown;
@@ -30,19 +29,23 @@ export const noOwnerPath = () =>
       'name a pending owner (POST /api/v1/orgs/:id/pending-owners) or map a group to owner first',
   );
 
+/** What the rule reads, inside the saving transaction (store/owner-path.ts). */
+export interface OwnerPathReader {
+  /** Serialises owner-path checks of the org until the transaction ends. */
+  lock(): Promise<void>;
+  activeOwners(): Promise<number>;
+  openOwnerGrant(): Promise<boolean>;
+  enabledConnections(): Promise<ConnectionRoles[]>;
+}
+
 /**
- * Throws no_owner_path unless the org has a way to an owner as `tx` sees it. Takes a
- * transaction-scoped lock per org first, so two saves that each remove one of two paths
- * cannot both pass (under READ COMMITTED the second sees the first's commit).
+ * Throws no_owner_path unless the org has a way to an owner as the transaction sees it. Takes
+ * the org's lock first, so two saves that each remove one of two paths cannot both pass.
  */
-export async function requireOwnerPath(tx: Tx, orgId: string, now: Date): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`airlock.owner-path:${orgId}`}, 0))`;
-  if ((await countActiveOwners(tx, orgId)) > 0) return;
-  if (await hasOpenGrant(tx, orgId, 'owner', now)) return;
-  const connections = await tx.ssoConnection.findMany({
-    where: { orgId, enabled: true },
-    select: { enabled: true, config: true, groupRoleMap: true, defaultRole: true },
-  });
-  if (connections.some(mapsToOwner)) return;
+export async function requireOwnerPath(org: OwnerPathReader): Promise<void> {
+  await org.lock();
+  if ((await org.activeOwners()) > 0) return;
+  if (await org.openOwnerGrant()) return;
+  if ((await org.enabledConnections()).some(mapsToOwner)) return;
   throw noOwnerPath();
 }

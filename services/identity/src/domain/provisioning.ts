@@ -1,16 +1,14 @@
-// Just-in-time provisioning after a verified SSO sign-in: find or create the user, record the
-// IdP identity and groups, and set the org membership from the group mapping. Used by OIDC
-// and SAML alike (and, for the membership part, by SCIM).
-import { heldByAnotherOrg, holdingEmail, ROLES, type Role, type Tx } from '@airlock/common';
-import { acceptPendingGrant } from '@airlock/rbac';
+// The rules of just-in-time provisioning after a verified SSO sign-in: which email signs in,
+// which account it may reach, which role it gets, and what is audited and revoked after. The
+// transaction that finds or creates the user, records the IdP identity and sets the membership
+// is store/provisioning.ts. Used by OIDC and SAML alike.
+import { auditActorOf as actorOf, ROLES, type Role } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { actorOf } from './audit.js';
 import { loginFailures } from './login-failure.js';
 import { emailDomainAllowed, mapRole } from './role-mapping.js';
-import { removeMembership, upsertMembership } from '../store/memberships.js';
+import { provisionSsoAccount, renameIfOnlyHere } from '../store/provisioning.js';
 import { revokeAllSessions } from './sessions.js';
 import { revokeAllTokens } from './tokens.js';
-import { bindPendingAtSignIn } from './scim-pending.js';
 import type { ConnectionRow } from '../store/sso-connections.js';
 
 export interface VerifiedIdentity {
@@ -56,73 +54,43 @@ export async function provisionSsoUser(
     connection.defaultRole,
     requireMappedGroup,
   );
-  const now = ctx.clock();
   const name = who.name?.slice(0, 200) ?? null;
   // The domain check above passed, so an org with claims claims this email's domain.
   const claims = org.allowedEmailDomains.length > 0;
 
-  const result = await ctx.db.inOrg(org.id, async (tx) => {
-    const identity = await tx.ssoIdentity.findUnique({
-      where: { connectionId_subject: { connectionId: connection.id, subject: who.subject } },
-    });
-    let user = identity
-      ? await tx.user.findUnique({ where: { id: identity.userId } })
-      : await accountForEmail(tx, org.id, email, claims);
-    // The break-glass account is never reachable through an org's IdP: an IdP asserting its
-    // email must not become a platform admin session.
-    if (user?.isPlatformAdmin) throw loginFailures.platformAccount();
-    if (user && user.status !== 'active') throw loginFailures.accountDisabled();
-    // Linking this IdP identity to an account that exists by email: only with a strictly
-    // verified email and only for an account no other org holds (an IdP one org controls must
-    // never reach another org's user).
-    const linked = !identity && user !== null;
-    if (linked && !verified) throw loginFailures.unverifiedLink();
-    if (linked && (await heldByAnotherOrg(ctx.db, user!.id, org.id))) throw loginFailures.foreignAccount();
-    const created = !user;
-    if (!user) {
-      // Outside claimed domains the account does not hold the email (squatting, issue 12).
-      user = await tx.user.create({ data: { email, name, lastLoginAt: now, holdsEmail: claims } });
-    } else {
-      user = await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
-    }
-    if (identity) {
-      await tx.ssoIdentity.update({
-        where: { id: identity.id },
-        data: { groups: who.groups, lastLoginAt: now },
-      });
-    } else {
-      await tx.ssoIdentity.create({
-        data: {
-          orgId: org.id,
-          connectionId: connection.id,
-          subject: who.subject,
-          userId: user.id,
-          groups: who.groups,
-          lastLoginAt: now,
-        },
-      });
-    }
-    // A role the platform promised this email (a pending owner): only a verified email
-    // through this org's own IdP takes it, and it never lowers the mapped role.
-    const granted = verified ? await acceptPendingGrant(tx, org.id, email, user.id, now) : null;
-    const role = stronger(mapped, granted);
-    if (role === null) {
-      const removed = await removeMembership(tx, org.id, user.id);
-      return { userId: user.id, role: null, roleBefore: removed, created, linked, granted };
-    }
-    const roleBefore = await upsertMembership(tx, org.id, user.id, role);
-    // The person's own sign-in through this org's IdP attaches the org's pending SCIM user.
-    await bindPendingAtSignIn(tx, org.id, email, user.id);
-    return { userId: user.id, role, roleBefore, created, linked, granted };
-  });
+  const result = await provisionSsoAccount(
+    ctx.db,
+    {
+      orgId: org.id,
+      connectionId: connection.id,
+      subject: who.subject,
+      email,
+      name,
+      groups: who.groups,
+      now: ctx.clock(),
+      claims,
+      // A role the platform promised this email (a pending owner): only a verified email
+      // through this org's own IdP takes it, and it never lowers the mapped role.
+      takeInvitation: verified,
+    },
+    {
+      async admit(user, linked, heldElsewhere) {
+        // The break-glass account is never reachable through an org's IdP: an IdP asserting its
+        // email must not become a platform admin session.
+        if (user?.isPlatformAdmin) throw loginFailures.platformAccount();
+        if (user && user.status !== 'active') throw loginFailures.accountDisabled();
+        // Linking this IdP identity to an account that exists by email: only with a strictly
+        // verified email and only for an account no other org holds (an IdP one org controls
+        // must never reach another org's user).
+        if (linked && !verified) throw loginFailures.unverifiedLink();
+        if (linked && (await heldElsewhere())) throw loginFailures.foreignAccount();
+      },
+      roleWith: (granted) => stronger(mapped, granted),
+    },
+  );
 
   // The name is global: one org's IdP renames only users who belong to no other org.
-  if (name && !result.created) {
-    const elsewhere = await ctx.db.system.membership.count({
-      where: { userId: result.userId, NOT: { orgId: org.id } },
-    });
-    if (elsewhere === 0) await ctx.db.prisma.user.update({ where: { id: result.userId }, data: { name } });
-  }
+  if (!result.created) await renameIfOnlyHere(ctx.db, org.id, result.userId, name);
 
   const actor = actorOf({
     kind: 'session',
@@ -197,30 +165,6 @@ export async function provisionSsoUser(
     created: result.created,
     roleBefore: result.roleBefore,
   };
-}
-
-/**
- * The account a first sign-in of `email` through this org's IdP reaches by email. An org that
- * claims the email's domain reaches the account holding the email. An org that claims no
- * domains reaches only accounts it already holds (its own that do not hold their email, or the
- * holding account when it is already this org's) and otherwise creates one that does not hold
- * the email, so it cannot squat an address that another org owns and block that org. The
- * break-glass account is returned either way, for the caller to refuse.
- */
-async function accountForEmail(tx: Tx, orgId: string, email: string, claims: boolean) {
-  const holding = await tx.user.findFirst({ where: holdingEmail(email) });
-  if (claims || holding?.isPlatformAdmin) return holding;
-  const here = {
-    OR: [
-      { memberships: { some: { orgId } } },
-      { ssoIdentities: { some: { orgId } } },
-      { scimUsers: { some: { orgId } } },
-    ],
-  };
-  const own = await tx.user.findFirst({ where: { email, holdsEmail: false, ...here } });
-  if (own) return own;
-  if (holding && (await tx.user.count({ where: { id: holding.id, ...here } })) > 0) return holding;
-  return null;
 }
 
 /**

@@ -4,23 +4,14 @@
 // differently, so the SCIM token learns nothing about accounts outside the org. The row is the
 // org's own SCIM resource (read, patch, replace, deactivate, list like any other) and holds no
 // email globally, so it blocks no other org. It is attached (scim_users row + membership) once
-// the account is attachable: the person's own sign-in through this org's IdP, or a SCIM write
-// when the email is in a claimed domain and no other org holds the account.
-import { heldByAnotherOrg, holdingEmail, type Tx } from '@airlock/common';
+// the account is attachable: the person's own sign-in through this org's IdP (store/scim-users.ts
+// bindPendingAtSignIn), or a SCIM write when the email is in a claimed domain and no other org
+// holds the account.
 import type { IdentityContext } from '../context.js';
 import { emailDomainAllowed } from './role-mapping.js';
+import { findHoldingAccount, heldElsewhere, type PendingRow } from '../store/scim-users.js';
 
-export interface PendingRow {
-  id: string;
-  orgId: string;
-  email: string;
-  userId: string | null;
-  externalId: string | null;
-  name: string | null;
-  active: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { PendingRow };
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -56,24 +47,8 @@ export async function attachableAccount(
 ): Promise<{ id: string } | null | false> {
   if (org.allowedEmailDomains.length === 0 || !emailDomainAllowed(email, org.allowedEmailDomains))
     return false;
-  const user = await ctx.db.prisma.user.findFirst({ where: holdingEmail(email) });
+  const user = await findHoldingAccount(ctx.db, email);
   if (!user) return null;
-  if (user.isPlatformAdmin || (await heldByAnotherOrg(ctx.db, user.id, org.id))) return false;
+  if (user.isPlatformAdmin || (await heldElsewhere(ctx.db, user.id, org.id))) return false;
   return user;
-}
-
-/**
- * At a sign-in through this org's IdP that gave `userId` a membership: the org's pending SCIM
- * user for that email becomes an ordinary SCIM record of the account (its externalId and
- * active state kept), and its row stays the resource id the IdP knows.
- */
-export async function bindPendingAtSignIn(tx: Tx, orgId: string, email: string, userId: string) {
-  const row = await tx.scimPendingUser.findUnique({ where: { orgId_email: { orgId, email } } });
-  if (!row || row.userId) return;
-  await tx.scimUser.upsert({
-    where: { orgId_userId: { orgId, userId } },
-    create: { orgId, userId, externalId: row.externalId, active: row.active },
-    update: { externalId: row.externalId, active: row.active },
-  });
-  await tx.scimPendingUser.update({ where: { id: row.id }, data: { userId } });
 }

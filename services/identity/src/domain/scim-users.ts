@@ -8,14 +8,31 @@
 // An email this org may not attach (another tenant's user, the break-glass account, any email
 // when the org claims no domains) gets a pending SCIM user instead (scim-pending.ts): the same
 // 201 and resource, no account, so SCIM answers never reveal other tenants' users.
-import { holdingEmail, type AuditEventInput } from '@airlock/common';
-import { acceptPendingGrant } from '@airlock/rbac';
+// The queries are store/scim-users.ts; one page of a listing reads all its users at once.
+import type { AuditEventInput } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { emailDomainAllowed } from './role-mapping.js';
 import { attachableAccount, pendingView, type PendingRow, USER_SCHEMA } from './scim-pending.js';
 import { revokeAllSessions } from './sessions.js';
 import { revokeAllTokens } from './tokens.js';
-import { removeMembership, upsertMembership } from '../store/memberships.js';
+import { findOrg } from '../store/orgs.js';
+import { renameIfOnlyHere } from '../store/provisioning.js';
+import {
+  accountIdsWithEmail,
+  activateScimAccount,
+  attachPending,
+  createAccount,
+  createPendingUser,
+  deactivateScimAccount,
+  findHoldingAccount,
+  findPending,
+  findPendingByEmail,
+  scimDuplicateExists,
+  scimResourceRows,
+  scimResources,
+  updatePending,
+  type ScimResourceRecord,
+} from '../store/scim-users.js';
 
 export { USER_SCHEMA };
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
@@ -92,47 +109,60 @@ function event<A extends 'scim.user_created' | 'scim.user_updated' | 'scim.user_
 
 /** A SCIM resource id of this org: a pending row (attached or not) or an account's id. */
 async function resolve(ctx: IdentityContext, orgId: string, id: string) {
-  const pending: PendingRow | null = await ctx.db.forOrg(orgId).scimPendingUser.findUnique({ where: { id } });
+  const pending = await findPending(ctx.db, orgId, id);
   return { pending, userId: pending ? pending.userId : id };
 }
 
-export async function scimUserView(ctx: IdentityContext, orgId: string, id: string, baseUrl: string) {
-  const { pending, userId } = await resolve(ctx, orgId, id);
-  if (pending && !userId) return pendingView(pending, baseUrl);
-  return accountView(ctx, orgId, userId!, id, baseUrl);
-}
-
-async function accountView(
-  ctx: IdentityContext,
-  orgId: string,
-  userId: string,
-  resourceId: string,
-  baseUrl: string,
-) {
-  const user = await ctx.db.prisma.user.findUnique({ where: { id: userId } });
-  if (!user) throw new ScimError(404, 'user not found');
-  const key = { orgId_userId: { orgId, userId } };
-  const [membership, scimRow] = await Promise.all([
-    ctx.db.forOrg(orgId).membership.findUnique({ where: key }),
-    ctx.db.forOrg(orgId).scimUser.findUnique({ where: key }),
-  ]);
-  if (!membership && !scimRow) throw new ScimError(404, 'user not found');
+/** The SCIM resource of a stored record; null when it is not one of this org's users. */
+function viewOf(record: ScimResourceRecord, baseUrl: string) {
+  const { id, pending, account } = record;
+  if (pending && !pending.userId) return pendingView(pending, baseUrl);
+  if (!account) return null;
+  const { user, member, scim } = account;
   return {
     schemas: [USER_SCHEMA],
-    id: resourceId,
-    ...(scimRow?.externalId ? { externalId: scimRow.externalId } : {}),
+    id,
+    ...(scim?.externalId ? { externalId: scim.externalId } : {}),
     userName: user.email,
     name: { formatted: user.name ?? undefined },
     displayName: user.name ?? undefined,
     emails: [{ value: user.email, primary: true, type: 'work' }],
-    active: membership !== null && user.status === 'active',
+    active: member && user.status === 'active',
     meta: {
       resourceType: 'User',
-      created: (scimRow?.createdAt ?? user.createdAt).toISOString(),
-      lastModified: (scimRow?.updatedAt ?? user.updatedAt).toISOString(),
-      location: `${baseUrl}/scim/v2/Users/${resourceId}`,
+      created: (scim?.createdAt ?? user.createdAt).toISOString(),
+      lastModified: (scim?.updatedAt ?? user.updatedAt).toISOString(),
+      location: `${baseUrl}/scim/v2/Users/${id}`,
     },
   };
+}
+
+export type ScimUserView = NonNullable<ReturnType<typeof viewOf>>;
+
+export async function scimUserView(
+  ctx: IdentityContext,
+  orgId: string,
+  id: string,
+  baseUrl: string,
+): Promise<ScimUserView> {
+  const [record] = await scimResources(ctx.db, orgId, [id]);
+  const view = record ? viewOf(record, baseUrl) : null;
+  if (!view) throw new ScimError(404, 'user not found');
+  return view;
+}
+
+/**
+ * The resources of one page of ids (from listScimUserIds), in order, read in one batch. An id
+ * that stopped being this org's user since the listing (removed meanwhile) is left out.
+ */
+export async function scimUserViews(
+  ctx: IdentityContext,
+  orgId: string,
+  ids: readonly string[],
+  baseUrl: string,
+): Promise<ScimUserView[]> {
+  const records = await scimResources(ctx.db, orgId, ids);
+  return records.map((r) => viewOf(r, baseUrl)).filter((v): v is ScimUserView => v !== null);
 }
 
 function externalIdOf(input: ScimUserInput): string | null | undefined {
@@ -150,22 +180,15 @@ async function setActive(
   invitedEmail?: string,
 ): Promise<boolean> {
   const { orgId } = caller;
-  const key = { orgId_userId: { orgId, userId } };
-  const track = {
-    where: key,
-    create: { orgId, userId, active, externalId: externalId ?? null },
-    update: { active, ...(externalId === undefined ? {} : { externalId }) },
-  };
+  const tracking = { orgId, userId, externalId };
   if (active) {
-    const { before, granted } = await ctx.db.inOrg(orgId, async (tx) => {
-      await tx.scimUser.upsert(track);
-      const m = await tx.membership.findUnique({ where: key });
-      if (m) return { before: m.role, granted: null };
-      const granted = invitedEmail
-        ? await acceptPendingGrant(tx, orgId, invitedEmail, userId, ctx.clock())
-        : null;
-      return { before: await upsertMembership(tx, orgId, userId, granted ?? 'member'), granted };
-    });
+    const { before, granted } = await activateScimAccount(
+      ctx.db,
+      tracking,
+      invitedEmail ? { email: invitedEmail, now: ctx.clock() } : null,
+      // The invitation's role, else the directory's default.
+      (invited) => invited ?? 'member',
+    );
     if (granted) {
       ctx.audit.publish({
         action: 'member.invitation_accepted',
@@ -179,10 +202,7 @@ async function setActive(
     }
     return before === null;
   }
-  const removed = await ctx.db.inOrg(orgId, async (tx) => {
-    await tx.scimUser.upsert(track);
-    return removeMembership(tx, orgId, userId);
-  });
+  const removed = await deactivateScimAccount(ctx.db, tracking);
   // Access ends now: sessions and API tokens in this org, and every replica's cache.
   await revokeAllSessions(ctx, userId, orgId);
   await revokeAllTokens(ctx, userId, orgId);
@@ -199,7 +219,7 @@ export async function createScimUser(
 ): Promise<string> {
   const email = emailOf(input);
   const { orgId } = caller;
-  const org = await ctx.db.system.org.findUnique({ where: { id: orgId } });
+  const org = await findOrg(ctx.db, { id: orgId });
   if (!org) throw new ScimError(404, 'organisation not found');
   if (!emailDomainAllowed(email, org.allowedEmailDomains)) {
     throw new ScimError(400, 'the email domain is not allowed for this organisation', 'invalidValue');
@@ -207,51 +227,26 @@ export async function createScimUser(
   const externalId = externalIdOf(input) ?? null;
   // A duplicate is judged only among this org's own SCIM users and members (SCIM's
   // `uniqueness`): same userName, or same externalId.
-  const scoped = ctx.db.forOrg(orgId);
-  let user = await ctx.db.prisma.user.findFirst({ where: holdingEmail(email) });
-  const key = user ? { orgId_userId: { orgId, userId: user.id } } : null;
-  const [local, member, tracked, pending, sameExternal] = await Promise.all([
-    // This org's own account for the email that does not hold it (created by its IdP).
-    scoped.user.findFirst({
-      where: {
-        email,
-        holdsEmail: false,
-        OR: [{ memberships: { some: { orgId } } }, { ssoIdentities: { some: { orgId } } }],
-      },
-    }),
-    key ? scoped.membership.findUnique({ where: key }) : null,
-    key ? scoped.scimUser.findUnique({ where: key }) : null,
-    scoped.scimPendingUser.findUnique({ where: { orgId_email: { orgId, email } } }),
-    externalId
-      ? Promise.all([
-          scoped.scimUser.count({ where: { orgId, externalId } }),
-          scoped.scimPendingUser.count({ where: { orgId, externalId } }),
-        ]).then(([a, b]) => a + b)
-      : 0,
-  ]);
-  if (local || member || tracked || pending || sameExternal > 0) throw duplicate();
+  const holder = await findHoldingAccount(ctx.db, email);
+  if (await scimDuplicateExists(ctx.db, orgId, email, externalId, holder?.id ?? null)) throw duplicate();
 
   const active = scimBool(input.active) !== false;
   const account = await attachableAccount(ctx, org, email);
   if (account === false) {
     // Not attachable now: this org's own SCIM user without an account, answered alike.
-    const row = await ctx.db
-      .inOrg(orgId, (tx) =>
-        tx.scimPendingUser.create({ data: { orgId, email, externalId, name: nameOf(input), active } }),
-      )
-      .catch((err: unknown) => {
-        if ((err as { code?: string })?.code === 'P2002') throw duplicate();
-        throw err;
-      });
+    const row = await createPendingUser(ctx.db, { orgId, email, externalId, name: nameOf(input), active });
+    if (!row) throw duplicate();
     ctx.audit.publish(event(caller, 'scim.user_created', row.id, {}));
     return row.id;
   }
+  let user: { id: string } | null = holder;
   if (user) {
     // An adopted account takes the directory's name, as a new one does (it belongs to no
     // other org), so the answer does not tell the two apart.
-    await renameIfOnlyHere(ctx, orgId, user.id, nameOf(input));
+    await renameIfOnlyHere(ctx.db, orgId, user.id, nameOf(input));
   } else {
-    user = await ctx.db.prisma.user.create({ data: { email, name: nameOf(input) } });
+    user = await createAccount(ctx.db, { email, name: nameOf(input) });
+    if (!user) throw duplicate(); // created meanwhile by another request
   }
   // attachableAccount() passed: the email is in a claimed domain, so an invitation for it is
   // completed here (the org's word on the role).
@@ -267,24 +262,17 @@ export async function createScimUser(
  */
 async function attachIfPossible(ctx: IdentityContext, caller: ScimCaller, row: PendingRow) {
   if (!row.active || row.userId) return;
-  const org = await ctx.db.system.org.findUnique({ where: { id: caller.orgId } });
+  const org = await findOrg(ctx.db, { id: caller.orgId });
   if (!org) return;
   const account = await attachableAccount(ctx, org, row.email);
   if (account === false) return;
   let userId = account?.id;
   if (!userId) {
-    try {
-      userId = (await ctx.db.prisma.user.create({ data: { id: row.id, email: row.email, name: row.name } }))
-        .id;
-    } catch (err) {
-      if ((err as { code?: string })?.code === 'P2002') return; // created meanwhile: next write
-      throw err;
-    }
+    userId = (await createAccount(ctx.db, { id: row.id, email: row.email, name: row.name }))?.id;
+    if (!userId) return; // created meanwhile: the next write attaches it
   }
   await setActive(ctx, caller, userId, true, row.externalId, row.email);
-  await ctx.db.inOrg(caller.orgId, (tx) =>
-    tx.scimPendingUser.update({ where: { id: row.id }, data: { userId } }),
-  );
+  await attachPending(ctx.db, caller.orgId, row.id, userId);
 }
 
 async function replacePending(
@@ -307,20 +295,10 @@ async function replacePending(
     fields.push('active');
   }
   if (externalId !== undefined) data.externalId = externalId;
-  const updated: PendingRow = await ctx.db.inOrg(caller.orgId, (tx) =>
-    tx.scimPendingUser.update({ where: { id: row.id }, data }),
-  );
+  const updated: PendingRow = await updatePending(ctx.db, caller.orgId, row.id, data);
   if (active === false && row.active) ctx.audit.publish(event(caller, 'scim.user_deactivated', row.id, {}));
   else if (fields.length > 0) ctx.audit.publish(event(caller, 'scim.user_updated', row.id, { fields }));
   await attachIfPossible(ctx, caller, updated);
-}
-
-async function renameIfOnlyHere(ctx: IdentityContext, orgId: string, userId: string, name: string | null) {
-  if (!name) return false;
-  const elsewhere = await ctx.db.system.membership.count({ where: { userId, NOT: { orgId } } });
-  if (elsewhere > 0) return false;
-  await ctx.db.prisma.user.update({ where: { id: userId }, data: { name } });
-  return true;
 }
 
 /** PUT: replaces what we keep (name, active). The email is the identity and is not changed. */
@@ -335,7 +313,7 @@ export async function replaceScimUser(
   const userId = resolved!;
   await scimUserView(ctx, caller.orgId, id, ''); // 404 unless the user is in this org
   const fields: string[] = [];
-  if (await renameIfOnlyHere(ctx, caller.orgId, userId, nameOf(input))) fields.push('name');
+  if (await renameIfOnlyHere(ctx.db, caller.orgId, userId, nameOf(input))) fields.push('name');
   const active = scimBool(input.active);
   const externalId = externalIdOf(input);
   if (active !== undefined || externalId !== undefined) {
@@ -404,31 +382,40 @@ export async function listScimUserIds(
     const match = /^\s*(userName|emails(?:\.value)?)\s+eq\s+"([^"]{1,320})"\s*$/i.exec(filter);
     if (!match) throw new ScimError(400, 'only `userName eq "…"` filters are supported', 'invalidFilter');
     const email = match[2]!.toLowerCase();
-    const pending = await ctx.db
-      .forOrg(orgId)
-      .scimPendingUser.findUnique({ where: { orgId_email: { orgId, email } } });
+    const pending = await findPendingByEmail(ctx.db, orgId, email);
     if (pending) return [pending.id];
     // The account holding the email, or one of this org's that does not hold it.
-    const found: string[] = [];
-    for (const user of await ctx.db.forOrg(orgId).user.findMany({ where: { email }, select: { id: true } })) {
-      try {
-        await scimUserView(ctx, orgId, user.id, '');
-        found.push(user.id);
-      } catch {
-        // not one of this org's SCIM users
-      }
-    }
-    return found;
+    const ids = await accountIdsWithEmail(ctx.db, orgId, email);
+    const records = await scimResources(ctx.db, orgId, ids);
+    return records.filter((r) => viewOf(r, '') !== null).map((r) => r.id);
   }
-  const [members, tracked, pending] = await Promise.all([
-    ctx.db.forOrg(orgId).membership.findMany({ where: { orgId }, select: { userId: true } }),
-    ctx.db.forOrg(orgId).scimUser.findMany({ where: { orgId }, select: { userId: true } }),
-    ctx.db.forOrg(orgId).scimPendingUser.findMany({ where: { orgId }, select: { id: true, userId: true } }),
-  ]);
+  const { members, tracked, pending } = await scimResourceRows(ctx.db, orgId);
   // An attached pending row stays the resource id the IdP knows: list it instead of the account.
   const aliased = new Set(pending.map((p) => p.userId).filter((u): u is string => u !== null));
   const accounts = [...members, ...tracked].map((r) => r.userId).filter((u) => !aliased.has(u));
   return [...new Set([...accounts, ...pending.map((p) => p.id)])].sort();
+}
+
+/** The most resources one page holds (also ServiceProviderConfig's filter.maxResults). */
+export const MAX_PAGE = 200;
+
+/**
+ * One page of the org's SCIM users (RFC 7644 §3.4.2.4): `startIndex` is 1-based and a value
+ * below 1 means 1; `count` is at most MAX_PAGE and a negative one means 0 (totalResults only).
+ * Reads a constant number of queries whatever the page size.
+ */
+export async function listScimUsers(
+  ctx: IdentityContext,
+  orgId: string,
+  query: { filter: string | undefined; startIndex: number; count: number },
+  baseUrl: string,
+) {
+  const ids = await listScimUserIds(ctx, orgId, query.filter);
+  const startIndex = Math.max(1, Math.trunc(query.startIndex) || 1);
+  const count = Math.min(MAX_PAGE, Math.max(0, Math.trunc(query.count) || 0));
+  const page = ids.slice(startIndex - 1, startIndex - 1 + count);
+  const resources = await scimUserViews(ctx, orgId, page, baseUrl);
+  return { totalResults: ids.length, startIndex, resources };
 }
 
 export function assertUuid(id: string): string {

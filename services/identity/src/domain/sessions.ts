@@ -1,35 +1,8 @@
-// Signing in and out: the session cookie and the rules around it.
-import type { Request, Response } from 'express';
-import { readCookie, sessionCookieName } from '@airlock/common';
+// Sessions: their lifetimes, starting one, ending one or all (the cookie that carries a
+// session is HTTP's: routes/session-cookie.ts).
+import { sha256Hex } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { insertSession, revokeSessionByToken, revokeUserSessions } from '../store/sessions.js';
-import { sha256Hex } from '@airlock/common';
-
-/** The cookie value of the current request's session, if any. */
-export function sessionCookieOf(req: Request, secure: boolean): string | undefined {
-  const value = readCookie(req, sessionCookieName(secure));
-  return value && value.length <= 512 ? value : undefined;
-}
-
-/**
- * HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), Path=/ and
- * Secure whenever the public URL is https, where the __Host- prefix also pins it to this
- * exact host.
- */
-export function setSessionCookie(res: Response, secure: boolean, token: string, expires: Date): void {
-  res.cookie(sessionCookieName(secure), token, {
-    httpOnly: true,
-    secure,
-    sameSite: 'lax',
-    path: '/',
-    expires,
-    encode: String, // the token is base64url already; keep it byte-for-byte
-  });
-}
-
-export function clearSessionCookie(res: Response, secure: boolean): void {
-  res.clearCookie(sessionCookieName(secure), { httpOnly: true, secure, sameSite: 'lax', path: '/' });
-}
 
 export interface SignIn {
   userId: string;
@@ -59,36 +32,39 @@ export async function sessionLimits(ctx: IdentityContext, orgId: string | null) 
   return { idleMs: Math.min(idleMs, absoluteMs), absoluteMs };
 }
 
+/** What starting a session needs to know about the request (no HTTP types: the route reads them). */
+export interface SessionStart extends SignIn {
+  /** The session cookie the browser already had, if any. */
+  previousToken: string | undefined;
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
 /**
- * Starts a fresh session and sets its cookie. A session the browser already had is revoked
- * first: a sign-in (and any privilege change that comes with it) never reuses an old cookie.
+ * Starts a fresh session (the caller sets its cookie). A session the browser already had is
+ * revoked first: a sign-in (and any privilege change that comes with it) never reuses an old
+ * cookie.
  */
-export async function signIn(ctx: IdentityContext, req: Request, res: Response, who: SignIn) {
-  const previous = sessionCookieOf(req, ctx.secureCookies);
+export async function openSession(ctx: IdentityContext, start: SessionStart) {
   const now = ctx.clock();
-  if (previous) {
-    const ended = await revokeSessionByToken(ctx.db, previous, now);
-    await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(previous) });
+  if (start.previousToken) {
+    const ended = await revokeSessionByToken(ctx.db, start.previousToken, now);
+    await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(start.previousToken) });
     // CLI sign-in tokens bound to the old session end with it.
     if (ended) await ctx.resolver.invalidate({ type: 'user', id: ended.userId });
   }
-  const session = await insertSession(ctx.db, {
-    userId: who.userId,
-    orgId: who.orgId,
-    clientIp: req.ip ?? null,
-    userAgent: req.get('user-agent') ?? null,
-    ...(await sessionLimits(ctx, who.orgId)),
+  return insertSession(ctx.db, {
+    userId: start.userId,
+    orgId: start.orgId,
+    clientIp: start.clientIp,
+    userAgent: start.userAgent,
+    ...(await sessionLimits(ctx, start.orgId)),
     now,
   });
-  setSessionCookie(res, ctx.secureCookies, session.token, session.absoluteExpiresAt);
-  return session;
 }
 
-/** Ends the request's session (if any); returns the revoked row. */
-export async function signOut(ctx: IdentityContext, req: Request, res: Response) {
-  const token = sessionCookieOf(req, ctx.secureCookies);
-  clearSessionCookie(res, ctx.secureCookies);
-  if (!token) return null;
+/** Ends the session of this cookie value (if any) and drops cached principals; the revoked row. */
+export async function closeSession(ctx: IdentityContext, token: string) {
   const session = await revokeSessionByToken(ctx.db, token, ctx.clock());
   await ctx.resolver.invalidate({ type: 'credential', hash: sha256Hex(token) });
   // CLI sign-in tokens bound to this session end with it: drop them from caches now too.

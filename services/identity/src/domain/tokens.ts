@@ -1,6 +1,6 @@
-// API token rules: who may create, see, revoke and rotate which token.
-import type { Principal } from '@airlock/common';
-import { may } from './access.js';
+// API tokens: creating, listing, revoking and rotating them. Who may do which to whose token
+// is the shared ability's (common/access/abilities.ts), asked by the routes.
+import type { Role } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { identityErrors } from '../errors.js';
 import { roleInOrg } from '../store/member-roles.js';
@@ -14,59 +14,40 @@ import {
   tokenView,
 } from '../store/tokens.js';
 
-function orgOf(p: Principal): string {
-  if (!p.orgId || !p.userId) throw identityErrors.noOrg();
-  return p.orgId;
-}
+type TokenRow = NonNullable<Awaited<ReturnType<typeof findToken>>>;
 
 export async function createToken(
   ctx: IdentityContext,
-  p: Principal,
+  owner: { orgId: string; userId: string },
   input: { name: string; expiresInDays?: number },
 ) {
-  const orgId = orgOf(p);
-  if (!may(p, 'create', 'ApiToken', { orgId, userId: p.userId })) {
-    throw identityErrors.forbidden('create API tokens');
-  }
   const now = ctx.clock();
   const days = input.expiresInDays ?? ctx.settings.AIRLOCK_TOKEN_MAX_DAYS;
   const expiresAt = new Date(now.getTime() + days * 86_400_000);
-  const { row, token } = await insertToken(ctx.db, {
-    orgId,
-    userId: p.userId!,
-    name: input.name,
-    expiresAt,
-    now,
-  });
+  const { row, token } = await insertToken(ctx.db, { ...owner, name: input.name, expiresAt, now });
   return { ...tokenView(row), token };
 }
 
-/** Own tokens; `all` lists every token of the org and needs the admin right. */
-export async function listVisibleTokens(ctx: IdentityContext, p: Principal, all: boolean) {
-  const orgId = orgOf(p);
-  if (all) {
-    if (!may(p, 'read', 'ApiToken', { orgId, userId: '*' })) {
-      throw identityErrors.forbidden("list other members' tokens");
-    }
-    return (await listTokens(ctx.db, orgId, null)).map(tokenView);
-  }
-  return (await listTokens(ctx.db, orgId, p.userId)).map(tokenView);
+/** The user's own tokens in the org, or (userId null) every token of the org. */
+export async function listOrgTokens(ctx: IdentityContext, orgId: string, userId: string | null) {
+  return (await listTokens(ctx.db, orgId, userId)).map(tokenView);
 }
 
-/** Loads a token of the caller's org that the caller may `action`; 404 otherwise (no probing). */
-async function tokenFor(ctx: IdentityContext, p: Principal, id: string, action: 'delete' | 'update') {
-  const orgId = orgOf(p);
+/**
+ * A token of the org and its user's role there (an owner's token is out of an admin's reach);
+ * 404 for an unknown one.
+ */
+export async function loadToken(
+  ctx: IdentityContext,
+  orgId: string,
+  id: string,
+): Promise<{ row: TokenRow; userRole: Role | null }> {
   const row = await findToken(ctx.db, orgId, id);
   if (!row) throw identityErrors.tokenNotFound();
-  const userRole = await roleInOrg(ctx.db, row.orgId, row.userId);
-  if (!may(p, action, 'ApiToken', { orgId: row.orgId, userId: row.userId, userRole })) {
-    throw identityErrors.tokenNotFound();
-  }
-  return row;
+  return { row, userRole: await roleInOrg(ctx.db, row.orgId, row.userId) };
 }
 
-export async function revokeToken(ctx: IdentityContext, p: Principal, id: string) {
-  const row = await tokenFor(ctx, p, id, 'delete');
+export async function revokeToken(ctx: IdentityContext, row: TokenRow) {
   if (row.revokedAt) return tokenView(row);
   const updated = await markRevoked(ctx.db, row.orgId, row.id, ctx.clock());
   await ctx.resolver.invalidate({ type: 'credential', hash: row.tokenHash });
@@ -74,7 +55,8 @@ export async function revokeToken(ctx: IdentityContext, p: Principal, id: string
   return tokenView(updated);
 }
 
-export async function rotateToken(ctx: IdentityContext, p: Principal, id: string, graceSeconds: number) {
+/** Refuses a grace window longer than the install allows (a validation error). */
+export function checkGraceSeconds(ctx: IdentityContext, graceSeconds: number): void {
   if (graceSeconds > ctx.settings.AIRLOCK_TOKEN_MAX_GRACE_SECONDS) {
     throw identityErrors.invalid([
       {
@@ -83,9 +65,10 @@ export async function rotateToken(ctx: IdentityContext, p: Principal, id: string
       },
     ]);
   }
-  const row = await tokenFor(ctx, p, id, 'update');
-  // The new secret goes to the caller: only the token's own user may receive it.
-  if (row.userId !== p.userId) throw identityErrors.tokenNotFound();
+}
+
+/** A new secret for a live token; a revoked or expired one is not found. */
+export async function rotateToken(ctx: IdentityContext, row: TokenRow, graceSeconds: number) {
   const now = ctx.clock();
   if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) throw identityErrors.tokenNotFound();
   const graceUntil = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;

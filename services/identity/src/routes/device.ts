@@ -10,20 +10,21 @@ import type { NextFunction, Request, Response } from 'express';
 import { Router } from 'express';
 import {
   AirlockError,
+  can,
   isCrossSite,
   principalOf,
+  publicRoute,
   safeEqual,
   withAuthScopeOf,
   type AuditEventInput,
   type Principal,
 } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { actorOf, requestMeta } from '../domain/audit.js';
+import { actorOf, requestMeta } from './audit-event.js';
 import {
   decide,
   DEVICE_CLIENT_ID,
   DEVICE_GRANT_TYPE,
-  mayApprove,
   OAuthError,
   pendingRequest,
   pollDeviceToken,
@@ -31,11 +32,12 @@ import {
   requestDeviceCode,
   type CodeRejection,
 } from '../domain/device-grant.js';
-import { sendApprovePage, sendCodeForm, sendDevicePage, sendWrongOrg } from '../domain/device-page.js';
-import { sessionCookieOf } from '../domain/sessions.js';
+import { sendApprovePage, sendCodeForm, sendDevicePage, sendWrongOrg } from './pages/device-page.js';
+import { sessionCookieOf } from './session-cookie.js';
 import { normalizeUserCode, type DeviceRequest } from '../store/device-codes.js';
 import { countMiss, guessesExhausted } from '../store/code-guesses.js';
 import { hit } from '../store/throttle.js';
+import { findOrg } from '../store/orgs.js';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -81,6 +83,12 @@ function devicePath(userCode: string | undefined, org?: string): string {
 function formToken(sessionCookie: string, flowId: string): string {
   return createHmac('sha256', sessionCookie).update(`airlock device approval\0${flowId}`).digest('base64url');
 }
+
+/** The CLI's side of the grant needs no principal: the device code is its credential. */
+const PUBLIC = {
+  code: publicRoute('starts a CLI sign-in (a signed-in member approves it at /device)'),
+  token: publicRoute('the CLI picks up its token with the device code'),
+};
 
 export function deviceRoutes(ctx: IdentityContext): Router {
   const router = Router();
@@ -131,7 +139,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     return pending.ok ? { ...pending, code: code! } : pending;
   }
 
-  router.post('/oauth/device/code', async (req, res) => {
+  router.post('/oauth/device/code', PUBLIC.code, async (req, res) => {
     noStore(res);
     try {
       const throttled = await hit(
@@ -165,7 +173,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     }
   });
 
-  router.post('/oauth/token', async (req, res) => {
+  router.post('/oauth/token', PUBLIC.token, async (req, res) => {
     noStore(res);
     try {
       const grantType = field(req.body, 'grant_type');
@@ -245,6 +253,16 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     });
   }, ctx.sessionOnly);
 
+  // The pages are anyone's with a session (the code form, the refusals); handing the CLI a
+  // token is checked after the code, as creating an API token (mayApprove), and refused as a page.
+  const signedIn = ctx.access.authorize('read', 'Session', { scope: 'org-or-platform' });
+
+  /** May this browser session hand a CLI a token? The same right as creating an API token. */
+  const mayApprove = (req: Request, p: Principal) =>
+    p.kind === 'session' &&
+    !!p.sessionId &&
+    can(req, 'create', 'ApiToken', { orgId: p.orgId, userId: p.userId });
+
   /**
    * The checks GET and POST share for a signed-in member and a code: throttle, a pending
    * request, the right org, the right to hold a token. Renders the refusal and returns null.
@@ -273,7 +291,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
       sendWrongOrg(res, pending.request.orgSlug!, loginHref(pending.request.orgSlug!, devicePath(rawCode)));
       return null;
     }
-    if (!mayApprove(p)) {
+    if (!mayApprove(req, p)) {
       sendDevicePage(
         res,
         403,
@@ -287,7 +305,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     return { code: pending.code, hash: pending.hash, request: pending.request };
   }
 
-  router.get('/device', sessionOrLogin, (req, res, next) => {
+  router.get('/device', sessionOrLogin, signedIn, (req, res, next) => {
     showDevice(req, res).catch((e: unknown) => pageFailure(req, res, next, e));
   });
 
@@ -297,7 +315,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     if (!rawCode) return sendCodeForm(res, { askOrg: false });
     const ok = await approvable(req, res, p, rawCode);
     if (!ok) return;
-    const org = await ctx.db.system.org.findUnique({ where: { id: p.orgId! } });
+    const org = await findOrg(ctx.db, { id: p.orgId! });
     sendApprovePage(res, {
       userCode: ok.code,
       orgName: org?.name ?? ok.request.orgSlug ?? '',
@@ -307,7 +325,7 @@ export function deviceRoutes(ctx: IdentityContext): Router {
     });
   }
 
-  router.post('/device', ctx.sessionOnly, (req, res, next) => {
+  router.post('/device', ctx.sessionOnly, signedIn, (req, res, next) => {
     answerDevice(req, res).catch((e: unknown) => pageFailure(req, res, next, e));
   });
 

@@ -4,12 +4,13 @@
 //        -> 200 {status: "mfa_enrollment_required", enrollmentToken, secret, otpauthUrl} (first time)
 //   POST /auth/local/mfa/enroll   {enrollmentToken, totp} -> 200 {status: "signed_in"} + cookie
 import { Router, type Request, type Response } from 'express';
+import { publicRoute } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { requestMeta } from '../domain/audit.js';
+import { requestMeta } from './audit-event.js';
 import { confirmEnrollment, LocalLoginError, localLogin } from '../domain/local-login.js';
 import { auditLoginFailure } from '../domain/login-failure-audit.js';
-import { signIn } from '../domain/sessions.js';
+import { signIn } from './session-cookie.js';
 import { identityErrors } from '../errors.js';
 
 const loginBody = z.strictObject({
@@ -26,11 +27,17 @@ const enrollBody = z.strictObject({
   totp: z.string().regex(/^\d{6}$/),
 });
 
+/** The break-glass sign-in needs no principal yet (the route-abilities test pins these reasons). */
+const PUBLIC = {
+  login: publicRoute('break-glass sign-in (no org)'),
+  enroll: publicRoute('break-glass TOTP enrolment: the enrolment token is the credential'),
+};
+
 export function localLoginRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
   async function failed(req: Request, e: LocalLoginError) {
-    await auditLoginFailure(ctx, req, {
+    await auditLoginFailure(ctx, {
       action: 'auth.login_failed',
       orgId: null,
       actor: { type: 'anonymous', id: null, email: null },
@@ -62,7 +69,7 @@ export function localLoginRoutes(ctx: IdentityContext): Router {
     res.json({ status: 'signed_in' });
   }
 
-  router.post('/auth/local/login', async (req, res) => {
+  router.post('/auth/local/login', PUBLIC.login, async (req, res) => {
     const body = parse(loginBody, req.body);
     let result;
     try {
@@ -83,7 +90,7 @@ export function localLoginRoutes(ctx: IdentityContext): Router {
     await signedIn(req, res, result.userId);
   });
 
-  router.post('/auth/local/mfa/enroll', async (req, res) => {
+  router.post('/auth/local/mfa/enroll', PUBLIC.enroll, async (req, res) => {
     const body = parse(enrollBody, req.body);
     let userId: string;
     try {

@@ -3,18 +3,24 @@ import { Router } from 'express';
 import { principalOf } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
 import { identityErrors } from '../errors.js';
+import { findOwnOrg } from '../store/orgs.js';
+import { findSession } from '../store/sessions.js';
+import { findUser } from '../store/users.js';
 
 export function meRoutes(ctx: IdentityContext): Router {
   const router = Router();
-  router.get('/api/v1/me', ctx.anyCredential, async (req, res) => {
+  // Reading who you are is reading your own credential: every principal with a user may,
+  // in an org or (a platform admin session) without one.
+  const readOwn = ctx.access.authorize('read', 'Session', { scope: 'org-or-platform' });
+  router.get('/api/v1/me', ctx.anyCredential, readOwn, async (req, res) => {
     const p = principalOf(req);
     if (!p.userId) throw identityErrors.unauthenticated();
-    const user = await ctx.db.prisma.user.findUnique({ where: { id: p.userId } });
+    const user = await findUser(ctx.db, p.userId);
     if (!user) throw identityErrors.unauthenticated();
-    const org = p.orgId ? await ctx.db.forOrg(p.orgId).org.findUnique({ where: { id: p.orgId } }) : null;
+    const org = p.orgId ? await findOwnOrg(ctx.db, p.orgId) : null;
     let session: { id: string; idleExpiresAt: string; absoluteExpiresAt: string } | null = null;
     if (p.sessionId) {
-      const row = await ctx.db.system.session.findUnique({ where: { id: p.sessionId } });
+      const row = await findSession(ctx.db, p.sessionId);
       if (row) {
         session = {
           id: row.id,

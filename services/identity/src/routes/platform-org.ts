@@ -6,6 +6,7 @@ import { AirlockError } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
 import { identityErrors } from '../errors.js';
+import { findOrg } from '../store/orgs.js';
 
 /** The named org's id, or undefined on the org's own path (no :orgId). */
 export async function platformOrg(
@@ -16,7 +17,7 @@ export async function platformOrg(
   const named = (req.params as { orgId?: string }).orgId;
   if (named === undefined) return undefined;
   const id = z.uuid().safeParse(named);
-  const org = id.success ? await ctx.db.system.org.findUnique({ where: { id: id.data } }) : null;
+  const org = id.success ? await findOrg(ctx.db, { id: id.data }) : null;
   if (!org) throw identityErrors.orgNotFound();
   if (action !== 'read' && action !== 'delete' && org.status !== 'active') {
     throw new AirlockError('org_suspended', 'this organisation is suspended; activate it first');

@@ -9,8 +9,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { principalOf } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { may } from '../domain/access.js';
-import { principalEvent } from '../domain/audit.js';
+import { principalEvent } from './audit-event.js';
 import { identityErrors } from '../errors.js';
 import { insertScimToken, listScimTokens, revokeScimToken, scimTokenView } from '../store/scim-tokens.js';
 import { platformOrg } from './platform-org.js';
@@ -21,14 +20,12 @@ const PLATFORM = '/api/v1/sso/orgs/:orgId/scim-tokens';
 export function scimTokenRoutes(ctx: IdentityContext): Router {
   const router = Router();
 
+  /** The org the route acts on: the one the platform path names, else the caller's own. */
   async function orgFor(req: Request, action: 'create' | 'read' | 'delete') {
     const p = principalOf(req);
     const named = await platformOrg(ctx, req, action);
-    if (named) return { p, orgId: named };
-    if (!p.orgId) throw identityErrors.noOrg();
-    if (!may(p, action, 'ScimToken', { orgId: p.orgId }))
-      throw identityErrors.forbidden('manage SCIM tokens');
-    return { p, orgId: p.orgId };
+    // authorize() admitted the caller to the SCIM tokens of their own org (scope 'org').
+    return { p, orgId: named ?? p.orgId! };
   }
 
   const create: RequestHandler = async (req, res) => {
@@ -58,13 +55,17 @@ export function scimTokenRoutes(ctx: IdentityContext): Router {
     res.status(204).end();
   };
 
+  const { authorize } = ctx.access;
+  const refuse = () => identityErrors.forbidden('manage SCIM tokens');
+  const platform = (action: 'create' | 'read' | 'delete') =>
+    authorize(action, 'ScimToken', { scope: 'platform' });
   // An org creates SCIM tokens from a browser session only (no credential minted from a token).
-  router.post(OWN, ctx.sessionOnly, create);
-  router.get(OWN, ctx.anyCredential, list);
-  router.delete(`${OWN}/:id`, ctx.anyCredential, revoke);
-  router.post(PLATFORM, ctx.platformAdmin, create);
-  router.get(PLATFORM, ctx.platformAdmin, list);
-  router.delete(`${PLATFORM}/:id`, ctx.platformAdmin, revoke);
+  router.post(OWN, ctx.sessionOnly, authorize('create', 'ScimToken', { refuse }), create);
+  router.get(OWN, ctx.anyCredential, authorize('read', 'ScimToken', { refuse }), list);
+  router.delete(`${OWN}/:id`, ctx.anyCredential, authorize('delete', 'ScimToken', { refuse }), revoke);
+  router.post(PLATFORM, ctx.platformAdmin, platform('create'), create);
+  router.get(PLATFORM, ctx.platformAdmin, platform('read'), list);
+  router.delete(`${PLATFORM}/:id`, ctx.platformAdmin, platform('delete'), revoke);
 
   return router;
 }

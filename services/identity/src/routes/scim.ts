@@ -7,13 +7,15 @@
 // Errors use SCIM's own envelope, not the API's.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { isAirlockError } from '@airlock/common';
+import { publicRoute } from '@airlock/common';
 import type { IdentityContext } from '../context.js';
-import { requestMeta } from '../domain/audit.js';
+import { requestMeta } from './audit-event.js';
 import {
   assertUuid,
   createScimUser,
   deactivateScimUser,
-  listScimUserIds,
+  listScimUsers,
+  MAX_PAGE,
   patchScimUser,
   replaceScimUser,
   ScimError,
@@ -26,7 +28,6 @@ import { orgOfScimToken } from '../store/scim-tokens.js';
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const MAX_PAGE = 200;
 const PLATFORM_CODES: Record<number, string> = {
   400: 'validation_failed',
   401: 'unauthenticated',
@@ -60,6 +61,8 @@ export function scimRoutes(ctx: IdentityContext): Router {
   scim.use(
     express.json({ type: ['application/scim+json', 'application/json'], limit: '256kb', strict: true }),
   );
+  // Every SCIM route is behind the IdP's SCIM token below, not a user's credential.
+  scim.use(publicRoute('own credential: SCIM token'));
   scim.use(async (req, _res, next) => {
     const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(req.get('authorization') ?? '');
     const found = match ? await orgOfScimToken(ctx.db, match[1]!) : null;
@@ -85,18 +88,19 @@ export function scimRoutes(ctx: IdentityContext): Router {
 
   scim.get('/Users', async (req, res) => {
     const caller = callerOf(req);
-    const filter = typeof req.query.filter === 'string' ? req.query.filter : undefined;
-    const ids = await listScimUserIds(ctx, caller.orgId, filter);
-    const startIndex = Math.max(1, Number.parseInt(String(req.query.startIndex ?? '1'), 10) || 1);
-    const count = Math.min(
-      MAX_PAGE,
-      Math.max(0, Number.parseInt(String(req.query.count ?? MAX_PAGE), 10) || 0),
+    const { totalResults, startIndex, resources } = await listScimUsers(
+      ctx,
+      caller.orgId,
+      {
+        filter: typeof req.query.filter === 'string' ? req.query.filter : undefined,
+        startIndex: Number.parseInt(String(req.query.startIndex ?? '1'), 10),
+        count: Number.parseInt(String(req.query.count ?? MAX_PAGE), 10),
+      },
+      base,
     );
-    const page = ids.slice(startIndex - 1, startIndex - 1 + count);
-    const resources = await Promise.all(page.map((id) => scimUserView(ctx, caller.orgId, id, base)));
     send(res, 200, {
       schemas: [LIST_SCHEMA],
-      totalResults: ids.length,
+      totalResults,
       startIndex,
       itemsPerPage: resources.length,
       Resources: resources,

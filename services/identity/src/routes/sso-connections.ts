@@ -15,9 +15,9 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { AirlockError, createSecretBox, principalOf, ROLES, type Principal, type Tx } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { may } from '../domain/access.js';
 import { requireOwnerPath } from '../domain/owner-path.js';
-import { principalEvent } from '../domain/audit.js';
+import { ownerPathReader } from '../store/owner-path.js';
+import { principalEvent } from './audit-event.js';
 import { checkIssuerUrl } from '../domain/outbound.js';
 import { fetchIdpMetadata, parseIdpMetadata } from '../domain/saml-metadata.js';
 import { identityErrors } from '../errors.js';
@@ -114,21 +114,22 @@ function nameTaken(e: unknown): unknown {
     : e;
 }
 
+const ACTIONS = { get: 'read', post: 'create', patch: 'update', delete: 'delete' } as const;
+
 export function ssoConnectionRoutes(ctx: IdentityContext): Router {
   const router = Router();
   const box = createSecretBox(ctx.keyring);
+  const { authorize } = ctx.access;
 
+  /** The org the route acts on: the one the platform path names, else the caller's own. */
   async function orgFor(
     req: Request,
     action: 'create' | 'read' | 'update' | 'delete',
   ): Promise<{ p: Principal; orgId: string }> {
     const p = principalOf(req);
     const named = await platformOrg(ctx, req, action);
-    if (named) return { p, orgId: named };
-    if (!p.orgId) throw identityErrors.noOrg();
-    if (!may(p, action, 'SsoConnection', { orgId: p.orgId }))
-      throw identityErrors.forbidden('manage SSO connections');
-    return { p, orgId: p.orgId };
+    // authorize() admitted the caller to the connections of their own org (scope 'org').
+    return { p, orgId: named ?? p.orgId! };
   }
 
   function audit(
@@ -144,18 +145,24 @@ export function ssoConnectionRoutes(ctx: IdentityContext): Router {
     });
   }
 
-  /** Each handler at the org's own path and at the platform path naming the org. */
+  /**
+   * Each handler at the org's own path and at the platform path naming the org (the platform
+   * admin's: only abilities.ts's platform rules admit it there). The method says the action.
+   */
   function route(
     method: 'get' | 'post' | 'patch' | 'delete',
     own: string,
     platform: string,
     handler: RequestHandler,
   ): void {
-    router[method](own, ctx.anyCredential, handler);
-    router[method](platform, ctx.platformAdmin, handler);
+    const action = ACTIONS[method];
+    const refuse = () => identityErrors.forbidden('manage SSO connections');
+    router[method](own, ctx.anyCredential, authorize(action, 'SsoConnection', { refuse }), handler);
+    const platformOnly = authorize(action, 'SsoConnection', { scope: 'platform' });
+    router[method](platform, ctx.platformAdmin, platformOnly, handler);
   }
 
-  const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(tx, orgId, ctx.clock());
+  const ownerPath = (orgId: string) => (tx: Tx) => requireOwnerPath(ownerPathReader(tx, orgId, ctx.clock()));
 
   async function load(orgId: string, id: unknown) {
     const parsed = z.uuid().safeParse(id);

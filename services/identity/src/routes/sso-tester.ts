@@ -1,13 +1,20 @@
 // Who may start a test sign-in (see domain/sso-test.ts): shared by /auth/login?test=1.
-import { principalOf, type Principal } from '@airlock/common';
-import type { Request, Response } from 'express';
+import { assertCan, principalOf, type Principal } from '@airlock/common';
+import type { Request, RequestHandler, Response } from 'express';
 import type { IdentityContext } from '../context.js';
-import { may } from '../domain/access.js';
 import { identityErrors } from '../errors.js';
 
+function run(middleware: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    void middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+  });
+}
+
 /**
- * The admin starting a test sign-in of `orgId`'s connections: a session (through the same
- * authentication as every API route: IP allowlist included) whose role may read them.
+ * The admin starting a test sign-in of `orgId`'s connections, on the public sign-in route: a
+ * session through the same steps as every API route (authenticate, then authorize with the
+ * admin IP allowlist) whose ability reads that org's connections (its own org's, or any as
+ * the platform admin).
  */
 export async function authorizeTester(
   ctx: IdentityContext,
@@ -15,12 +22,15 @@ export async function authorizeTester(
   res: Response,
   orgId: string,
 ): Promise<{ userId: string }> {
-  await new Promise<void>((resolve, reject) =>
-    ctx.sessionOnly(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
+  const refusal = () => identityErrors.forbidden('test this organisation’s SSO connections');
+  await run(ctx.sessionOnly, req, res);
+  await run(
+    ctx.access.authorize('read', 'SsoConnection', { scope: 'org-or-platform', refuse: refusal }),
+    req,
+    res,
   );
   const p: Principal = principalOf(req);
-  if (!p.userId || !may(p, 'read', 'SsoConnection', { orgId })) {
-    throw identityErrors.forbidden('test this organisation’s SSO connections');
-  }
+  if (!p.userId) throw refusal();
+  assertCan(req, 'read', 'SsoConnection', { orgId }, refusal);
   return { userId: p.userId };
 }

@@ -2,13 +2,22 @@
 //   POST   /api/v1/tokens             create (session only); the secret is in this response only
 //   GET    /api/v1/tokens[?all=true]  own tokens; all=true: every token of the org (owners, admins)
 //   DELETE /api/v1/tokens/:id         revoke (own; owners: any in their org; admins: a non-owner's)
-//   POST   /api/v1/tokens/:id/rotate  new secret (session only), optional grace for the old one
+//   POST   /api/v1/tokens/:id/rotate  new secret (session only, own token only), optional grace for the old one
+// Who may do which to whose token is the shared ability's; an unknown token and one out of the
+// caller's reach get the same 404 (no probing).
 import { Router } from 'express';
-import { principalOf } from '@airlock/common';
+import { assertCan, noOrgError, principalOf, type Principal } from '@airlock/common';
 import { z } from 'zod';
 import type { IdentityContext } from '../context.js';
-import { principalEvent } from '../domain/audit.js';
-import { createToken, listVisibleTokens, revokeToken, rotateToken } from '../domain/tokens.js';
+import { principalEvent } from './audit-event.js';
+import {
+  checkGraceSeconds,
+  createToken,
+  listOrgTokens,
+  loadToken,
+  revokeToken,
+  rotateToken,
+} from '../domain/tokens.js';
 import { identityErrors } from '../errors.js';
 
 const createBody = z.strictObject({
@@ -38,48 +47,84 @@ function tokenId(value: unknown): string {
   return result.data;
 }
 
+/** authorize() has run: an org-bound principal, which every token credential's user is. */
+function ownerOf(p: Principal): { orgId: string; userId: string } {
+  if (!p.orgId || !p.userId) throw noOrgError();
+  return { orgId: p.orgId, userId: p.userId };
+}
+
 export function tokenRoutes(ctx: IdentityContext): Router {
   const router = Router();
+  const { authorize } = ctx.access;
+  const notFound = () => identityErrors.tokenNotFound();
 
-  router.post('/api/v1/tokens', ctx.sessionOnly, async (req, res) => {
-    const p = principalOf(req);
-    const body = parse(createBody, req.body);
-    if (body.expiresInDays && body.expiresInDays > ctx.settings.AIRLOCK_TOKEN_MAX_DAYS) {
-      throw identityErrors.invalid([
-        { path: ['expiresInDays'], message: `must be at most ${ctx.settings.AIRLOCK_TOKEN_MAX_DAYS}` },
-      ]);
+  router.post(
+    '/api/v1/tokens',
+    ctx.sessionOnly,
+    authorize('create', 'ApiToken', { refuse: () => identityErrors.forbidden('create API tokens') }),
+    async (req, res) => {
+      const p = principalOf(req);
+      const body = parse(createBody, req.body);
+      if (body.expiresInDays && body.expiresInDays > ctx.settings.AIRLOCK_TOKEN_MAX_DAYS) {
+        throw identityErrors.invalid([
+          { path: ['expiresInDays'], message: `must be at most ${ctx.settings.AIRLOCK_TOKEN_MAX_DAYS}` },
+        ]);
+      }
+      const created = await createToken(ctx, ownerOf(p), body);
+      ctx.audit.publish(
+        principalEvent(req, p, 'token.created', created.expiresAt ? { expiresAt: created.expiresAt } : {}, {
+          type: 'api_token',
+          id: created.id,
+        }),
+      );
+      res.status(201).json(created);
+    },
+  );
+
+  router.get('/api/v1/tokens', ctx.anyCredential, authorize('read', 'ApiToken'), async (req, res) => {
+    const { orgId, userId } = ownerOf(principalOf(req));
+    if (req.query.all !== 'true') {
+      res.json({ data: await listOrgTokens(ctx, orgId, userId) });
+      return;
     }
-    const created = await createToken(ctx, p, body);
-    ctx.audit.publish(
-      principalEvent(req, p, 'token.created', created.expiresAt ? { expiresAt: created.expiresAt } : {}, {
-        type: 'api_token',
-        id: created.id,
-      }),
+    // A token of the org, whoever's: only the org-wide rule matches a subject without userId.
+    assertCan(req, 'read', 'ApiToken', { orgId }, () =>
+      identityErrors.forbidden("list other members' tokens"),
     );
-    res.status(201).json(created);
+    res.json({ data: await listOrgTokens(ctx, orgId, null) });
   });
 
-  router.get('/api/v1/tokens', ctx.anyCredential, async (req, res) => {
-    const p = principalOf(req);
-    const all = req.query.all === 'true';
-    res.json({ data: await listVisibleTokens(ctx, p, all) });
-  });
+  router.delete(
+    '/api/v1/tokens/:id',
+    ctx.anyCredential,
+    authorize('delete', 'ApiToken', { refuse: notFound }),
+    async (req, res) => {
+      const p = principalOf(req);
+      const { row, userRole } = await loadToken(ctx, ownerOf(p).orgId, tokenId(req.params.id));
+      assertCan(req, 'delete', 'ApiToken', { orgId: row.orgId, userId: row.userId, userRole }, notFound);
+      const revoked = await revokeToken(ctx, row);
+      ctx.audit.publish(principalEvent(req, p, 'token.revoked', {}, { type: 'api_token', id: revoked.id }));
+      res.json(revoked);
+    },
+  );
 
-  router.delete('/api/v1/tokens/:id', ctx.anyCredential, async (req, res) => {
-    const p = principalOf(req);
-    const revoked = await revokeToken(ctx, p, tokenId(req.params.id));
-    ctx.audit.publish(principalEvent(req, p, 'token.revoked', {}, { type: 'api_token', id: revoked.id }));
-    res.json(revoked);
-  });
-
-  router.post('/api/v1/tokens/:id/rotate', ctx.sessionOnly, async (req, res) => {
-    const p = principalOf(req);
-    const id = tokenId(req.params.id);
-    const { graceSeconds } = parse(rotateBody, req.body);
-    const rotated = await rotateToken(ctx, p, id, graceSeconds);
-    ctx.audit.publish(principalEvent(req, p, 'token.rotated', { graceSeconds }, { type: 'api_token', id }));
-    res.json(rotated);
-  });
+  router.post(
+    '/api/v1/tokens/:id/rotate',
+    ctx.sessionOnly,
+    authorize('update', 'ApiToken', { refuse: notFound }),
+    async (req, res) => {
+      const p = principalOf(req);
+      const id = tokenId(req.params.id);
+      const { graceSeconds } = parse(rotateBody, req.body);
+      checkGraceSeconds(ctx, graceSeconds);
+      const { row, userRole } = await loadToken(ctx, ownerOf(p).orgId, id);
+      // The new secret goes to the caller: the ability lets only the token's own user rotate it.
+      assertCan(req, 'update', 'ApiToken', { orgId: row.orgId, userId: row.userId, userRole }, notFound);
+      const rotated = await rotateToken(ctx, row, graceSeconds);
+      ctx.audit.publish(principalEvent(req, p, 'token.rotated', { graceSeconds }, { type: 'api_token', id }));
+      res.json(rotated);
+    },
+  );
 
   return router;
 }

@@ -1,8 +1,7 @@
 // Memberships belong to rbac. Identity changes them only here, for SSO/SCIM provisioning and
-// role mapping, through rbac's provisionMembership: the same owner lock and last-owner rule
+// role mapping, through common's provisionMembership (shared with rbac): the same owner lock and last-owner rule
 // as the member API, so neither an IdP nor a SCIM client can remove an org's last owner.
-import type { Role, Tx } from '@airlock/common';
-import { provisionMembership } from '@airlock/rbac';
+import { provisionMembership, type Role, type Tx } from '@airlock/common';
 
 /**
  * Creates or updates the user's membership in the org, inside the caller's org-scoped

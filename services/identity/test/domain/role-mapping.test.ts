@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { emailDomainAllowed, mapRole, normaliseGroups } from '../../src/domain/role-mapping.js';
-import { safeReturnTo } from '../../src/routes/login.js';
+import { safeReturnTo } from '../../src/domain/sso-login.js';
 
 describe('group to role mapping', () => {
   const map = { admins: 'admin', owners: 'owner', viewers: 'viewer' } as const;

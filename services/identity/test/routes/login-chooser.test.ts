@@ -3,7 +3,7 @@ import request from 'supertest';
 import { startFixture, type Fixture } from '../fixture.js';
 import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
-import { PAGE_CSP } from '../../src/domain/error-page.js';
+import { PAGE_CSP } from '../../src/routes/pages/error-page.js';
 
 describe('sign-in chooser and the distinct "cannot sign in here" answers', () => {
   let f: Fixture;

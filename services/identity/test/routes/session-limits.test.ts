@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import request from 'supertest';
 import { cookie, startFixture, type Fixture } from '../fixture.js';
-import { signIn } from '../../src/domain/sessions.js';
+import { signIn } from '../../src/routes/session-cookie.js';
 
 // Rule: a session lives no longer than the stricter of the install's settings
 // (here 30 min idle, 2 h absolute) and its org's policy (sessions.idleMinutes/absoluteHours).

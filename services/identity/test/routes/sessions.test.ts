@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { sha256Hex } from '@airlock/common';
 import { cookie, startFixture, type Fixture } from '../fixture.js';
-import { signIn } from '../../src/domain/sessions.js';
+import { signIn } from '../../src/routes/session-cookie.js';
 import express from 'express';
 
 describe('sessions and /api/v1/me', () => {
@@ -149,6 +149,27 @@ describe('sessions and /api/v1/me', () => {
     const me = await request(f.app).get('/api/v1/me').set('Cookie', cookie(sessionB));
     expect(me.status).toBe(200);
     expect(me.body.org.id).toBe(b.id);
+  });
+
+  it('lets an org-less platform admin end their own sessions everywhere, and nobody else’s', async () => {
+    const org = await f.org();
+    const member = await f.user(org.id);
+    const memberSession = await member.session();
+    const platform = await f.user(null, 'member', { isPlatformAdmin: true });
+    const [s1, s2] = [await platform.session(), await platform.session()];
+    const other = await request(f.app).delete(`/auth/users/${member.id}/sessions`).set('Cookie', cookie(s1));
+    expect(other.status).toBe(403);
+    expect(other.body.error.code).toBe('forbidden');
+    expect((await request(f.app).get('/api/v1/me').set('Cookie', cookie(memberSession))).status).toBe(200);
+    const own = await request(f.app).delete(`/auth/users/${platform.id}/sessions`).set('Cookie', cookie(s1));
+    expect(own.status).toBe(200);
+    expect(own.body.revoked).toBe(2);
+    expect((await request(f.app).get('/api/v1/me').set('Cookie', cookie(s2))).status).toBe(401);
+    expect(
+      f.events.some(
+        (e) => e.action === 'session.revoked' && e.target?.id === platform.id && e.orgId === null,
+      ),
+    ).toBe(true);
   });
 
   it('answers 404 naming the identity module for a path under its prefixes that no route matches', async () => {

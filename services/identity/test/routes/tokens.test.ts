@@ -132,6 +132,24 @@ describe('API tokens', () => {
     expect((await request(f.app).get('/api/v1/me').set(bearer(aliceToken.token))).status).toBe(401);
   });
 
+  it('lets a viewer list their own tokens (from before a demotion) but not the org’s, nor revoke them', async () => {
+    const org = await f.org();
+    const user = await f.user(org.id);
+    const { id } = (await create(await user.session())).body;
+    await f.ctx.db.system.membership.update({
+      where: { orgId_userId: { orgId: org.id, userId: user.id } },
+      data: { role: 'viewer' },
+    });
+    const viewer = cookie(await user.session());
+    const own = await request(f.app).get('/api/v1/tokens').set('Cookie', viewer);
+    expect(own.status).toBe(200);
+    expect(own.body.data.map((t: { id: string }) => t.id)).toEqual([id]);
+    expect((await request(f.app).get('/api/v1/tokens?all=true').set('Cookie', viewer)).status).toBe(403);
+    const del = await request(f.app).delete(`/api/v1/tokens/${id}`).set('Cookie', viewer);
+    expect(del.status).toBe(404);
+    expect(del.body.error.code).toBe('not_found');
+  });
+
   it("cannot see or revoke another org's token, even as its admin", async () => {
     const a = await f.org();
     const b = await f.org();

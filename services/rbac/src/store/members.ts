@@ -1,7 +1,9 @@
 // Memberships, always inside the org's scope (RLS is the second wall). Role changes and
 // removals lock the org's owner rows first, so two owners demoting each other at once
-// cannot leave the org without an owner.
-import type { Db, Role, Tx } from '@airlock/common';
+// cannot leave the org without an owner. The lock, the removal (with its credential
+// revocation) and provisionMembership live in common's membership/, shared with identity's
+// SSO and SCIM provisioning (docs/data-model.md).
+import { deleteMembership, lockOwners, type Db, type Role, type Tx } from '@airlock/common';
 import { rbacErrors } from '../errors.js';
 import { isForeignKeyViolation, isUniqueViolation } from './prisma-errors.js';
 
@@ -16,12 +18,6 @@ export interface MemberRecord {
 
 type Target = { userId: string; role: Role };
 
-async function lockOwners(tx: Tx, orgId: string): Promise<number> {
-  const owners = await tx.$queryRaw<{ user_id: string }[]>`
-    SELECT user_id FROM memberships WHERE org_id = ${orgId}::uuid AND role = 'owner' ORDER BY user_id FOR UPDATE`;
-  return owners.length;
-}
-
 async function lockOwnersAndTarget(
   tx: Tx,
   orgId: string,
@@ -33,53 +29,6 @@ async function lockOwnersAndTarget(
   const role = rows[0]?.role;
   if (!role) throw rbacErrors.memberNotFound();
   return { owners, target: { userId, role } };
-}
-
-/** Owners of the org whose account is active (identity's "owner path" check reads this). */
-export function countActiveOwners(tx: Tx, orgId: string): Promise<number> {
-  return tx.membership.count({ where: { orgId, role: 'owner', user: { status: 'active' } } });
-}
-
-/**
- * Every membership removal goes through here: it revokes the member's API tokens and sessions
- * in that org in the same transaction, so adding them back later (however soon) starts with no
- * credential of the old membership. The resolver's issued-before-membership check is only the
- * second wall (it allows clock skew between app and database).
- */
-async function deleteMembership(tx: Tx, orgId: string, userId: string): Promise<void> {
-  await tx.membership.delete({ where: { orgId_userId: { orgId, userId } } });
-  const revokedAt = new Date();
-  await tx.apiToken.updateMany({ where: { orgId, userId, revokedAt: null }, data: { revokedAt } });
-  await tx.session.updateMany({ where: { orgId, userId, revokedAt: null }, data: { revokedAt } });
-}
-
-/**
- * For provisioning outside the member API (identity's SSO role mapping and SCIM): sets, or
- * with `role` null removes, a membership inside the caller's org-scoped transaction, under
- * the same owner lock as the API, and refuses (rbacErrors.lastOwner, 409) to demote or
- * remove the org's last owner. Returns the role before (null: was not a member). The caller
- * audits member.* and calls resolver.invalidate({type: 'user', id}) after commit.
- */
-export async function provisionMembership(
-  tx: Tx,
-  orgId: string,
-  userId: string,
-  role: Role | null,
-): Promise<Role | null> {
-  const owners = await lockOwners(tx, orgId);
-  const rows = await tx.$queryRaw<{ role: Role }[]>`
-    SELECT role FROM memberships WHERE org_id = ${orgId}::uuid AND user_id = ${userId}::uuid FOR UPDATE`;
-  const before = rows[0]?.role ?? null;
-  if (before === 'owner' && role !== 'owner' && owners <= 1) throw rbacErrors.lastOwner();
-  const key = { orgId_userId: { orgId, userId } };
-  if (role === null) {
-    if (before) await deleteMembership(tx, orgId, userId);
-  } else if (before === null) {
-    await tx.membership.create({ data: { orgId, userId, role } });
-  } else if (before !== role) {
-    await tx.membership.update({ where: key, data: { role } });
-  }
-  return before;
 }
 
 const include = { user: { select: { email: true, name: true } } } as const;

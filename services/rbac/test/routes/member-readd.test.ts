@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createOrg } from '@airlock/common/testing';
 import request from 'supertest';
-import { provisionMembership } from '../../src/store/members.js';
+import { provisionMembership } from '@airlock/common';
 import { createMember, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 // Rule: removing a member ends every credential of that membership. Adding them back — even

@@ -112,8 +112,7 @@ describe('admin IP allowlist on every org route of every module', () => {
     r.handlers.some((h) => authScopeOf(h) === 'admin') ||
     (r.handlers.some((h) => authScopeOf(h) === 'authorize') && plane(r) === 'admin');
   const skipsAllowlist = (r: MountedRoute) =>
-    r.handlers.some((h) => authScopeOf(h) === 'data-plane') ||
-    (r.handlers.some((h) => authScopeOf(h) === 'authorize') && plane(r) === 'data');
+    r.handlers.some((h) => authScopeOf(h) === 'authorize') && plane(r) === 'data';
 
   it('authenticates every non-public route with the admin-scope check (data plane excepted)', () => {
     const unguarded = adminRoutes()

@@ -3,7 +3,7 @@
 // this origin (form-action 'self').
 import type { Response } from 'express';
 import { escapeHtml, sendPage } from './error-page.js';
-import { formatUserCode } from '../store/device-codes.js';
+import { formatUserCode } from '../../store/device-codes.js';
 
 export const DEVICE_PAGE_CSP =
   "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";

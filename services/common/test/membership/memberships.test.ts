@@ -1,7 +1,7 @@
+// Moved from rbac with the code (common's membership/ is shared by rbac and identity).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Db } from '@airlock/common';
+import { provisionMembership, type Db } from '@airlock/common';
 import { createOrg, createUser, openTestDb } from '@airlock/common/testing';
-import { provisionMembership } from '../../src/store/members.js';
 
 describe('provisionMembership (for SSO and SCIM provisioning)', () => {
   let db: Db;
