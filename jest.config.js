@@ -19,6 +19,9 @@ export default {
   },
   // ESM mode keeps each suite's module graph in the worker
   workerIdleMemoryLimit: '512MB',
+  // Nearly every suite clones a database and starts servers in its hooks; jest's 5 s default
+  // is exceeded on a loaded 2-core machine. A hang still fails, with the test's name.
+  testTimeout: 30_000,
   coverageProvider: 'v8',
   collectCoverageFrom: ['services/*/src/**/*.ts', '!**/generated/**', '!services/*/src/main.ts'],
 };

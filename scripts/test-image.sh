@@ -70,8 +70,10 @@ node scripts/image/bridge.mjs "$tmp/pg.sock" "127.0.0.1:$pg_port" &
 pids+=($!)
 node scripts/image/bridge.mjs "$tmp/redis.sock" "127.0.0.1:$redis_port" &
 pids+=($!)
+# Waits for each bridge's socket (node start-up: seconds on a loaded machine), up to 60 s.
 for s in pg redis; do
-  for _ in $(seq 100); do [[ -S "$tmp/$s.sock" ]] && break; sleep 0.1; done
+  for _ in $(seq 600); do [[ -S "$tmp/$s.sock" ]] && break; sleep 0.1; done
+  [[ -S "$tmp/$s.sock" ]] || { echo "the $s bridge did not create $tmp/$s.sock within 60 s" >&2; exit 1; }
 done
 
 log "running the image under runc"

@@ -53,7 +53,7 @@ export async function buildModuleApp(
   const instances = await initModules(list, deps, configs);
   const readiness = startingReadiness(deps);
   for (const instance of instances) readiness.checks.push(...(instance.readiness ?? []));
-  const { app, listener } = createModulesHandler(instances, deps, readiness, {
+  const { app, listener, serverOptions } = createModulesHandler(instances, deps, readiness, {
     serveMetrics: deps.config.AIRLOCK_INTERNAL_PORT === undefined,
   });
   let server: Server | undefined;
@@ -61,7 +61,7 @@ export async function buildModuleApp(
   if (options.listen) {
     const port = options.listen.port;
     server = await new Promise<Server>((resolve, reject) => {
-      const s = createServer(listener).listen(port, '127.0.0.1');
+      const s = createServer(serverOptions, listener).listen(port, '127.0.0.1');
       s.once('listening', () => resolve(s));
       s.once('error', reject);
     });

@@ -365,7 +365,7 @@ describe('console journeys', () => {
     await page.getByRole('heading', { level: 1, name: 'Tokens' }).waitFor();
     await page.getByText('Viewers hold no API tokens').waitFor();
     // Focus moves after the route renders: wait for it (fails if it never lands there).
-    await page.waitForFunction("document.activeElement?.id === 'page-title'", undefined, { timeout: 5000 });
+    await page.waitForFunction("document.activeElement?.id === 'page-title'", undefined, { timeout: 30_000 });
     await go(page, 'Connect a tool', 'Connect a tool');
     await page.getByText('Viewers use no models').waitFor();
     for (const path of ['policy', 'members', 'audit']) {

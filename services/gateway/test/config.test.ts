@@ -3,6 +3,8 @@ import { parseConfig } from '@airlock/common';
 import { gatewayConfigSchema } from '../src/config.js';
 import { startGateway } from './harness.js';
 
+// The start-up tests clone a database per gateway: seconds on a loaded machine, hence their
+// explicit timeouts.
 describe('gateway config', () => {
   it('has safe defaults: no loopback upstreams, two retries, no host allowlist', () => {
     const config = parseConfig(gatewayConfigSchema, {});
@@ -44,7 +46,7 @@ describe('gateway config', () => {
         },
       }),
     ).rejects.toThrow(/AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: is refused when NODE_ENV=production/);
-  });
+  }, 30_000);
 
   it('refuses production without named upstream hosts, with a message that says what to set', async () => {
     await expect(
@@ -58,7 +60,7 @@ describe('gateway config', () => {
     ).rejects.toThrow(
       /AIRLOCK_ALLOWED_UPSTREAM_HOSTS: is required when NODE_ENV=production \(name the upstream hosts/,
     );
-  });
+  }, 30_000);
 
   it('warns at start-up, outside production, that without a list private ranges are reachable', async () => {
     const open = await startGateway();
@@ -71,5 +73,5 @@ describe('gateway config', () => {
     } finally {
       await Promise.all([open.stop(), named.stop()]);
     }
-  });
+  }, 30_000);
 });

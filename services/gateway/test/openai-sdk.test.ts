@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
+import { CACHE_TTL_MS } from '@airlock/common';
+import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem, revokeToken } from './fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
 import { startGateway, type GatewayHarness } from './harness.js';
@@ -10,6 +12,7 @@ describe('the openai npm package against the gateway', () => {
   let upstream: FakeUpstream;
   let client: OpenAI;
   let tokenId: string;
+  let token: string;
 
   beforeAll(async () => {
     [gw, upstream] = await Promise.all([startGateway(), startFakeUpstream()]);
@@ -19,6 +22,7 @@ describe('the openai npm package against the gateway', () => {
       limits: { perUser: { requestsPerMinute: 1000 } },
     });
     tokenId = t.tokenId;
+    token = t.token;
     client = new OpenAI({ apiKey: t.token, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
@@ -88,7 +92,12 @@ describe('the openai npm package against the gateway', () => {
   it('gets AuthenticationError once the token is revoked', async () => {
     await revokeToken(gw.server.runtime.db, tokenId);
     await gw.server.runtime.redis.client.publish('airlock:auth:invalidate', JSON.stringify({ type: 'all' }));
-    await new Promise((r) => setTimeout(r, 200));
+    // Until the invalidation arrives over Redis; bounded below the cache TTL so that expiry
+    // cannot pass it instead.
+    await waitFor(
+      async () => (await gw.server.runtime.access.resolver.fromBearer(token)) === null,
+      CACHE_TTL_MS / 2,
+    );
     await expect(client.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });

@@ -30,25 +30,28 @@ function runMain(args: string[], env: Record<string, string>): Run {
   return { stdout: () => stdout, stderr: () => stderr, exited, kill: (s = 'SIGTERM') => child.kill(s) };
 }
 
+// Each run is a fresh tsx process that compiles the entry point and its imports before it
+// reads any config: tens of seconds on a loaded 2-core machine. The all-in-one test waits up
+// to 60 s (its promise) for each of two starts, plus the starts and exits around them.
 describe('airlock main', () => {
   it('stops on bad config with one line naming the variable', async () => {
     const run = runMain(['--target=all'], { PORT: 'not-a-port' });
     expect(await run.exited).toBe(1);
     expect(run.stderr().trim()).toMatch(/^airlock: invalid config: PORT: [^\n]+$/);
-  }, 30_000);
+  }, 60_000);
 
   it('refuses an unknown target', async () => {
     const run = runMain(['--target=everything'], {});
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain('--target: must be one of all, audit, gateway, identity, rbac');
-  }, 30_000);
+  }, 60_000);
 
   it('refuses to start in production without Postgres, Redis and a key', async () => {
     const run = runMain(['--target=gateway'], { NODE_ENV: 'production' });
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain('DATABASE_URL: is required when NODE_ENV=production');
     expect(run.stderr()).toContain('REDIS_URL: is required when NODE_ENV=production');
-  }, 30_000);
+  }, 60_000);
 
   it('refuses the demo (development IdP, demo model) in production, before opening anything', async () => {
     // Nothing listens on these: the refusal comes before anything is opened.
@@ -64,7 +67,7 @@ describe('airlock main', () => {
     expect(run.stderr()).toContain(
       'AIRLOCK_DEMO: the demo (development IdP, demo model) is refused when NODE_ENV=production',
     );
-  }, 30_000);
+  }, 60_000);
 
   it('runs all-in-one on embedded PGlite: ready within 60 s, demo seeded once, SIGTERM exits 0', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'airlock-data-'));
@@ -94,5 +97,5 @@ describe('airlock main', () => {
     expect(second.stdout()).not.toContain('password:');
     second.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  }, 150_000);
+  }, 240_000);
 });

@@ -101,10 +101,15 @@ describe('audit process killed mid-ingest', () => {
       spoolLimit: N,
     });
     const first = await startAudit();
-    // Publish in bursts while the first process ingests, and kill it part-way through.
+    // Publish in bursts while the first process ingests, and kill it part-way through. The
+    // second half waits for the kill: however the machine schedules the two processes, the
+    // first cannot have stored all N before it dies.
+    let killed!: () => void;
+    const firstKilled = new Promise<void>((r) => (killed = r));
     let published = 0;
     const publishing = (async () => {
       while (published < N) {
+        if (published >= N / 2) await firstKilled;
         for (let i = 0; i < 500; i++, published++) {
           publisher.publish({
             action: 'ai.request',
@@ -127,6 +132,7 @@ describe('audit process killed mid-ingest', () => {
     await waitFor(async () => (await stored()) >= N / 4, 60_000);
     await killGroup(first, 'SIGKILL');
     const atKill = await stored();
+    killed();
     await publishing;
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(N);

@@ -114,8 +114,9 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
       }
     }
     // Gateway: every role may list its org's models (GET /v1/models); the list holds only the
-    // ones 'use Model' grants, so a viewer's is empty rather than refused.
-    can('read', 'Model');
+    // ones 'use Model' grants, so a viewer's is empty rather than refused. Scoped to the org
+    // like every org rule, so no platform-scope check (a subject without fields) matches it.
+    can('read', 'Model', inOrg);
     if (role === 'admin' || role === 'owner') {
       can('read', 'Member', inOrg);
       can(['create', 'update', 'delete'], 'Member', { orgId, role: { $in: [...ADMIN_MANAGED_ROLES] } });

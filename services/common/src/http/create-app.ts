@@ -1,5 +1,5 @@
-import type { RequestListener } from 'node:http';
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import { IncomingMessage, ServerResponse, type RequestListener, type ServerOptions } from 'node:http';
+import express, { type Express, type Router } from 'express';
 import { directLane, type DirectRoute } from './direct-routes.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -9,6 +9,7 @@ import { healthRoutes, metricsRoute, type Readiness } from './health.js';
 import { requestId } from './request-context.js';
 import { corsAllowlist, securityHeaders } from './security.js';
 import { jsonDepthLimit } from './json-depth.js';
+import { frontList, laneFront, type FrontParts } from './lane-front.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -37,23 +38,24 @@ export interface AccessLogSampling {
   every: number;
 }
 
-/** The app-wide middleware, in order: built once, run by the Express app and the lean lane alike. */
-function frontMiddleware(options: AppOptions): RequestHandler[] {
-  return [
+/** The app-wide middleware: built once, run by the Express app and the lean lane alike. */
+function frontMiddleware(options: AppOptions): FrontParts {
+  return {
     requestId,
-    httpMetrics(options.metrics),
-    securityHeaders(),
-    (_req, res, next) => {
+    metrics: httpMetrics(options.metrics),
+    security: securityHeaders(),
+    noStore: (_req, res, next) => {
       // Responses carry tenant data and credentials: no shared cache may keep them.
       res.setHeader('Cache-Control', 'no-store');
       next();
     },
-    corsAllowlist(options.corsOrigins),
-    accessLog(options.logger, options.accessLogSampling ?? []),
-    express.json({ limit: options.bodyLimit, strict: true }),
-    express.urlencoded({ extended: false, limit: options.bodyLimit }),
-    jsonDepthLimit,
-  ];
+    cors: corsAllowlist(options.corsOrigins),
+    accessLog: accessLog(options.logger, options.accessLogSampling ?? []),
+    json: express.json({ limit: options.bodyLimit, strict: true }),
+    urlencoded: express.urlencoded({ extended: false, limit: options.bodyLimit }),
+    depth: jsonDepthLimit,
+    bodyLimit: options.bodyLimit,
+  };
 }
 
 /** The HTTP app every service (and all-in-one) runs: same middleware, same error shape. */
@@ -65,7 +67,12 @@ export function createApp(options: AppOptions): Express {
  * The app and the request listener to serve it with: the modules' direct routes on the lean
  * lane, everything else through Express. Both run the same middleware instances.
  */
-export function createHttpHandler(options: AppOptions): { app: Express; listener: RequestListener } {
+export function createHttpHandler(options: AppOptions): {
+  app: Express;
+  listener: RequestListener;
+  /** For node:http's createServer: requests and responses born with the app's prototypes. */
+  serverOptions: ServerOptions;
+} {
   const app = express();
   app.disable('x-powered-by');
   // Client IPs (audit, throttling) come from X-Forwarded-For only when the hop is a proxy
@@ -75,7 +82,7 @@ export function createHttpHandler(options: AppOptions): { app: Express; listener
   app.set('query parser', 'simple');
 
   const front = frontMiddleware(options);
-  app.use(...front);
+  app.use(...frontList(front));
 
   app.use(healthRoutes(options.readiness));
   if (options.serveMetrics) app.use(metricsRoute(options.metrics, { loopbackOnly: true }));
@@ -85,13 +92,36 @@ export function createHttpHandler(options: AppOptions): { app: Express; listener
   app.use(notFound);
   app.use(errors);
   const routes = options.directRoutes ?? [];
-  if (routes.length === 0) return { app, listener: app };
-  const lane = directLane({ app, front, routes, notFound, errorHandler: errors });
+  const serverOptions = appServerClasses(app);
+  if (routes.length === 0) return { app, listener: app, serverOptions };
+  const lane = directLane({ app, front: [laneFront(front)], routes, notFound, errorHandler: errors });
   return {
     app,
     listener: (req, res) => {
       if (!lane(req, res)) app(req, res);
     },
+    serverOptions,
+  };
+}
+
+/**
+ * Request and response classes whose instances have Express's app.request / app.response
+ * as their prototype from birth. Express (and the lane) set that prototype on every request;
+ * an object that already has it is left alone, so no request changes shape on its way in.
+ * node:http constructs these with `new`; the constructors are Node's own.
+ */
+function appServerClasses(app: Express): ServerOptions {
+  function AppRequest(this: IncomingMessage, ...args: unknown[]): void {
+    (IncomingMessage as unknown as (...a: unknown[]) => void).apply(this, args);
+  }
+  AppRequest.prototype = app.request;
+  function AppResponse(this: ServerResponse, ...args: unknown[]): void {
+    (ServerResponse as unknown as (...a: unknown[]) => void).apply(this, args);
+  }
+  AppResponse.prototype = app.response;
+  return {
+    IncomingMessage: AppRequest as unknown as typeof IncomingMessage,
+    ServerResponse: AppResponse as unknown as typeof ServerResponse,
   };
 }
 

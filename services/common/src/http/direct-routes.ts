@@ -49,8 +49,9 @@ export function directLane(options: LaneOptions): (req: IncomingMessage, res: Se
     const res = rawRes as Response;
     req.res = res;
     res.req = req;
-    Object.setPrototypeOf(req, app.request);
-    Object.setPrototypeOf(res, app.response);
+    // Born with them when the server uses createHttpHandler's classes (run.ts does).
+    if (Object.getPrototypeOf(req) !== app.request) Object.setPrototypeOf(req, app.request);
+    if (Object.getPrototypeOf(res) !== app.response) Object.setPrototypeOf(res, app.response);
     res.locals = Object.create(null) as Response['locals'];
     req.originalUrl = url;
     req.baseUrl = '';
@@ -99,7 +100,12 @@ class Dispatch {
       this.inRoute = false; // Express's 404 comes after the module router
       fn = this.notFound;
     } else return;
-    this.invoke(() => fn(this.req, this.res, this.next));
+    // Called here rather than through invoke(): no closure per step on the hot path.
+    try {
+      this.settle(fn(this.req, this.res, this.next), this.next);
+    } catch (e) {
+      this.next(e);
+    }
   }
 
   private fail(err: unknown): void {
@@ -123,13 +129,17 @@ class Dispatch {
   }
 
   /** Runs a handler as Express 5 does: a throw or a rejected promise becomes next(err). */
-  private invoke(call: () => unknown, next: NextFunction = this.next): void {
+  private invoke(call: () => unknown, next: NextFunction): void {
     try {
-      const ret = call() as Promise<unknown> | undefined;
-      if (ret && typeof ret.then === 'function')
-        ret.then(undefined, (e: unknown) => next(e ?? new Error('rejected')));
+      this.settle(call(), next);
     } catch (e) {
       next(e);
     }
+  }
+
+  /** A handler's returned promise, if any: its rejection becomes next(err), as in Express 5. */
+  private settle(ret: unknown, next: NextFunction): void {
+    if (ret && typeof (ret as Promise<unknown>).then === 'function')
+      (ret as Promise<unknown>).then(undefined, (e: unknown) => next(e ?? new Error('rejected')));
   }
 }

@@ -1,7 +1,7 @@
 // Runs a set of modules in one process: one config check, one runtime, one HTTP server.
 // A service's own main runs one module; the all-in-one target runs all four. The code path
 // is the same, so both deployments behave the same (grafana/mimir's -target).
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { parseConfig } from '../config/load.js';
@@ -39,9 +39,14 @@ export interface RunningServer {
   shutdown(reason?: string): Promise<void>;
 }
 
-function listen(listener: RequestListener, port: number, host: string): Promise<Server> {
+function listen(
+  listener: RequestListener,
+  port: number,
+  host: string,
+  serverOptions: ServerOptions = {},
+): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(listener).listen(port, host);
+    const server = createServer(serverOptions, listener).listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
@@ -101,7 +106,7 @@ export function createModulesHandler(
   deps: Pick<ModuleDeps, 'config' | 'logger' | 'metrics'>,
   readiness: Readiness,
   options: { serveMetrics: boolean; expressOnly?: boolean },
-): { app: Express; listener: RequestListener } {
+): ReturnType<typeof createHttpHandler> {
   const { config } = deps;
   return createHttpHandler({
     logger: deps.logger,
@@ -157,11 +162,11 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
     }
 
     const internal = config.AIRLOCK_INTERNAL_PORT !== undefined;
-    const { app, listener } = createModulesHandler(instances, runtime, readiness, {
+    const { app, listener, serverOptions } = createModulesHandler(instances, runtime, readiness, {
       serveMetrics: !internal,
       expressOnly: options.expressOnly,
     });
-    servers.push(await listen(listener, config.PORT, config.HOST));
+    servers.push(await listen(listener, config.PORT, config.HOST, serverOptions));
     let internalUrl: string | undefined;
     if (internal) {
       const internalApp = createInternalApp({ logger, metrics: runtime.metrics, readiness });

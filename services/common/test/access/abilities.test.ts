@@ -175,6 +175,15 @@ describe('defineAbilityFor', () => {
     expect(defineAbilityFor(platform).can('read', 'Model')).toBe(false);
   });
 
+  // Like every org rule, 'read Model' carries the org: a platform-scope check (a subject with
+  // no fields) or another org's subject must not match it.
+  it.each(ROLES)('scopes a %s’s model list to its own org', (role) => {
+    const ability = defineAbilityFor(principal(role), { allowedModels: ['*'] });
+    expect(ability.can('read', subject('Model', { orgId: ORG }))).toBe(true);
+    expect(ability.can('read', subject('Model', { orgId: OTHER }))).toBe(false);
+    expect(ability.can('read', subject('Model', {}))).toBe(false);
+  });
+
   it('gives a platform admin the platform, not the tenants', () => {
     const ability = defineAbilityFor(principal(null, { orgId: null, isPlatformAdmin: true }), {
       allowedModels: ['*'],

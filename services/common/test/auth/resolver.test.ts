@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import request from 'supertest';
-import { openTestDb, testEnv } from '../../testing/index.js';
+import { openTestDb, testEnv, waitFor } from '../../testing/index.js';
 import type { Db } from '../../src/db/client.js';
 import { openRedis, type RedisHandle } from '../../src/redis/client.js';
 import { createLogger } from '../../src/logger.js';
@@ -100,7 +100,8 @@ describe('principal resolver', () => {
     await db.forOrg(orgId).apiToken.update({ where: { id }, data: { revokedAt: frozen } });
     expect(await resolver.fromBearer(t)).not.toBeNull(); // still cached
     await redis.client.publish(AUTH_INVALIDATION_CHANNEL, JSON.stringify({ type: 'user', id: 'not-a-uuid' }));
-    await new Promise((r) => setTimeout(r, 300));
+    // The frozen clock keeps the entry past any TTL: only the message can drop it.
+    await waitFor(async () => (await resolver.fromBearer(t)) === null);
     expect(await resolver.fromBearer(t)).toBeNull();
   });
 
@@ -109,7 +110,7 @@ describe('principal resolver', () => {
     expect(await resolver.fromBearer(t)).not.toBeNull();
     await db.forOrg(orgId).apiToken.update({ where: { id }, data: { revokedAt: frozen } });
     await redis.client.publish(AUTH_INVALIDATION_CHANNEL, JSON.stringify({ type: 'user', id: userId }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(async () => (await resolver.fromBearer(t)) === null);
     expect(await resolver.fromBearer(t)).toBeNull();
   });
 

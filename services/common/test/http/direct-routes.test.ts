@@ -7,6 +7,7 @@ import { Router } from 'express';
 import request from 'supertest';
 import { AirlockError } from '../../src/errors.js';
 import { createHttpHandler } from '../../src/http/create-app.js';
+import { limitBytes } from '../../src/http/lane-front.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 
@@ -68,5 +69,43 @@ describe('the lean lane in front of Express', () => {
       .send({ pad: 'x'.repeat(2000) });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.error.code).toBe('payload_too_large');
+  });
+
+  it('sends the same app-wide headers as the Express app (helmet, no-store)', async () => {
+    const strip = (h: Record<string, string>) => {
+      const { date: _d, 'content-length': _l, 'x-request-id': _i, ...rest } = h;
+      return rest;
+    };
+    const viaLane = await request(server).post('/x').send({});
+    const viaExpress = await request(server).post('/x/').send({});
+    expect(viaLane.body.via).toBe('lane');
+    expect(viaExpress.body.via).toBe('express');
+    expect(strip(viaLane.headers as Record<string, string>)).toEqual(
+      strip(viaExpress.headers as Record<string, string>),
+    );
+  });
+
+  it('serves on a server built with its request and response classes (born with the app prototypes)', async () => {
+    const h = handler();
+    const seen: boolean[] = [];
+    const withClasses = createServer(h.serverOptions, (req, res) => {
+      seen.push(Object.getPrototypeOf(req) === h.app.request, Object.getPrototypeOf(res) === h.app.response);
+      h.listener(req, res);
+    });
+    expect((await request(withClasses).post('/x').send({ a: 2 })).body.got).toEqual({ a: 2 });
+    expect((await request(withClasses).get('/x')).body).toEqual({ via: 'express' });
+    expect(seen).toEqual([true, true, true, true]);
+  });
+});
+
+describe('the lane reads the body limit as body-parser does', () => {
+  it.each([
+    ['100b', 100],
+    ['512kb', 512 * 1024],
+    ['4MB', 4 * 1024 * 1024],
+    ['4 mb', undefined],
+    ['lots', undefined],
+  ])('%s', (limit, bytes) => {
+    expect(limitBytes(limit)).toBe(bytes);
   });
 });

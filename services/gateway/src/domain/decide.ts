@@ -271,3 +271,41 @@ export function listModels(input: Omit<DecideInput, 'model'>): string[] {
     })
     .sort();
 }
+
+/**
+ * decide() kept per policy, role ability and model: a granted decision depends on nothing
+ * else (the destination check is this cache's own, fixed for the process), so every request
+ * after the first for a model skips the evaluation and its step sentences. A new policy
+ * version is a new policy object, so it starts empty; refusals are not kept (each throws its
+ * own error). Bounded per ability, since callers name the models.
+ */
+export class DecisionCache {
+  private readonly byPolicy = new WeakMap<Policy, WeakMap<AppAbility, Map<string, Decision>>>();
+
+  constructor(
+    private readonly destinationAllowed: (target: RouteTarget) => boolean,
+    private readonly maxModels = 1000,
+  ) {}
+
+  decide(input: Omit<DecideInput, 'destinationAllowed'>): Decision {
+    let byAbility = this.byPolicy.get(input.policy);
+    if (!byAbility) {
+      byAbility = new WeakMap();
+      this.byPolicy.set(input.policy, byAbility);
+    }
+    let byModel = byAbility.get(input.ability);
+    const hit = byModel?.get(input.model);
+    if (hit && hit.orgId === input.principal.orgId) return hit;
+    const decision = decide({ ...input, destinationAllowed: this.destinationAllowed });
+    if (!byModel) {
+      byModel = new Map();
+      byAbility.set(input.ability, byModel);
+    }
+    if (byModel.size >= this.maxModels) byModel.clear();
+    // Shared by every request for this model from now on: nobody may change it.
+    for (const c of decision.candidates) Object.freeze(Object.freeze(c).target);
+    Object.freeze(decision.candidates);
+    byModel.set(input.model, Object.freeze(decision));
+    return decision;
+  }
+}

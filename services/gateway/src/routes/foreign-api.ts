@@ -13,6 +13,7 @@ import type { ForeignApi, Obj } from '../protocols/types.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
 import type { GatewayContext } from './context.js';
+import { startEventStream } from './event-stream.js';
 import { stateOf, type RequestState } from './request-state.js';
 
 /** Caller headers a native upstream may get, if its kind lists them (forwardHeaders). */
@@ -155,11 +156,7 @@ async function relayStream(
   signal: AbortSignal,
   { api, isNative, model, request }: Relay,
 ): Promise<void> {
-  res.status(200);
-  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-  res.setHeader('cache-control', 'no-cache, no-store');
-  res.setHeader('x-accel-buffering', 'no');
-  res.flushHeaders();
+  startEventStream(res);
   const meter = isNative ? api.nativeMeter() : undefined;
   const translate = isNative
     ? undefined

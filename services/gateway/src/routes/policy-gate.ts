@@ -6,7 +6,7 @@
 // route declares its ability.
 import { abilityOf, principalOf } from '@airlock/common';
 import type { RequestHandler } from 'express';
-import { decide, type Endpoint } from '../domain/decide.js';
+import { DecisionCache, type Endpoint } from '../domain/decide.js';
 import {
   limitChecks,
   limitRefusalMessage,
@@ -157,18 +157,13 @@ function gateInput(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
 
 /** After authorize(): the policy decision on the same ability, then the limit reservation. */
 function gateDecision(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
+  const decisions = new DecisionCache((t) => ctx.upstreams.destinationAllowed(t));
   return async (req, res, next) => {
     const state = stateOf(res);
     try {
       const principal = state.principal!;
       const policy = state.policy!;
-      state.decision = decide({
-        principal,
-        policy,
-        ability: abilityOf(req),
-        model: state.model!,
-        destinationAllowed: (t) => ctx.upstreams.destinationAllowed(t),
-      });
+      state.decision = decisions.decide({ principal, policy, ability: abilityOf(req), model: state.model! });
       state.allowedModel = state.decision.model;
       const now = ctx.clock();
       const { promptChars, maxTokens } = state;

@@ -13,6 +13,7 @@ import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
 import type { BaseOperation } from '../upstreams/types.js';
 import type { GatewayContext } from './context.js';
+import { startEventStream } from './event-stream.js';
 import { stateOf, type RequestState } from './request-state.js';
 
 const STREAM_ERROR = JSON.stringify({
@@ -138,11 +139,7 @@ async function relayStream(
 ): Promise<void> {
   const meter = new StreamUsageMeter();
   const filter = stripUsageChunk ? new UsageChunkFilter() : undefined;
-  res.status(200);
-  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-  res.setHeader('cache-control', 'no-cache, no-store');
-  res.setHeader('x-accel-buffering', 'no');
-  res.flushHeaders();
+  startEventStream(res);
   let first = true;
   try {
     for await (const chunk of upstream.body) {

@@ -24,7 +24,7 @@ export type NeutralError = (error: unknown) => boolean;
 export class BreakerRegistry {
   private readonly breakers = new Map<
     string,
-    { upstream: string; breaker: CircuitBreaker<[() => Promise<unknown>], unknown> }
+    { upstream: string; breaker: CircuitBreaker<[() => Promise<unknown>], unknown>; handle: Breaker }
   >();
 
   constructor(
@@ -61,15 +61,16 @@ export class BreakerRegistry {
         resetTimeout: this.settings.resetTimeoutMs,
         errorFilter: (e: unknown) => this.neutral(e),
       });
-      entry = { upstream, breaker };
+      // One handle per breaker, not one per request.
+      const handle: Breaker = {
+        upstream,
+        fire: <T>(attempt: () => Promise<T>) => breaker.fire(attempt) as Promise<T>,
+        state: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'half-open' : 'closed'),
+      };
+      entry = { upstream, breaker, handle };
       this.breakers.set(key, entry);
     }
-    const { breaker } = entry;
-    return {
-      upstream,
-      fire: <T>(attempt: () => Promise<T>) => breaker.fire(attempt) as Promise<T>,
-      state: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'half-open' : 'closed'),
-    };
+    return entry.handle;
   }
 
   shutdown(): void {

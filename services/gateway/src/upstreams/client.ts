@@ -2,6 +2,7 @@
 // (connect, first byte, total), retries with backoff on connect errors and 429/502/503, a
 // circuit breaker per upstream, and the fallback chain. Only request headers built here go
 // out: the caller's Authorization, cookies and client headers never reach an upstream.
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
@@ -76,6 +77,28 @@ class TotalTimeoutError extends Error {
   readonly code = 'AIRLOCK_TOTAL_TIMEOUT';
 }
 
+/**
+ * What undici gets as one attempt's signal: aborted by the total timeout or by the caller
+ * hanging up. undici takes an EventEmitter as well as an AbortSignal; this is one object per
+ * attempt instead of an AbortController, whose EventTarget costs far more to build and to
+ * listen on (undici adds and removes a listener on every request).
+ */
+class AttemptSignal extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
+function expire(signal: AttemptSignal): void {
+  signal.abort(new TotalTimeoutError('total timeout'));
+}
+
 const codeOf = (e: unknown): string | undefined => {
   const err = e as { code?: string; cause?: { code?: string } } | null;
   return err?.code ?? err?.cause?.code;
@@ -93,6 +116,7 @@ const MAX_CACHED_VERDICTS = 1000;
 export class UpstreamClient {
   private readonly pools = new Map<string, Pool>();
   private readonly verdicts = new Map<string, boolean>();
+  private readonly endpoints = new Map<string, { pool: Pool; prefix: string }>();
   private readonly keys = new Map<string, string>();
   private readonly breakers: BreakerRegistry;
   private readonly box;
@@ -128,6 +152,19 @@ export class UpstreamClient {
       this.pools.set(key, pool);
     }
     return pool;
+  }
+
+  /** A base URL parsed once: the pool for its origin and the path in front of the API's. */
+  private endpoint(target: RouteTarget): { pool: Pool; prefix: string } {
+    const key = `${target.connectTimeoutMs}|${target.baseUrl}`;
+    let endpoint = this.endpoints.get(key);
+    if (!endpoint) {
+      const url = new URL(target.baseUrl);
+      endpoint = { pool: this.pool(url, target.connectTimeoutMs), prefix: url.pathname.replace(/\/$/, '') };
+      if (this.endpoints.size >= MAX_CACHED_VERDICTS) this.endpoints.clear();
+      this.endpoints.set(key, endpoint);
+    }
+    return endpoint;
   }
 
   private apiKey(target: RouteTarget): string | undefined {
@@ -170,7 +207,7 @@ export class UpstreamClient {
     stream: boolean,
     callerHeaders: Readonly<Record<string, string | undefined>>,
   ): Promise<UpstreamResponse> {
-    const url = new URL(target.baseUrl);
+    const { pool, prefix } = this.endpoint(target);
     const spec = PROVIDERS[target.provider];
     const path = spec.paths[operation];
     if (path === undefined) throw new Error(`provider ${spec.name} does not speak ${operation}`);
@@ -190,8 +227,8 @@ export class UpstreamClient {
       'x-request-id': requestId,
       ...(key ? spec.authHeaders(key) : {}),
     };
-    const total = new AbortController();
-    const timer = setTimeout(() => total.abort(new TotalTimeoutError('total timeout')), target.timeoutMs);
+    const total = new AttemptSignal();
+    const timer = setTimeout(expire, target.timeoutMs, total);
     const onAbort = () => total.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     const release = () => {
@@ -200,13 +237,13 @@ export class UpstreamClient {
     };
     const started = performance.now();
     try {
-      const res = await this.pool(url, target.connectTimeoutMs).request({
+      const res = await pool.request({
         method: 'POST',
-        path: `${url.pathname.replace(/\/$/, '')}${path}`,
+        path: `${prefix}${path}`,
         headers,
         body,
         // Carries both the total timeout and the caller hanging up (forwarded by onAbort).
-        signal: total.signal,
+        signal: total,
         headersTimeout: target.timeoutMs,
         bodyTimeout: target.timeoutMs,
       });
@@ -224,7 +261,7 @@ export class UpstreamClient {
       return { target, ...res, ttfbMs: performance.now() - started, release };
     } catch (e) {
       release();
-      if (total.signal.aborted && total.signal.reason instanceof TotalTimeoutError) throw total.signal.reason;
+      if (total.aborted && total.reason instanceof TotalTimeoutError) throw total.reason;
       throw e;
     }
   }
@@ -323,5 +360,6 @@ export class UpstreamClient {
     this.breakers.shutdown();
     await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
     this.pools.clear();
+    this.endpoints.clear();
   }
 }

@@ -2,6 +2,7 @@
 // This sends the same requests to a gateway with the lane and to one without it (same
 // database, Redis and upstream) and requires the same status, headers and body from both:
 // successes, streams, translated APIs, refusals, framework errors and the Anthropic envelope.
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTenant, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
@@ -37,7 +38,7 @@ describe('the lean /v1 lane answers exactly as Express does', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    const env = { AIRLOCK_BODY_LIMIT: '8kb' };
+    const env = { AIRLOCK_BODY_LIMIT: '8kb', AIRLOCK_CORS_ORIGINS: 'https://console.example' };
     const first = await startGateway({ env });
     lane = first;
     express = await startGateway({ env, database: first.database, expressOnly: true });
@@ -67,6 +68,8 @@ describe('the lean /v1 lane answers exactly as Express does', () => {
     status: number;
     path: string;
     body?: string;
+    /** A body that is not a plain string, built afresh for each of the two requests. */
+    rawBody?: () => RequestInit['body'];
     headers?: Record<string, string>;
     method?: string;
   }[] = [
@@ -159,9 +162,100 @@ describe('the lean /v1 lane answers exactly as Express does', () => {
       body: JSON.stringify(chat),
     },
     { name: 'unknown /v1 path', status: 404, path: '/v1/nothing', body: '{}' },
+    // The lane reads plain JSON bodies itself; everything else goes to body-parser: both must
+    // answer as Express's body-parser does.
+    {
+      name: 'JSON with a utf-8 charset',
+      status: 200,
+      path: '/v1/chat/completions',
+      body: JSON.stringify(chat),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    },
+    {
+      name: 'JSON after a byte-order mark',
+      status: 200,
+      path: '/v1/chat/completions',
+      body: `\uFEFF${JSON.stringify(chat)}`,
+    },
+    {
+      name: 'JSON after whitespace',
+      status: 200,
+      path: '/v1/chat/completions',
+      body: ` \n${JSON.stringify(chat)}`,
+    },
+    { name: 'empty JSON body', status: 400, path: '/v1/chat/completions', body: '' },
+    { name: 'JSON that is not an object', status: 400, path: '/v1/chat/completions', body: '"llama-3"' },
+    { name: 'JSON with a trailing comma', status: 400, path: '/v1/messages', body: '{"model":"llama-3",}' },
+    {
+      name: 'body just under the limit',
+      status: 200,
+      path: '/v1/chat/completions',
+      body: JSON.stringify({ ...chat, pad: 'x'.repeat(8000) }),
+    },
+    {
+      name: 'content type in capitals (body-parser)',
+      status: 200,
+      path: '/v1/chat/completions',
+      body: JSON.stringify(chat),
+      headers: { 'content-type': 'Application/JSON' },
+    },
+    {
+      name: 'gzip-encoded JSON (body-parser)',
+      status: 200,
+      path: '/v1/chat/completions',
+      rawBody: () => gzipSync(JSON.stringify(chat)),
+      headers: { 'content-encoding': 'gzip' },
+    },
+    {
+      name: 'chunked JSON without a length (body-parser)',
+      status: 200,
+      path: '/v1/chat/completions',
+      rawBody: () =>
+        new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode(JSON.stringify(chat)));
+            c.close();
+          },
+        }),
+    },
+    {
+      name: 'unsupported charset (body-parser)',
+      status: 415,
+      path: '/v1/chat/completions',
+      body: JSON.stringify(chat),
+      headers: { 'content-type': 'application/json; charset=latin1' },
+    },
+    {
+      name: 'form body (body-parser)',
+      status: 400,
+      path: '/v1/chat/completions',
+      body: 'model=llama-3',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    },
+    {
+      name: 'text body (no parser)',
+      status: 400,
+      path: '/v1/chat/completions',
+      body: JSON.stringify(chat),
+      headers: { 'content-type': 'text/plain' },
+    },
+    {
+      name: 'allowed browser origin (CORS headers)',
+      status: 200,
+      path: '/v1/chat/completions',
+      body: JSON.stringify(chat),
+      headers: { origin: 'https://console.example' },
+    },
+    {
+      name: 'other browser origin (no CORS headers)',
+      status: 200,
+      path: '/v1/chat/completions',
+      body: JSON.stringify(chat),
+      headers: { origin: 'https://elsewhere.example' },
+    },
   ];
 
-  it.each(cases)('$name', async ({ status, path, body, headers = {}, method = 'POST' }) => {
+  it.each(cases)('$name', async ({ status, path, body, rawBody, headers = {}, method = 'POST' }) => {
     const init = (requestId: string): RequestInit => {
       const h: Record<string, string> = {
         'content-type': 'application/json',
@@ -172,6 +266,7 @@ describe('the lean /v1 lane answers exactly as Express does', () => {
       };
       if (h['x-api-key'] === 'TOKEN') h['x-api-key'] = tenant.token;
       if (h.authorization === '') delete h.authorization;
+      if (rawBody) return { method, headers: h, body: rawBody(), duplex: 'half' } as RequestInit;
       return { method, headers: h, body };
     };
     const id = `lane-${Math.random().toString(36).slice(2)}`;
@@ -182,6 +277,11 @@ describe('the lean /v1 lane answers exactly as Express does', () => {
     expect(viaLane.headers['x-request-id']).toBe(id);
     expect(viaLane.headers['content-security-policy']).toContain("default-src 'none'");
     expect(viaLane.headers['cache-control']).toBeDefined();
+    if (headers.origin !== undefined) {
+      expect(viaLane.headers['access-control-allow-origin']).toBe(
+        headers.origin === 'https://console.example' ? headers.origin : undefined,
+      );
+    }
   });
 
   it('logs the same access line for a refused request either way', async () => {

@@ -9,7 +9,17 @@ const chat = (extra: Record<string, unknown> = {}) => ({
   messages: [{ role: 'user', content: 'hi' }],
   ...extra,
 });
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The sum of the counters matching `pattern` in the gateway's Redis: every minute window, since
+ * a test may straddle two. Polled until the gateway's asynchronous writes have landed.
+ */
+async function counted(gw: GatewayHarness, pattern: string): Promise<number> {
+  const redis = gw.server.runtime.redis.client;
+  let sum = 0;
+  for (const key of await redis.keys(pattern)) sum += Number((await redis.get(key)) ?? 0);
+  return sum;
+}
 
 describe('rate limits and quotas (shared Redis)', () => {
   let gw: GatewayHarness & { database: Awaited<ReturnType<typeof startGateway>>['database'] };
@@ -59,7 +69,11 @@ describe('rate limits and quotas (shared Redis)', () => {
     for (let i = 0; i < 3; i++) {
       const res = await post(`${gw.url}/v1/chat/completions`, t.token, chat({ max_tokens: 90 }));
       expect(res.status).toBe(200);
-      await pause(50); // settlement runs once the response has closed
+      // Settlement runs once the response has closed, a moment later: wait until the charge is
+      // the 10 tokens of each answer so far, not the 91 reserved.
+      await waitFor(
+        async () => (await counted(gw, `airlock:gw:rl:{${t.orgId}}:role:member:tokens:*`)) === 10 * (i + 1),
+      );
     }
     const tooBig = await post(`${gw.url}/v1/chat/completions`, t.token, chat({ max_tokens: 190 }));
     expect(tooBig.status).toBe(429);
@@ -136,7 +150,8 @@ describe('when Redis is down', () => {
     for (let i = 0; i < 3; i++) {
       const bad = await post(`${gw.url}/v1/chat/completions`, `al_wrong_token_${i}_xxxxxxxxxxxx`, chat());
       expect(bad.status).toBe(401);
-      await pause(20);
+      // The failure is counted in Redis after the 401 is sent: wait until it is.
+      await waitFor(async () => (await counted(gw, 'airlock:gw:authfail:*')) === i + 1);
     }
     const blocked = await post(`${gw.url}/v1/chat/completions`, 'al_wrong_token_again_xxxxxxxxxx', chat());
     expect(blocked.status).toBe(429);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPlatformAdmin, createSession } from '@airlock/common/testing';
+import { CACHE_TTL_MS } from '@airlock/common';
+import { createPlatformAdmin, createSession, waitFor } from '@airlock/common/testing';
 import {
   addMemberWithToken,
   cloud,
@@ -219,7 +220,12 @@ describe('routing model requests to upstreams', () => {
     expect((await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('m'))).status).toBe(200);
     await revokeToken(db(), t.tokenId);
     await gw.server.runtime.redis.client.publish('airlock:auth:invalidate', JSON.stringify({ type: 'all' }));
-    await new Promise((r) => setTimeout(r, 200));
+    // Until the invalidation arrives over Redis; bounded below the cache TTL so that expiry
+    // cannot pass it instead.
+    await waitFor(
+      async () => (await gw.server.runtime.access.resolver.fromBearer(t.token)) === null,
+      CACHE_TTL_MS / 2,
+    );
     const revoked = await post(`${gw.url}/v1/chat/completions`, t.token, chatBody('m'));
     expect(revoked.status).toBe(401);
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { type Role } from '@airlock/common';
+import { CACHE_TTL_MS, type Role } from '@airlock/common';
+import { waitFor } from '@airlock/common/testing';
 import { startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
 import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
@@ -91,7 +92,9 @@ describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed
     expect(JSON.parse(second.body).role).toBe('owner');
     expect(await roleOf(userId)).toBe('owner');
     // The first browser's session sees the new role too (role read at request time).
-    await new Promise((r) => setTimeout(r, 100));
+    // Until the invalidation arrives over Redis; bounded below the cache TTL so that expiry
+    // cannot pass it instead.
+    await waitFor(async () => (await me(browser)).body?.role === 'owner', CACHE_TTL_MS / 2);
     expect((await me(browser)).body.role).toBe('owner');
     // Bob is the only owner: the IdP cannot demote the org's last owner.
     const refused = await login(new Browser(), [], 'bob-sub', 'bob@acme.example');

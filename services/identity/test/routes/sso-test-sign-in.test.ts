@@ -68,11 +68,11 @@ describe('SSO test sign-in (no session, no membership; a report read once)', () 
       })
     ).id;
     [admin, member] = [await f.user(org.id, 'admin'), await f.user(org.id, 'member')];
-  });
+  }, 30_000); // a database clone, the app listening and an OIDC IdP: seconds on a loaded machine
   afterAll(async () => {
     await idp?.close();
     await f?.close();
-  });
+  }, 30_000);
 
   const startUrl = (id: string) =>
     `${f.url}/auth/login?org=testco&connection=${id}&test=1&returnTo=/console/sso`;

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import {
+  CACHE_TTL_MS,
   createLogger,
   createPrincipalResolver,
   openRedis,
   sha256Hex,
   type RedisHandle,
 } from '@airlock/common';
-import { testEnv } from '@airlock/common/testing';
+import { testEnv, waitFor } from '@airlock/common/testing';
 import { cookie, startFixture, type Fixture } from '../fixture.js';
 
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
@@ -236,7 +237,12 @@ describe('API tokens', () => {
     expect((await request(f.app).get('/api/v1/me').set(bearer(token))).status).toBe(200);
     await f.ctx.db.system.membership.delete({ where: { orgId_userId: { orgId: org.id, userId: user.id } } });
     await f.ctx.resolver.invalidate({ type: 'user', id: user.id });
-    await new Promise((r) => setTimeout(r, 200));
+    // Until the invalidation arrives over Redis; bounded below the cache TTL so that expiry
+    // cannot pass it instead.
+    await waitFor(
+      async () => (await request(f.app).get('/api/v1/me').set(bearer(token))).status === 401,
+      CACHE_TTL_MS / 2,
+    );
     expect((await request(f.app).get('/api/v1/me').set(bearer(token))).status).toBe(401);
   });
 });
