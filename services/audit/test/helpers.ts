@@ -1,20 +1,7 @@
 // Builders shared by the audit service's tests.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { v7 as uuidv7 } from 'uuid';
-import { createLogger, parseAuditEvent, type AuditEvent, type Logger } from '@airlock/common';
-
-/** A logger whose lines the test can read back. */
-export function captureLogger(level = 'debug'): { logger: Logger; text: () => string } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  return { logger: createLogger({ level, service: 'audit-test', destination }), text: () => chunks.join('') };
-}
+import { createLogger, parseAuditEvent, type AuditEvent } from '@airlock/common';
 
 export const silentLogger = createLogger({ level: 'silent', service: 'audit-test' });
 

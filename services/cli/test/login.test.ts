@@ -7,14 +7,20 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger, createSecretBox, runModules, type RunningServer } from '@airlock/common';
-import { createTestDatabase, freePort, serverEnv, waitFor, type TestDatabase } from '@airlock/common/testing';
+import { createLogger, runModules, type RunningServer } from '@airlock/common';
+import {
+  createOrg,
+  createTestDatabase,
+  freePort,
+  serverEnv,
+  waitFor,
+  type TestDatabase,
+} from '@airlock/common/testing';
 import { gatewayModule } from '@airlock/gateway';
 import { identityModule } from '@airlock/identity';
 import { rbacModule } from '@airlock/rbac';
 import { Browser } from '../../identity/test/support/browser.js';
-import { startOidcIdp, type OidcIdp } from '../../identity/test/support/oidc-idp.js';
-import { insertConnection } from '../../identity/src/store/sso-connections.js';
+import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../../identity/test/support/oidc-idp.js';
 import { callbackUrl } from '../../identity/src/domain/oidc.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/airlock.js');
@@ -63,22 +69,8 @@ describe('airlock login, token and logout against a running Airlock', () => {
     });
     idp = await startOidcIdp(callbackUrl(base));
     const db = server.runtime.db;
-    const org = await db.system.org.create({ data: { slug: 'acme', name: 'Acme', allowedEmailDomains: [] } });
-    await insertConnection(db, createSecretBox(server.runtime.keyring), {
-      orgId: org.id,
-      protocol: 'oidc',
-      name: 'Acme IdP',
-      config: {
-        issuer: idp.issuer,
-        clientId: idp.clientId,
-        scopes: ['openid', 'email', 'profile', 'groups'],
-        groupsClaim: 'groups',
-        requireMappedGroup: false,
-      },
-      secret: idp.clientSecret,
-      groupRoleMap: {},
-      defaultRole: 'member',
-    });
+    const org = await createOrg(db, { slug: 'acme', name: 'Acme' });
+    await connectOidcIdp(db, server.runtime.keyring, idp, { orgId: org.id, name: 'Acme IdP' });
     idp.signInAs({ sub: 'erin', email: 'erin@acme.example', name: 'Erin', groups: [] });
     home = mkdtempSync(path.join(tmpdir(), 'airlock-cli-'));
   }, 60_000);

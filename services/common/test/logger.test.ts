@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { captureLogger } from './helpers.js';
+import { captureLogger } from '../testing/logger.js';
 
 describe('logger redaction', () => {
   it('blanks credentials and prompt fields at the top level and one level down', () => {

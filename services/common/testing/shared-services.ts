@@ -93,19 +93,21 @@ export async function openTestDb(): Promise<{ db: Db; database: TestDatabase; cl
 }
 
 /**
- * The environment of a server under test: loopback on a free port, the given database, the
- * shared Redis (unless overridden) and a fresh encryption key.
+ * The environment of a server under test: loopback on a free port, the given database, a
+ * fresh encryption key and the shared Redis, or `redisUrl` (undefined: no REDIS_URL at all,
+ * which selects the in-memory stand-in, as in all-in-one).
  */
 export function serverEnv(
   database: { url: string },
   extra: Record<string, string> = {},
+  redisUrl: string | undefined = testEnv.redisUrl,
 ): Record<string, string> {
   return {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: database.url,
-    REDIS_URL: testEnv.redisUrl,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...extra,
   };

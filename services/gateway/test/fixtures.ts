@@ -1,14 +1,7 @@
-// Test data written straight into the database (the rbac and identity APIs are built in
-// parallel): an org, a member with a role, an API token, and the org policy.
-import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  createUpstreamKeyBox,
-  sha256Hex,
-  type Db,
-  type Keyring,
-  type PolicyInput,
-  type Role,
-} from '@airlock/common';
+// Test data for the gateway: an org with its policy and a member holding an API token,
+// written straight to the tables through the test kit's factories.
+import { createUpstreamKeyBox, type Db, type Keyring, type PolicyInput, type Role } from '@airlock/common';
+import { addMember, createApiToken, createOrg } from '@airlock/common/testing';
 
 export interface Tenant {
   orgId: string;
@@ -18,25 +11,21 @@ export interface Tenant {
 }
 
 export async function createTenant(db: Db, policy: PolicyInput, role: Role = 'member'): Promise<Tenant> {
-  const slug = `org-${randomUUID().slice(0, 8)}`;
-  const org = await db.system.org.create({ data: { slug, name: slug, allowedEmailDomains: [] } });
+  const org = await createOrg(db);
   await db.system.orgPolicy.create({ data: { orgId: org.id, version: 1, document: policy as object } });
-  const member = await addMember(db, org.id, role);
+  const member = await addMemberWithToken(db, org.id, role);
   return { orgId: org.id, ...member };
 }
 
-export async function addMember(
+/** A new member of the org and one API token of theirs. */
+export async function addMemberWithToken(
   db: Db,
   orgId: string,
   role: Role,
 ): Promise<{ userId: string; token: string; tokenId: string }> {
-  const user = await db.system.user.create({ data: { email: `${randomUUID()}@example.test` } });
-  await db.system.membership.create({ data: { orgId, userId: user.id, role } });
-  const token = `al_${randomBytes(24).toString('base64url')}`;
-  const row = await db.system.apiToken.create({
-    data: { orgId, userId: user.id, name: 'test', prefix: token.slice(0, 8), tokenHash: sha256Hex(token) },
-  });
-  return { userId: user.id, token, tokenId: row.id };
+  const { userId } = await addMember(db, orgId, role);
+  const { token, id } = await createApiToken(db, { userId, orgId });
+  return { userId, token, tokenId: id };
 }
 
 export async function revokeToken(db: Db, tokenId: string): Promise<void> {

@@ -1,9 +1,14 @@
 // Boots the gateway the way production does (runModules with the gateway module) against a
-// fresh test database and a real Redis, with a logger the test can read back.
+// fresh test database and a real Redis, with the test kit's captured logger.
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { createLogger, parseKeyring, runModules, type Keyring, type RunningServer } from '@airlock/common';
-import { createTestDatabase, testEnv, type TestDatabase } from '@airlock/common/testing';
+import { parseKeyring, runModules, type Keyring, type RunningServer } from '@airlock/common';
+import {
+  captureLogger,
+  createTestDatabase,
+  serverEnv,
+  testEnv,
+  type TestDatabase,
+} from '@airlock/common/testing';
 import { gatewayModule } from '../src/module.js';
 
 export interface GatewayHarness {
@@ -29,30 +34,22 @@ export async function startGateway(
 ): Promise<GatewayHarness & { database: TestDatabase }> {
   const database = options.database ?? (await createTestDatabase());
   const key = options.key ?? randomBytes(32).toString('base64');
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', service: 'gateway-test', destination });
+  const log = captureLogger({ service: 'gateway-test' });
   const server = await runModules({
     modules: [gatewayModule],
     service: 'gateway',
-    logger,
+    logger: log.logger,
     expressOnly: options.expressOnly,
-    env: {
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      ...redisEnv(options.redisUrl ?? testEnv.redisUrlOrStandIn),
-      AIRLOCK_ENCRYPTION_KEY: key,
-      AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true', // test upstreams listen on 127.0.0.1
-      AIRLOCK_GATEWAY_RETRY_BACKOFF_MS: '5',
-      ...options.env,
-    },
+    env: serverEnv(
+      database,
+      {
+        AIRLOCK_ENCRYPTION_KEY: key,
+        AIRLOCK_GATEWAY_ALLOW_LOOPBACK_UPSTREAMS: 'true', // test upstreams listen on 127.0.0.1
+        AIRLOCK_GATEWAY_RETRY_BACKOFF_MS: '5',
+        ...options.env,
+      },
+      options.redisUrl ?? testEnv.redisUrlOrStandIn,
+    ),
   }).catch(async (e: unknown) => {
     if (!options.database) await database.drop();
     throw e;
@@ -62,17 +59,12 @@ export async function startGateway(
     url: server.url,
     database,
     keyring: parseKeyring(key),
-    logs: () => chunks.join(''),
+    logs: log.text,
     async stop() {
       await server.shutdown();
       if (!options.database) await database.drop();
     },
   };
-}
-
-/** No REDIS_URL at all selects the in-memory stand-in, as in all-in-one. */
-function redisEnv(url: string | undefined): Record<string, string> {
-  return url ? { REDIS_URL: url } : {};
 }
 
 /** POST JSON with a bearer token. */

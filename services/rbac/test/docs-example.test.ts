@@ -1,11 +1,12 @@
 // docs/policy.md's air-gapped example must stay a policy the API accepts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg } from '@airlock/common/testing';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validatePolicy } from '@airlock/common';
 import request from 'supertest';
-import { createMember, createOrg, startRbac, type Member, type RbacHarness } from './fixtures.js';
+import { createMember, startRbac, type Member, type RbacHarness } from './fixtures.js';
 
 const doc = readFileSync(
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/policy.md'),

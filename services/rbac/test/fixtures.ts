@@ -1,28 +1,24 @@
-// Builds the rbac module on a fresh database and the shared Redis, and makes principals the
-// way identity will: users, memberships, sessions and API tokens written straight to the
-// tables, with only the SHA-256 of each secret stored.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import {
-  createAccess,
-  createApp,
-  createAuditPublisher,
-  createLogger,
-  createMetrics,
-  generateToken,
-  loadBaseConfig,
-  openRedis,
-  parseKeyring,
-  sha256Hex,
-  type AuditEvent,
-  type Db,
-  type Keyring,
-  type PolicyReader,
-  type PrincipalResolver,
-  type RedisHandle,
-  type Role,
+// Builds the rbac module on a fresh database and the shared Redis with the test kit, and
+// makes principals the way identity does (the kit's factories: only the SHA-256 of each
+// secret stored).
+import { randomBytes } from 'node:crypto';
+import type {
+  AuditEvent,
+  Db,
+  Keyring,
+  PolicyReader,
+  PrincipalResolver,
+  RedisHandle,
+  Role,
 } from '@airlock/common';
-import { openTestDb, testEnv } from '@airlock/common/testing';
+import {
+  addMember,
+  buildModuleApp,
+  createApiToken,
+  createSession,
+  openTestDb,
+  testDeps,
+} from '@airlock/common/testing';
 import type { Express, Router } from 'express';
 import { rbacConfig, type RbacConfig } from '../src/config.js';
 import { rbacModule } from '../src/module.js';
@@ -53,113 +49,36 @@ export async function startRbac(
   options: { config?: Partial<RbacConfig>; trustedProxies?: string[]; redisUrl?: string } = {},
 ): Promise<RbacHarness> {
   const { db, close: closeDb } = await openTestDb();
-  const redis = openRedis({
-    url: options.redisUrl ?? testEnv.redisUrl,
-    nodeEnv: 'test',
-    commandTimeoutMs: 2_000,
-    onError: () => undefined, // tests that stop Redis expect reconnect errors
-  });
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
+  const deps = testDeps(db, {
+    service: 'rbac-test',
+    redisUrl: options.redisUrl,
+    env: {
+      AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: '2000',
+      AIRLOCK_TRUSTED_PROXIES: options.trustedProxies?.join(','),
     },
   });
-  const logger = createLogger({ level: 'debug', service: 'rbac-test', destination });
-  const metrics = createMetrics('rbac-test');
-  const stream = `airlock:test:audit:${randomUUID()}`;
-  const audit = createAuditPublisher({ redis: redis.client, logger, metrics, stream });
-  const keyring = parseKeyring(randomBytes(32).toString('base64'));
-  const config = loadBaseConfig({ NODE_ENV: 'test' });
-  const clock = () => new Date();
-  const access = createAccess({ db, redis, logger, clock, publicUrl: config.AIRLOCK_PUBLIC_URL });
-  await access.start();
-  const instance = await rbacModule.init({
-    config,
-    logger,
-    db,
-    redis,
-    metrics,
-    keyring,
-    audit,
-    access,
-    clock,
-    moduleConfig: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.config }),
+  const module = await buildModuleApp(rbacModule, deps, {
+    moduleConfig: { rbac: rbacConfig({ AIRLOCK_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, ...options.config }) },
   });
-  const rbac: Rbac = { router: instance.router, resolver: access.resolver, policyReader: access.policies };
-  const app = createApp({
-    logger,
-    metrics,
-    readiness: { phase: 'serving', checks: [] },
-    routers: [rbac.router],
-    corsOrigins: [],
-    trustedProxies: options.trustedProxies ?? [],
-    bodyLimit: '1mb',
-    serveMetrics: false,
-  });
+  const rbac: Rbac = {
+    router: module.instances[0]!.router,
+    resolver: deps.access.resolver,
+    policyReader: deps.access.policies,
+  };
   return {
-    app,
+    app: module.app,
     db,
-    redis,
+    redis: deps.redis,
     rbac,
-    keyring,
-    logs: () => chunks.join(''),
-    async auditEvents() {
-      await audit.flush();
-      const entries = await redis.client.xrange(stream, '-', '+');
-      return entries.map(([, fields]) => JSON.parse(fields[1]!) as AuditEvent);
-    },
+    keyring: deps.keyring,
+    logs: deps.log.text,
+    auditEvents: deps.auditEvents,
     async close() {
-      await audit.stop();
-      await access.stop();
-      await redis.client.del(stream).catch(() => undefined);
-      await redis.close();
+      await module.close();
+      await deps.close();
       await closeDb();
     },
   };
-}
-
-export async function createOrg(
-  db: Db,
-  slug = `org-${randomUUID().slice(0, 8)}`,
-  allowedEmailDomains: string[] = [],
-) {
-  return db.system.org.create({ data: { slug, name: slug, allowedEmailDomains } });
-}
-
-export async function createUser(db: Db, options: { email?: string; platformAdmin?: boolean } = {}) {
-  return db.system.user.create({
-    data: {
-      email: options.email ?? `${randomUUID().slice(0, 8)}@example.com`,
-      isPlatformAdmin: options.platformAdmin ?? false,
-    },
-  });
-}
-
-/** A session cookie value for `userId` (orgId null: a platform admin session). */
-export async function sessionFor(db: Db, userId: string, orgId: string | null): Promise<string> {
-  const token = generateToken('ses');
-  const now = Date.now();
-  await db.system.session.create({
-    data: {
-      tokenHash: sha256Hex(token),
-      userId,
-      orgId,
-      idleExpiresAt: new Date(now + 3_600_000),
-      absoluteExpiresAt: new Date(now + 7_200_000),
-    },
-  });
-  return token;
-}
-
-/** An API token secret for `userId` in `orgId`. */
-export async function apiTokenFor(db: Db, userId: string, orgId: string): Promise<string> {
-  const token = generateToken('alk');
-  await db.system.apiToken.create({
-    data: { orgId, userId, name: 'test', prefix: token.slice(0, 8), tokenHash: sha256Hex(token) },
-  });
-  return token;
 }
 
 export interface Member {
@@ -174,21 +93,14 @@ export interface Member {
 
 /** A user with `role` in `orgId`, with a session and an API token. */
 export async function createMember(db: Db, orgId: string, role: Role, email?: string): Promise<Member> {
-  const user = await createUser(db, { email });
-  await db.system.membership.create({ data: { orgId, userId: user.id, role } });
+  const member = await addMember(db, orgId, role, { email });
   return {
-    userId: user.id,
-    email: user.email,
+    userId: member.userId,
+    email: member.email,
     role,
-    cookie: `airlock_session=${await sessionFor(db, user.id, orgId)}`,
-    bearer: `Bearer ${await apiTokenFor(db, user.id, orgId)}`,
+    cookie: (await createSession(db, member)).cookie,
+    bearer: (await createApiToken(db, member)).bearer,
   };
-}
-
-/** A platform admin's break-glass session (no org). */
-export async function createPlatformAdmin(db: Db): Promise<{ userId: string; cookie: string }> {
-  const user = await createUser(db, { platformAdmin: true });
-  return { userId: user.id, cookie: `airlock_session=${await sessionFor(db, user.id, null)}` };
 }
 
 /** A valid policy document that changes something visible. */

@@ -7,10 +7,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { createAuditPublisher, openRedis, type RedisHandle } from '@airlock/common';
-import { openTestDb, startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
+import { captureLogger, openTestDb, startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
 import { createAuditConsumer } from '../../src/ingest/consumer.js';
 import { createStreamSource } from '../../src/ingest/stream-source.js';
-import { captureLogger } from '../helpers.js';
 
 describe('a canary prompt sent through the audit pipeline', () => {
   let t: Awaited<ReturnType<typeof openTestDb>>;
@@ -33,7 +32,7 @@ describe('a canary prompt sent through the audit pipeline', () => {
 
   it('appears in no table, no Redis key and no log line', async () => {
     const canary = `CANARY-${randomUUID()}`;
-    const log = captureLogger('trace');
+    const log = captureLogger({ level: 'trace' });
     const publisher = createAuditPublisher({
       redis: redis.client,
       logger: log.logger,

@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { createAuditPublisher, openRedis, type RedisHandle } from '@airlock/common';
-import { openTestDb, testEnv, waitFor } from '@airlock/common/testing';
+import { captureLogger, openTestDb, testEnv, waitFor } from '@airlock/common/testing';
 import { createAuditConsumer, type AuditConsumer } from '../../src/ingest/consumer.js';
 import { createStreamSource, type SourceOptions } from '../../src/ingest/stream-source.js';
 import { verifyChain } from '../../src/domain/verify.js';
 import { appendEvents, chainRows, chainStart } from '../../src/store/events.js';
-import { captureLogger, makeEvent, silentLogger } from '../helpers.js';
+import { makeEvent, silentLogger } from '../helpers.js';
 
 describe('audit stream consumer', () => {
   let t: Awaited<ReturnType<typeof openTestDb>>;

@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { createAuditPublisher, openRedis, type RedisHandle } from '@airlock/common';
-import { openTestDb, startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
+import { captureLogger, openTestDb, startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
 import { createAuditConsumer } from '../../src/ingest/consumer.js';
 import { createStreamSource } from '../../src/ingest/stream-source.js';
-import { captureLogger, silentLogger } from '../helpers.js';
+import { silentLogger } from '../helpers.js';
 
 describe('audit consumer across a Redis restart', () => {
   let t: Awaited<ReturnType<typeof openTestDb>>;

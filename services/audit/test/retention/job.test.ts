@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
   createPolicyReader,
@@ -8,7 +7,7 @@ import {
   type AuditEvent,
   type RedisHandle,
 } from '@airlock/common';
-import { openTestDb, testEnv } from '@airlock/common/testing';
+import { createOrg, openTestDb, testEnv } from '@airlock/common/testing';
 import { verifyChain } from '../../src/domain/verify.js';
 import { createRetentionJob } from '../../src/retention/job.js';
 import { appendEvents, chainRows, chainStart } from '../../src/store/events.js';
@@ -55,8 +54,7 @@ describe('audit retention', () => {
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   async function orgWithPolicy(retentionDays?: number): Promise<string> {
-    const slug = `org-${randomUUID().slice(0, 8)}`;
-    const org = await t.db.system.org.create({ data: { slug, name: slug, allowedEmailDomains: [] } });
+    const org = await createOrg(t.db);
     if (retentionDays) {
       await t.db.system.orgPolicy.create({
         data: { orgId: org.id, version: 1, document: policySchema.parse({ audit: { retentionDays } }) },

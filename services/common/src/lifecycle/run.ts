@@ -8,7 +8,7 @@ import { parseConfig } from '../config/load.js';
 import { createHttpHandler, createInternalApp } from '../http/create-app.js';
 import type { Readiness } from '../http/health.js';
 import type { Logger } from '../logger.js';
-import type { AirlockModule, ModuleInstance } from './module.js';
+import type { AirlockModule, ModuleDeps, ModuleInstance } from './module.js';
 import { loadBaseConfig, openRuntime, type Runtime } from './runtime.js';
 
 type Env = Record<string, string | undefined>;
@@ -69,25 +69,70 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
   });
 }
 
+/** Each module's own config slice from the environment, checked only for the modules given. */
+export function parseModuleConfigs(modules: readonly AirlockModule<unknown>[], env: Env): unknown[] {
+  return modules.map((m) =>
+    m.configSchema ? parseConfig(m.configSchema, env, `${m.name} config`) : undefined,
+  );
+}
+
+/** /readyz before the modules are up: the database and Redis, to which modules add theirs. */
+export function startingReadiness(deps: Pick<ModuleDeps, 'db' | 'redis'>): Readiness {
+  return {
+    phase: 'starting',
+    checks: [
+      { name: 'database', check: () => deps.db.ping() },
+      { name: 'redis', check: () => deps.redis.ping() },
+    ],
+  };
+}
+
+/** Builds the modules in order from one set of deps (the test kit's buildModuleApp too). */
+export async function initModules(
+  modules: readonly AirlockModule<unknown>[],
+  deps: ModuleDeps,
+  moduleConfigs: readonly unknown[],
+): Promise<ModuleInstance[]> {
+  const instances: ModuleInstance[] = [];
+  for (const [i, module] of modules.entries()) {
+    instances.push(await module.init({ ...deps, moduleConfig: moduleConfigs[i] }));
+  }
+  return instances;
+}
+
+/** The public app of a set of modules, configured from the process's base config. */
+export function createModulesHandler(
+  instances: readonly ModuleInstance[],
+  deps: Pick<ModuleDeps, 'config' | 'logger' | 'metrics'>,
+  readiness: Readiness,
+  options: { serveMetrics: boolean; expressOnly?: boolean },
+): ReturnType<typeof createHttpHandler> {
+  const { config } = deps;
+  return createHttpHandler({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness,
+    routers: instances.map((i) => i.router),
+    corsOrigins: config.AIRLOCK_CORS_ORIGINS,
+    trustedProxies: config.AIRLOCK_TRUSTED_PROXIES,
+    bodyLimit: config.AIRLOCK_BODY_LIMIT,
+    serveMetrics: options.serveMetrics,
+    accessLogSampling: instances.flatMap((i) => i.accessLogSampling ?? []),
+    directRoutes: options.expressOnly ? [] : instances.flatMap((i) => i.directRoutes ?? []),
+  });
+}
+
 export async function runModules(options: RunOptions): Promise<RunningServer> {
   const config = loadBaseConfig(options.env);
   // Each module's own settings are checked before anything opens, and only for modules
   // this process runs.
-  const moduleConfigs = options.modules.map((m) =>
-    m.configSchema ? parseConfig(m.configSchema, options.env, `${m.name} config`) : undefined,
-  );
+  const moduleConfigs = parseModuleConfigs(options.modules, options.env);
   const runtime = await openRuntime(config, options.service, options.logger);
   const { logger } = runtime;
   const instances: ModuleInstance[] = [];
   const started: ModuleInstance[] = [];
   const servers: Server[] = [];
-  const readiness: Readiness = {
-    phase: 'starting',
-    checks: [
-      { name: 'database', check: () => runtime.db.ping() },
-      { name: 'redis', check: () => runtime.redis.ping() },
-    ],
-  };
+  const readiness = startingReadiness(runtime);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
@@ -108,9 +153,7 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
   };
 
   try {
-    for (const [i, module] of options.modules.entries()) {
-      instances.push(await module.init({ ...runtime, moduleConfig: moduleConfigs[i] }));
-    }
+    instances.push(...(await initModules(options.modules, runtime, moduleConfigs)));
     for (const instance of instances) readiness.checks.push(...(instance.readiness ?? []));
     if (options.seedDemo && config.NODE_ENV !== 'production') {
       const lines: string[] = [];
@@ -119,17 +162,9 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
     }
 
     const internal = config.AIRLOCK_INTERNAL_PORT !== undefined;
-    const { app, listener, serverOptions } = createHttpHandler({
-      logger,
-      metrics: runtime.metrics,
-      readiness,
-      routers: instances.map((i) => i.router),
-      corsOrigins: config.AIRLOCK_CORS_ORIGINS,
-      trustedProxies: config.AIRLOCK_TRUSTED_PROXIES,
-      bodyLimit: config.AIRLOCK_BODY_LIMIT,
+    const { app, listener, serverOptions } = createModulesHandler(instances, runtime, readiness, {
       serveMetrics: !internal,
-      accessLogSampling: instances.flatMap((i) => i.accessLogSampling ?? []),
-      directRoutes: options.expressOnly ? [] : instances.flatMap((i) => i.directRoutes ?? []),
+      expressOnly: options.expressOnly,
     });
     servers.push(await listen(listener, config.PORT, config.HOST, serverOptions));
     let internalUrl: string | undefined;

@@ -5,7 +5,7 @@ import { createAuditPublisher, type AuditPublisher } from '../../src/audit/publi
 import { AuditEventError } from '../../src/audit/event.js';
 import { openRedis, type RedisHandle } from '../../src/redis/client.js';
 import { startRedis, waitFor, type ServerProcess } from '../../testing/index.js';
-import { captureLogger } from '../helpers.js';
+import { captureLogger } from '../../testing/logger.js';
 
 const STREAM = 'airlock:audit:events';
 

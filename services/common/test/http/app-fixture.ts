@@ -3,7 +3,7 @@ import { AirlockError } from '../../src/errors.js';
 import { createApp } from '../../src/http/create-app.js';
 import type { Readiness } from '../../src/http/health.js';
 import { createMetrics } from '../../src/metrics.js';
-import { captureLogger } from '../helpers.js';
+import { captureLogger } from '../../testing/logger.js';
 
 /** An app with routes that succeed, fail in each way, and echo bodies. */
 export function fixtureApp(

@@ -9,7 +9,8 @@ import {
   waitFor,
   type ServerProcess,
 } from '../../testing/index.js';
-import { captureLogger, TEST_KEY } from '../helpers.js';
+import { captureLogger } from '../../testing/logger.js';
+import { TEST_KEY } from '../helpers.js';
 import { slowModule } from './fixture-module.js';
 
 async function readyz(
@@ -35,7 +36,7 @@ describe('/readyz follows the database and Redis', () => {
     server = await runModules({
       modules: [slowModule()],
       service: 'test',
-      logger: captureLogger('silent').logger,
+      logger: captureLogger({ level: 'silent' }).logger,
       env: {
         NODE_ENV: 'test',
         PORT: '0',
@@ -89,7 +90,7 @@ describe('start-up with Redis down', () => {
     const server = await runModules({
       modules: [slowModule()],
       service: 'test',
-      logger: captureLogger('silent').logger,
+      logger: captureLogger({ level: 'silent' }).logger,
       env: serverEnv(database, { REDIS_URL: 'redis://127.0.0.1:1', AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: '200' }),
     });
     try {

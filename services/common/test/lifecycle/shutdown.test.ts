@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { runModules } from '../../src/lifecycle/run.js';
-import { captureLogger } from '../helpers.js';
+import { captureLogger } from '../../testing/logger.js';
 import { createTestDatabase, serverEnv, waitFor } from '../../testing/index.js';
 import { slowModule, slowRequests, type SlowRequests } from './fixture-module.js';
 
@@ -10,7 +10,7 @@ async function start(events: string[], extra: Record<string, string> = {}, reque
   const server = await runModules({
     modules: [slowModule(events, requests)],
     service: 'test',
-    logger: captureLogger('silent').logger,
+    logger: captureLogger({ level: 'silent' }).logger,
     env: serverEnv(database, extra),
   });
   return { server, database };

@@ -1,15 +1,7 @@
 // Moved from rbac with the code (common's membership/ is shared by rbac and identity).
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { provisionMembership, type Db } from '@airlock/common';
-import { openTestDb } from '@airlock/common/testing';
-
-const createOrg = (db: Db) => {
-  const slug = `org-${randomUUID().slice(0, 8)}`;
-  return db.system.org.create({ data: { slug, name: slug } });
-};
-const createUser = (db: Db) =>
-  db.system.user.create({ data: { email: `${randomUUID().slice(0, 8)}@example.com` } });
+import { createOrg, createUser, openTestDb } from '@airlock/common/testing';
 
 describe('provisionMembership (for SSO and SCIM provisioning)', () => {
   let db: Db;

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { sha256Hex, type PolicyInput, type Role } from '@airlock/common';
-import { addMember, cloud, createTenant, onprem, type Tenant } from '../fixtures.js';
+import type { PolicyInput, Role } from '@airlock/common';
+import { createPlatformAdmin } from '@airlock/common/testing';
+import { addMemberWithToken, cloud, createTenant, onprem, type Tenant } from '../fixtures.js';
 import { json, startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
 
@@ -215,8 +215,8 @@ describe('POST /api/v1/access/explain', () => {
         upstreams: [onprem('vllm', upstream.baseUrl)],
       };
       owner = await createTenant(db(), policy, 'owner');
-      member = await addMember(db(), owner.orgId, 'member');
-      viewer = await addMember(db(), owner.orgId, 'viewer');
+      member = await addMemberWithToken(db(), owner.orgId, 'member');
+      viewer = await addMemberWithToken(db(), owner.orgId, 'viewer');
       stranger = await createTenant(db(), policy, 'member');
     });
 
@@ -255,7 +255,7 @@ describe('POST /api/v1/access/explain', () => {
     });
 
     it('says a deactivated member is refused at authentication, as their own call is', async () => {
-      const gone = await addMember(db(), owner.orgId, 'member');
+      const gone = await addMemberWithToken(db(), owner.orgId, 'member');
       await db().system.user.update({ where: { id: gone.userId }, data: { status: 'deactivated' } });
       const { body } = await explain(owner.token, { model: 'llama', userId: gone.userId });
       expect(body).toMatchObject({ allowed: false, code: 'unauthenticated', upstream: null });
@@ -294,21 +294,14 @@ describe('POST /api/v1/access/explain', () => {
     });
 
     it('answers an org-less platform admin session with the standard 403 no_org, before the body', async () => {
-      const user = await db().system.user.create({
-        data: { email: `${randomBytes(6).toString('hex')}@example.test`, isPlatformAdmin: true },
-      });
-      const cookie = randomBytes(32).toString('base64url');
-      const soon = new Date(Date.now() + 3_600_000);
-      await db().system.session.create({
-        data: { tokenHash: sha256Hex(cookie), userId: user.id, idleExpiresAt: soon, absoluteExpiresAt: soon },
-      });
+      const { cookie } = await createPlatformAdmin(db());
       for (const body of [{ model: 'llama' }, {}]) {
         const res = await fetch(`${gw.url}/api/v1/access/explain`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
             'sec-fetch-site': 'same-origin',
-            cookie: `airlock_session=${cookie}`,
+            cookie,
           },
           body: JSON.stringify(body),
         });

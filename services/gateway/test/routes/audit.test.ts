@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AUDIT_STREAM, type Redis } from '@airlock/common';
 import { startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
-import { addMember, cloud, createTenant, onprem } from '../fixtures.js';
+import { addMemberWithToken, cloud, createTenant, onprem } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
 
@@ -166,7 +166,7 @@ describe('audit events and metrics', () => {
       models: { allow: { member: ['llama-*'] }, aliases: { fast: 'gpt-4o' } },
       upstreams: [onprem('vllm', upstream.baseUrl)],
     });
-    const viewer = await addMember(gw.server.runtime.db, t.orgId, 'viewer');
+    const viewer = await addMemberWithToken(gw.server.runtime.db, t.orgId, 'viewer');
     const messages = [{ role: 'user', content: 'hi' }];
     const byRole = await post(`${gw.url}/v1/chat/completions`, viewer.token, { model: 'fast', messages });
     const byModel = await post(`${gw.url}/v1/chat/completions`, t.token, { model: 'fast', messages });

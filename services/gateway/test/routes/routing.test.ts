@@ -1,8 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CACHE_TTL_MS, sha256Hex } from '@airlock/common';
-import { waitFor } from '@airlock/common/testing';
-import { addMember, cloud, createTenant, onprem, revokeToken, sealUpstreamKey } from '../fixtures.js';
+import { CACHE_TTL_MS } from '@airlock/common';
+import { createPlatformAdmin, createSession, waitFor } from '@airlock/common/testing';
+import {
+  addMemberWithToken,
+  cloud,
+  createTenant,
+  onprem,
+  revokeToken,
+  sealUpstreamKey,
+} from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { post, startGateway, type GatewayHarness } from '../harness.js';
 
@@ -229,18 +235,8 @@ describe('routing model requests to upstreams', () => {
       models: { allow: { member: ['*'] } },
       upstreams: [onprem('vllm', vllm.baseUrl)],
     });
-    const cookie = randomBytes(32).toString('base64url');
-    const soon = new Date(Date.now() + 3_600_000);
-    await db().system.session.create({
-      data: {
-        tokenHash: sha256Hex(cookie),
-        userId: t.userId,
-        orgId: t.orgId,
-        idleExpiresAt: soon,
-        absoluteExpiresAt: soon,
-      },
-    });
-    const res = await fetch(`${gw.url}/v1/models`, { headers: { cookie: `airlock_session=${cookie}` } });
+    const { cookie } = await createSession(db(), t);
+    const res = await fetch(`${gw.url}/v1/models`, { headers: { cookie } });
     expect(res.status).toBe(200);
     const wrong = await fetch(`${gw.url}/v1/models`, {
       headers: { cookie: 'airlock_session=not-a-session-value' },
@@ -249,21 +245,8 @@ describe('routing model requests to upstreams', () => {
   });
 
   it('refuses an org-less platform admin session with the standard 403 no_org, the model list included', async () => {
-    const user = await db().system.user.create({
-      data: { email: `${randomBytes(6).toString('hex')}@example.test`, isPlatformAdmin: true },
-    });
-    const cookie = randomBytes(32).toString('base64url');
-    const soon = new Date(Date.now() + 3_600_000);
-    await db().system.session.create({
-      data: {
-        tokenHash: sha256Hex(cookie),
-        userId: user.id,
-        orgId: null,
-        idleExpiresAt: soon,
-        absoluteExpiresAt: soon,
-      },
-    });
-    const headers = { cookie: `airlock_session=${cookie}`, 'sec-fetch-site': 'same-origin' };
+    const { cookie } = await createPlatformAdmin(db());
+    const headers = { cookie, 'sec-fetch-site': 'same-origin' };
     const before = vllm.received.length;
     const list = await fetch(`${gw.url}/v1/models`, { headers });
     const chat = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -289,7 +272,7 @@ describe('routing model requests to upstreams', () => {
       },
       'viewer',
     );
-    const member = await addMember(db(), t.orgId, 'member');
+    const member = await addMemberWithToken(db(), t.orgId, 'member');
     const list = async (token: string) => {
       const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
       return {

@@ -4,11 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { CACHE_TTL_MS, createSecretBox, sha256Hex } from '@airlock/common';
+import { CACHE_TTL_MS, sha256Hex } from '@airlock/common';
 import { cookie, startFixture, type Fixture, type TestUser } from '../fixture.js';
 import { Browser } from '../support/browser.js';
-import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
-import { insertConnection } from '../../src/store/sso-connections.js';
+import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
 import { DEVICE_GRANT_TYPE } from '../../src/domain/device-grant.js';
 import { USER_CODE_ALPHABET } from '../../src/store/device-codes.js';
@@ -30,21 +29,7 @@ describe('CLI sign-in: OAuth device authorization grant', () => {
     });
     idp = await startOidcIdp(callbackUrl(f.url));
     org = await f.org(`dev-${randomUUID().slice(0, 8)}`, ['acme.example']);
-    await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
-      orgId: org.id,
-      protocol: 'oidc',
-      name: 'Test IdP',
-      config: {
-        issuer: idp.issuer,
-        clientId: idp.clientId,
-        scopes: ['openid', 'email', 'profile', 'groups'],
-        groupsClaim: 'groups',
-        requireMappedGroup: false,
-      },
-      secret: idp.clientSecret,
-      groupRoleMap: {},
-      defaultRole: 'member',
-    });
+    await connectOidcIdp(f.ctx.db, f.ctx.keyring, idp, { orgId: org.id });
     owner = await f.user(org.id, 'owner');
     ownerCookie = cookie(await owner.session());
   });

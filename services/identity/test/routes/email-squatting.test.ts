@@ -4,11 +4,9 @@
 // owns the domain still signs in and provisions those people later. The break-glass account
 // stays out of reach. Real oidc-provider, real Postgres, all-in-one mounting.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createSecretBox } from '@airlock/common';
 import { startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
-import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
-import { insertConnection } from '../../src/store/sso-connections.js';
+import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
 import { insertScimToken } from '../../src/store/scim-tokens.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
 
@@ -26,14 +24,10 @@ describe('an org without claimed domains cannot squat email addresses', () => {
     squatter = await f.org('squatter', []);
     owner = await f.org('domain-owner', [OWNED]);
     for (const org of [squatter, owner]) {
-      await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
+      await connectOidcIdp(f.ctx.db, f.ctx.keyring, idp, {
         orgId: org.id,
-        protocol: 'oidc',
         name: `${org.slug} IdP`,
-        config: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile'] },
-        secret: idp.clientSecret,
-        groupRoleMap: {},
-        defaultRole: 'member',
+        config: { scopes: ['openid', 'email', 'profile'] },
       });
     }
   });

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createSecretBox } from '@airlock/common';
 import { startFixture, type Fixture } from '../fixture.js';
-import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
-import { insertConnection } from '../../src/store/sso-connections.js';
+import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
 import { PAGE_CSP } from '../../src/routes/pages/error-page.js';
 
@@ -13,15 +11,11 @@ describe('sign-in chooser and the distinct "cannot sign in here" answers', () =>
   const ids: Record<string, string> = {};
 
   async function oidcConnection(orgId: string, name: string, enabled = true) {
-    const row = await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
+    const row = await connectOidcIdp(f.ctx.db, f.ctx.keyring, idp, {
       orgId,
-      protocol: 'oidc',
       name,
       enabled,
-      config: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email'] },
-      secret: idp.clientSecret,
-      groupRoleMap: {},
-      defaultRole: 'member',
+      config: { scopes: ['openid', 'email'] },
     });
     return row.id;
   }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createSecretBox } from '@airlock/common';
 import { startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
 import { startFakeOp, type FakeOp, type Mode } from '../support/fake-op.js';
-import { insertConnection } from '../../src/store/sso-connections.js';
+import { connectOidcIdp } from '../support/oidc-idp.js';
 
 describe('OIDC sign-in refuses forged or broken ID tokens', () => {
   let f: Fixture;
@@ -13,14 +12,11 @@ describe('OIDC sign-in refuses forged or broken ID tokens', () => {
     f = await startFixture({ listen: true, settings: { AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: true } });
     op = await startFakeOp();
     const org = await f.org('victim-org');
-    await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
+    await connectOidcIdp(f.ctx.db, f.ctx.keyring, op, {
       orgId: org.id,
-      protocol: 'oidc',
       name: 'Fake OP',
-      config: { issuer: op.issuer, clientId: op.clientId },
-      secret: op.clientSecret,
+      config: {},
       groupRoleMap: { 'airlock-owners': 'owner' },
-      defaultRole: 'member',
     });
   });
   afterAll(async () => {

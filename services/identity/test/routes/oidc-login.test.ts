@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { CACHE_TTL_MS, createSecretBox, type Role } from '@airlock/common';
+import { CACHE_TTL_MS, type Role } from '@airlock/common';
 import { waitFor } from '@airlock/common/testing';
 import { startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
-import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
-import { insertConnection } from '../../src/store/sso-connections.js';
+import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
 
 describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed ID tokens)', () => {
@@ -18,20 +17,9 @@ describe('OIDC sign-in end to end (oidc-provider, discovery, code + PKCE, signed
     f = await startFixture({ listen: true, settings: { AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: true } });
     idp = await startOidcIdp(callbackUrl(f.url));
     org = await f.org('acme', ['acme.example']);
-    const connection = await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
+    const connection = await connectOidcIdp(f.ctx.db, f.ctx.keyring, idp, {
       orgId: org.id,
-      protocol: 'oidc',
-      name: 'Test IdP',
-      config: {
-        issuer: idp.issuer,
-        clientId: idp.clientId,
-        scopes: ['openid', 'email', 'profile', 'groups'],
-        groupsClaim: 'groups',
-        requireMappedGroup: false,
-      },
-      secret: idp.clientSecret,
       groupRoleMap: { 'airlock-admins': 'admin', 'airlock-owners': 'owner', 'airlock-viewers': 'viewer' },
-      defaultRole: 'member',
     });
     connectionId = connection.id;
   });

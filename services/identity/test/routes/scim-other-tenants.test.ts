@@ -6,11 +6,9 @@
 // Squatting: an org that claims no domains creates no accounts by SCIM, so it never blocks the
 // org that owns the domain. Real Postgres, real HTTP, a real oidc-provider for the sign-in.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createSecretBox } from '@airlock/common';
 import { startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
-import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
-import { insertConnection } from '../../src/store/sso-connections.js';
+import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
 import { insertScimToken } from '../../src/store/scim-tokens.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
 
@@ -252,14 +250,10 @@ describe('SCIM answers never reveal other tenants’ users', () => {
   it('an org claiming no domains: the person’s own sign-in through its IdP attaches its pending SCIM user', async () => {
     const open = await f.org('scim-open', []);
     const openToken = (await insertScimToken(f.ctx.db, open.id)).token;
-    await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
+    await connectOidcIdp(f.ctx.db, f.ctx.keyring, idp, {
       orgId: open.id,
-      protocol: 'oidc',
       name: 'Open IdP',
-      config: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile'] },
-      secret: idp.clientSecret,
-      groupRoleMap: {},
-      defaultRole: 'member',
+      config: { scopes: ['openid', 'email', 'profile'] },
     });
     const email = 'joiner@open.example';
     const created = await scim('POST', '/Users', user(email, 'open-1'), openToken);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSecretBox } from '@airlock/common';
 import { startFixture, type Fixture } from '../fixture.js';
 import { Browser } from '../support/browser.js';
-import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
+import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
 import { insertConnection } from '../../src/store/sso-connections.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
 
@@ -19,14 +19,10 @@ describe('linking an OIDC sign-in to an existing account by email', () => {
     f = await startFixture({ listen: true, settings: { AIRLOCK_SSO_ALLOW_HTTP_ISSUERS: true } });
     idp = await startOidcIdp(callbackUrl(f.url));
     org = await f.org('linkco', ['linkco.example']);
-    await insertConnection(f.ctx.db, createSecretBox(f.ctx.keyring), {
+    await connectOidcIdp(f.ctx.db, f.ctx.keyring, idp, {
       orgId: org.id,
-      protocol: 'oidc',
       name: 'Linkco IdP',
-      config: { issuer: idp.issuer, clientId: idp.clientId, scopes: ['openid', 'email', 'profile'] },
-      secret: idp.clientSecret,
-      groupRoleMap: {},
-      defaultRole: 'member',
+      config: { scopes: ['openid', 'email', 'profile'] },
     });
   });
   afterAll(async () => {

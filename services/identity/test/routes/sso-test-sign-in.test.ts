@@ -4,7 +4,7 @@ import { createSecretBox } from '@airlock/common';
 import { freePort } from '@airlock/common/testing';
 import { cookie, startFixture, type Fixture, type TestUser } from '../fixture.js';
 import { Browser } from '../support/browser.js';
-import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.js';
+import { connectOidcIdp, type OidcIdp, startOidcIdp } from '../support/oidc-idp.js';
 import { acsUrl, spEntityId } from '../../src/domain/saml.js';
 import { callbackUrl } from '../../src/domain/oidc.js';
 import { insertConnection } from '../../src/store/sso-connections.js';
@@ -35,21 +35,16 @@ describe('SSO test sign-in (no session, no membership; a report read once)', () 
     org = await f.org('testco', ['testco.example']);
     const box = createSecretBox(f.ctx.keyring);
     oidcId = (
-      await insertConnection(f.ctx.db, box, {
+      await connectOidcIdp(f.ctx.db, f.ctx.keyring, idp, {
         orgId: org.id,
-        protocol: 'oidc',
         name: 'OIDC (not enabled yet)',
         enabled: false,
         config: {
-          issuer: idp.issuer,
-          clientId: idp.clientId,
           scopes: ['openid', 'email', 'profile', 'groups'],
           groupsClaim: 'groups',
           requireMappedGroup: true,
         },
-        secret: idp.clientSecret,
         groupRoleMap: { 'tc-admins': 'admin' },
-        defaultRole: 'member',
       })
     ).id;
     samlId = (

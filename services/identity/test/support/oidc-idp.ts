@@ -2,7 +2,9 @@
 // Interactions are automatic: the provider signs in whichever account the test selected.
 import { createServer, type Server } from 'node:http';
 import Provider from 'oidc-provider';
+import { createSecretBox, type Db, type Keyring, type Role } from '@airlock/common';
 import { freePort } from '@airlock/common/testing';
+import { insertConnection } from '../../src/store/sso-connections.js';
 
 export interface IdpAccount {
   sub: string;
@@ -118,4 +120,40 @@ export async function startOidcIdp(redirectUri: string): Promise<OidcIdp> {
         server.close(() => r());
       }),
   };
+}
+
+/** The connection settings most suites use: the groups claim read, no group required. */
+const GROUPS_CONFIG = {
+  scopes: ['openid', 'email', 'profile', 'groups'],
+  groupsClaim: 'groups',
+  requireMappedGroup: false,
+};
+
+/**
+ * Stores the org's OIDC connection to a test IdP (this one or any with an issuer and client).
+ * `config` replaces the settings beyond issuer and client id (default GROUPS_CONFIG).
+ */
+export function connectOidcIdp(
+  db: Db,
+  keyring: Keyring,
+  idp: Pick<OidcIdp, 'issuer' | 'clientId' | 'clientSecret'>,
+  c: {
+    orgId: string;
+    name?: string;
+    enabled?: boolean;
+    config?: Record<string, unknown>;
+    groupRoleMap?: Record<string, Role>;
+    defaultRole?: Role;
+  },
+) {
+  return insertConnection(db, createSecretBox(keyring), {
+    orgId: c.orgId,
+    protocol: 'oidc',
+    name: c.name ?? 'Test IdP',
+    enabled: c.enabled,
+    config: { issuer: idp.issuer, clientId: idp.clientId, ...(c.config ?? GROUPS_CONFIG) },
+    secret: idp.clientSecret,
+    groupRoleMap: c.groupRoleMap ?? {},
+    defaultRole: c.defaultRole ?? 'member',
+  });
 }

@@ -3,17 +3,9 @@
 // a caller of the first. After the walk, the second org must be exactly as it was: no
 // cross-org read or write succeeded.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg, createPlatformAdmin, createUser } from '@airlock/common/testing';
 import request from 'supertest';
-import {
-  createMember,
-  createOrg,
-  createPlatformAdmin,
-  createUser,
-  samplePolicy,
-  startRbac,
-  type Member,
-  type RbacHarness,
-} from '../fixtures.js';
+import { createMember, samplePolicy, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 const CALLERS = ['owner', 'admin', 'member', 'viewer', 'platform', 'anonymous'] as const;
 type Caller = (typeof CALLERS)[number];

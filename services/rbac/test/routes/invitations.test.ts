@@ -2,8 +2,9 @@
 // non-member, listed and revoked by owners and admins, expiring, audited. Taking one is
 // identity's (member-invitations.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg } from '@airlock/common/testing';
 import request from 'supertest';
-import { createMember, createOrg, startRbac, type Member, type RbacHarness } from '../fixtures.js';
+import { createMember, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 describe('/api/v1/members/invitations', () => {
   let h: RbacHarness;
@@ -15,7 +16,7 @@ describe('/api/v1/members/invitations', () => {
 
   beforeAll(async () => {
     h = await startRbac();
-    orgId = (await createOrg(h.db, 'invite-org', ['invite.example'])).id;
+    orgId = (await createOrg(h.db, { slug: 'invite-org', allowedEmailDomains: ['invite.example'] })).id;
     owner = await createMember(h.db, orgId, 'owner', 'owner@invite.example');
     admin = await createMember(h.db, orgId, 'admin', 'admin@invite.example');
     member = await createMember(h.db, orgId, 'member', 'member@invite.example');
@@ -87,7 +88,7 @@ describe('/api/v1/members/invitations', () => {
   });
 
   it('never shows or revokes another org’s invitation', async () => {
-    const other = await createOrg(h.db, 'other-invite-org');
+    const other = await createOrg(h.db, { slug: 'other-invite-org' });
     const theirs = await h.db.system.pendingGrant.create({
       data: {
         orgId: other.id,

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg, createPlatformAdmin } from '@airlock/common/testing';
 import request from 'supertest';
-import {
-  createMember,
-  createOrg,
-  createPlatformAdmin,
-  samplePolicy,
-  startRbac,
-  type Member,
-  type RbacHarness,
-} from '../fixtures.js';
+import { createMember, samplePolicy, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 // supertest connects from 127.0.0.1, which the first harness trusts as a proxy.
 describe('admin API IP allowlist behind a trusted proxy', () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg } from '@airlock/common/testing';
 import request from 'supertest';
 import { provisionMembership } from '@airlock/common';
-import { createMember, createOrg, startRbac, type Member, type RbacHarness } from '../fixtures.js';
+import { createMember, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 // Rule: removing a member ends every credential of that membership. Adding them back — even
 // within a second, inside the resolver's clock-skew allowance — must not revive any of them.

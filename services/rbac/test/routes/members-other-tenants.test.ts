@@ -5,8 +5,9 @@
 // so nothing tells whether an account exists anywhere. (SCIM and IdP sign-ins: identity's
 // member-invitations.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg, createUser } from '@airlock/common/testing';
 import request from 'supertest';
-import { createMember, createOrg, createUser, startRbac, type RbacHarness } from '../fixtures.js';
+import { createMember, startRbac, type RbacHarness } from '../fixtures.js';
 
 describe('POST /api/v1/members never reaches another tenant’s user', () => {
   let h: RbacHarness;
@@ -16,9 +17,9 @@ describe('POST /api/v1/members never reaches another tenant’s user', () => {
 
   beforeAll(async () => {
     h = await startRbac();
-    orgId = (await createOrg(h.db, 'home-org', ['shared.example'])).id;
+    orgId = (await createOrg(h.db, { slug: 'home-org', allowedEmailDomains: ['shared.example'] })).id;
     owner = await createMember(h.db, orgId, 'owner', 'owner@shared.example');
-    const other = await createOrg(h.db, 'other-org', ['shared.example']);
+    const other = await createOrg(h.db, { slug: 'other-org', allowedEmailDomains: ['shared.example'] });
     const member = await createMember(h.db, other.id, 'viewer', 'member@shared.example');
     const scim = await createUser(h.db, { email: 'scim@shared.example' });
     await h.db.system.scimUser.create({ data: { orgId: other.id, userId: scim.id } });

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg, createUser } from '@airlock/common/testing';
 import request from 'supertest';
-import {
-  createMember,
-  createOrg,
-  createUser,
-  startRbac,
-  type Member,
-  type RbacHarness,
-} from '../fixtures.js';
+import { createMember, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 describe('/api/v1/members', () => {
   let h: RbacHarness;
@@ -17,7 +11,7 @@ describe('/api/v1/members', () => {
 
   beforeAll(async () => {
     h = await startRbac();
-    orgId = (await createOrg(h.db, 'members-org', ['acme.example'])).id;
+    orgId = (await createOrg(h.db, { slug: 'members-org', allowedEmailDomains: ['acme.example'] })).id;
     owner = await createMember(h.db, orgId, 'owner', 'owner@acme.example');
     admin = await createMember(h.db, orgId, 'admin', 'admin@acme.example');
   });

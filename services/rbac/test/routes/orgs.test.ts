@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg, createPlatformAdmin, createUser } from '@airlock/common/testing';
 import request from 'supertest';
-import {
-  BOOTSTRAP_TOKEN,
-  createMember,
-  createOrg,
-  createPlatformAdmin,
-  createUser,
-  startRbac,
-  type RbacHarness,
-} from '../fixtures.js';
+import { BOOTSTRAP_TOKEN, createMember, startRbac, type RbacHarness } from '../fixtures.js';
 
 describe('/api/v1/orgs', () => {
   let h: RbacHarness;

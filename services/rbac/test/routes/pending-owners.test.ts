@@ -2,15 +2,9 @@
 // pending owner grant (expiring, revocable, audited). Bad input is refused with a code and
 // changes nothing. (Taking the grant at sign-in is tested in identity's OIDC suites.)
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg, createPlatformAdmin } from '@airlock/common/testing';
 import request from 'supertest';
-import {
-  BOOTSTRAP_TOKEN,
-  createMember,
-  createOrg,
-  createPlatformAdmin,
-  startRbac,
-  type RbacHarness,
-} from '../fixtures.js';
+import { BOOTSTRAP_TOKEN, createMember, startRbac, type RbacHarness } from '../fixtures.js';
 
 describe('/api/v1/orgs/:id/pending-owners', () => {
   let h: RbacHarness;
@@ -84,7 +78,7 @@ describe('/api/v1/orgs/:id/pending-owners', () => {
   });
 
   it('refuses a suspended org (409) and an unknown org (404)', async () => {
-    const suspended = await createOrg(h.db, 'sleepy-co');
+    const suspended = await createOrg(h.db, { slug: 'sleepy-co' });
     await h.db.system.org.update({ where: { id: suspended.id }, data: { status: 'suspended' } });
     const res = await request(h.app)
       .post(`/api/v1/orgs/${suspended.id}/pending-owners`)

@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { testEnv, waitFor } from '@airlock/common/testing';
+import { createOrg, testEnv, waitFor } from '@airlock/common/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import {
-  createMember,
-  createOrg,
-  samplePolicy,
-  startRbac,
-  type Member,
-  type RbacHarness,
-} from '../fixtures.js';
+import { createMember, samplePolicy, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../../..');

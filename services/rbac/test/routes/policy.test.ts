@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createOrg } from '@airlock/common/testing';
 import { createUpstreamKeyBox, type Policy } from '@airlock/common';
 import request from 'supertest';
-import {
-  createMember,
-  createOrg,
-  samplePolicy,
-  startRbac,
-  type Member,
-  type RbacHarness,
-} from '../fixtures.js';
+import { createMember, samplePolicy, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 const SECRET = 'sk-test-9f8e7d6c5b4a39281706';
 

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startRedis, type ServerProcess } from '@airlock/common/testing';
+import { createOrg, type ServerProcess, startRedis } from '@airlock/common/testing';
 import request from 'supertest';
-import {
-  createMember,
-  createOrg,
-  samplePolicy,
-  startRbac,
-  type Member,
-  type RbacHarness,
-} from '../fixtures.js';
+import { createMember, samplePolicy, startRbac, type Member, type RbacHarness } from '../fixtures.js';
 
 // Fail modes: Redis carries only the change announcement (and audit, which spools). A
 // committed policy change must not be reported as failed because Redis is away; replicas

@@ -1,22 +1,10 @@
 // Issue 13: `npm start` offers a local Ollama's models when one answers at start-up (here a
 // fake Ollama on a free port, named by AIRLOCK_DEMO_OLLAMA_URL), and nothing when none does:
 // no upstream that could only fail, no banner line.
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  createAccess,
-  baseConfigSchema,
-  createAuditPublisher,
-  createLogger,
-  createMetrics,
-  openRedis,
-  parseConfig,
-  parseKeyring,
-  type Db,
-  type ModuleDeps,
-} from '@airlock/common';
-import { freePort, openTestDb } from '@airlock/common/testing';
+import { parseConfig, type Db } from '@airlock/common';
+import { freePort, openTestDb, testDeps, type TestDeps } from '@airlock/common/testing';
 import { rbacConfig, rbacModule } from '@airlock/rbac';
 import { demoConfigSchema, demoModule } from '../../src/demo/module.js';
 import { probeOllama } from '../../src/demo/local-ollama.js';
@@ -41,34 +29,17 @@ const close = (s: Server) => new Promise((r) => s.close(r));
 
 describe('demo: a local Ollama', () => {
   let testDb: Awaited<ReturnType<typeof openTestDb>>;
-  let deps: ModuleDeps;
+  let deps: TestDeps;
   let db: Db;
-  let redis: ReturnType<typeof openRedis>;
   let ollama: { url: string; server: Server };
 
   beforeAll(async () => {
     testDb = await openTestDb();
     db = testDb.db;
-    const logger = createLogger({ level: 'silent', service: 'demo-test' });
-    const metrics = createMetrics('demo-test');
-    redis = openRedis({ url: undefined, nodeEnv: 'test', commandTimeoutMs: 500 });
-    deps = {
-      config: baseConfigSchema.parse({ NODE_ENV: 'test', AIRLOCK_PUBLIC_URL: 'http://127.0.0.1:8080' }),
-      logger,
-      db,
-      redis,
-      metrics,
-      keyring: parseKeyring(randomBytes(32).toString('base64')),
-      audit: createAuditPublisher({ redis: redis.client, logger, metrics }),
-      access: createAccess({
-        db,
-        redis,
-        logger,
-        clock: () => new Date(),
-        publicUrl: 'http://127.0.0.1:8080',
-      }),
-      clock: () => new Date(),
-    };
+    deps = testDeps(db, {
+      redisUrl: 'memory',
+      env: { AIRLOCK_PUBLIC_URL: 'http://127.0.0.1:8080', AIRLOCK_REDIS_COMMAND_TIMEOUT_MS: '500' },
+    });
     // The demo org as `npm start` creates it (its first policy names a local Ollama).
     const rbac = await rbacModule.init({ ...deps, moduleConfig: rbacConfig() });
     await rbac.seedDemo?.();
@@ -80,8 +51,7 @@ describe('demo: a local Ollama', () => {
   });
   afterAll(async () => {
     await close(ollama.server);
-    await deps.audit.stop();
-    await redis.close();
+    await deps.close();
     await testDb.close();
   });
 

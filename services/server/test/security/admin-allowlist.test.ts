@@ -5,13 +5,14 @@ import {
   authScopeOf,
   routeAbilityOf,
   createLogger,
-  generateToken,
   runModules,
-  sha256Hex,
   type Role,
   type RunningServer,
 } from '@airlock/common';
 import {
+  addMember,
+  createOrg,
+  createSession,
   createTestDatabase,
   routesOf,
   serverEnv,
@@ -51,23 +52,12 @@ describe('admin IP allowlist on every org route of every module', () => {
 
   async function memberSession(role: Role, ipAllowlist: string[]): Promise<string> {
     const db = server.runtime.db;
-    const org = await db.system.org.create({ data: { slug: `o-${randomUUID().slice(0, 8)}`, name: 'o' } });
-    const user = await db.system.user.create({ data: { email: `${randomUUID().slice(0, 8)}@example.com` } });
-    await db.system.membership.create({ data: { orgId: org.id, userId: user.id, role } });
+    const org = await createOrg(db);
+    const member = await addMember(db, org, role);
     await db.forOrg(org.id).orgPolicy.create({
       data: { orgId: org.id, version: 1, document: { admin: { ipAllowlist } } },
     });
-    const token = generateToken('ses');
-    await db.system.session.create({
-      data: {
-        tokenHash: sha256Hex(token),
-        userId: user.id,
-        orgId: org.id,
-        idleExpiresAt: new Date(Date.now() + 3_600_000),
-        absoluteExpiresAt: new Date(Date.now() + 7_200_000),
-      },
-    });
-    return `airlock_session=${token}`;
+    return (await createSession(db, member)).cookie;
   }
 
   beforeAll(async () => {
