@@ -38,6 +38,12 @@ export interface DbOptions {
   pgliteDir?: string;
   poolSize?: number;
   migrationsDir?: string;
+  /**
+   * An idle pooled connection failed (Postgres restarted, a failover, an administrator ended
+   * it). pg drops that connection and the next query opens a new one; without a listener the
+   * pool's 'error' event would crash the process.
+   */
+  onIdleError?: (e: Error) => void;
 }
 
 function wrap(kind: Db['kind'], prisma: PrismaClient, sql: SqlDb, close: () => Promise<void>): Db {
@@ -67,6 +73,7 @@ export async function openDb(options: DbOptions): Promise<Db> {
       // A dead server must not hang a request forever: fail the query instead.
       query_timeout: 30_000,
     });
+    pool.on('error', (e) => options.onIdleError?.(e));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     return wrap('postgres', prisma, pgSql(pool), async () => {
       await prisma.$disconnect();

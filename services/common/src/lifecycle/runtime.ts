@@ -72,6 +72,8 @@ export async function openRuntime(config: BaseConfig, service: string, logger?: 
     redisDown = false;
   });
   const db = await openDb({
+    onIdleError: (e) =>
+      log.warn({ err: e.message }, 'an idle database connection failed; the pool opens a new one'),
     url: config.DATABASE_URL,
     pgliteDir: path.join(config.AIRLOCK_DATA_DIR, 'pglite'),
     poolSize: config.AIRLOCK_DB_POOL_SIZE,
@@ -91,11 +93,14 @@ export async function openRuntime(config: BaseConfig, service: string, logger?: 
     audit,
     access,
     clock,
+    // Every part is closed even when an earlier one fails (Redis still connecting, say), so
+    // no database connection outlives the runtime; the first failure is then reported.
     async close() {
-      await access.stop();
-      await audit.stop();
-      await redis.close();
-      await db.close();
+      let first: unknown;
+      for (const close of [() => access.stop(), () => audit.stop(), () => redis.close(), () => db.close()]) {
+        await close().catch((e: unknown) => (first ??= e));
+      }
+      if (first !== undefined) throw first;
     },
   };
 }
