@@ -21,7 +21,7 @@ describe('an idle pooled connection that the server ends', () => {
   });
 
   it('is reported to onIdleError, and the next query opens a new connection', async () => {
-    const [{ pid }] = await db.sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const pid = (await db.sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid;
     const admin = new pg.Client({ connectionString: database.adminUrl });
     await admin.connect();
     try {
@@ -32,7 +32,7 @@ describe('an idle pooled connection that the server ends', () => {
     // The terminated connection tells its client asynchronously: wait for the report.
     for (let i = 0; i < 200 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
     expect(heard).toEqual([expect.stringMatching(/terminating connection due to administrator command/)]);
-    const [{ pid: next }] = await db.sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const next = (await db.sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid;
     expect(next).not.toBe(pid);
   });
 });
