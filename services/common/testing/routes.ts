@@ -3,6 +3,7 @@
 // allowlist) and a new route cannot skip it.
 import type { Router } from 'express';
 import { publicReasonOf, routeAbilityOf, type RouteAbility } from '../src/access/authorize.js';
+import { authScopeOf } from '../src/auth/middleware.js';
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean>; stack: Layer[] };
@@ -94,4 +95,18 @@ export function abilityMap(routes: readonly MountedRoute[]): string[] {
     const a = d.ability;
     return [`${r.method} ${r.path} → ${a.action} ${a.subject} (${a.scope}, ${a.plane})`];
   });
+}
+
+/**
+ * "METHOD /path" of every declared route whose credential middleware is missing or runs after
+ * its authorize() (which would then only ever answer 401).
+ */
+export function unauthenticatedRoutes(routes: readonly MountedRoute[]): string[] {
+  return routes
+    .filter((r) => {
+      const credential = r.handlers.findIndex((h) => authScopeOf(h) !== undefined);
+      const ability = r.handlers.findIndex((h) => routeAbilityOf(h) !== undefined);
+      return ability >= 0 && (credential < 0 || credential > ability);
+    })
+    .map((r) => `${r.method} ${r.path}`);
 }

@@ -21,6 +21,7 @@ import {
   abilityMap,
   publicRoutes,
   routesOf,
+  unauthenticatedRoutes,
   undeclaredRoutes,
   type MountedRoute,
 } from '@airlock/common/testing';
@@ -78,6 +79,10 @@ describe('the gateway routes and their abilities', () => {
     expect(routes.length).toBe(ABILITIES.length);
     expect(undeclaredRoutes(routes)).toEqual([]);
     expect(publicRoutes(routes)).toEqual([]);
+  });
+
+  it('authenticates before it authorizes, on every declared route', () => {
+    expect(unauthenticatedRoutes(routes)).toEqual([]);
   });
 
   it('pins what each route authorizes', () => {

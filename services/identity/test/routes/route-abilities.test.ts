@@ -4,6 +4,7 @@ import {
   declarationOf,
   publicRoutes,
   routesOf,
+  unauthenticatedRoutes,
   undeclaredRoutes,
   type MountedRoute,
 } from '@airlock/common/testing';
@@ -27,6 +28,10 @@ describe('identity route abilities', () => {
   it('finds the routes and every one declares an ability or a public reason', () => {
     expect(routes.length).toBeGreaterThan(30);
     expect(undeclaredRoutes(routes)).toEqual([]);
+  });
+
+  it('authenticates before it authorizes, on every declared route', () => {
+    expect(unauthenticatedRoutes(routes)).toEqual([]);
   });
 
   it('pins the public routes, each with its reason', () => {

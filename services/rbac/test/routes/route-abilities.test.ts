@@ -5,10 +5,10 @@ import {
   abilityMap,
   publicRoutes,
   routesOf,
+  unauthenticatedRoutes,
   undeclaredRoutes,
   type MountedRoute,
 } from '@airlock/common/testing';
-import { authScopeOf, routeAbilityOf } from '@airlock/common';
 import { startRbac, type RbacHarness } from '../fixtures.js';
 
 describe('rbac route abilities', () => {
@@ -29,12 +29,7 @@ describe('rbac route abilities', () => {
   });
 
   it('authenticates before it authorizes, on every route', () => {
-    const unauthenticated = routes.filter((r) => {
-      const credential = r.handlers.findIndex((handler) => authScopeOf(handler) !== undefined);
-      const ability = r.handlers.findIndex((handler) => routeAbilityOf(handler) !== undefined);
-      return credential < 0 || credential > ability;
-    });
-    expect(unauthenticated.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect(unauthenticatedRoutes(routes)).toEqual([]);
   });
 
   it('has no public route', () => {
