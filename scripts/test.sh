@@ -91,7 +91,7 @@ if [ $# -eq 0 ]; then
   # all-in-one runs on, so the stand-in cannot drift from real Redis unnoticed.
   log "jest: gateway and audit suites on the in-memory Redis stand-in"
   TEST_REDIS_URL=memory npm test -- services/gateway/test/openai-sdk.test.ts \
-    services/gateway/test/routes/policy-gate.test.ts services/gateway/test/routes/limits.test.ts \
+    services/gateway/test/routes/audit.test.ts services/gateway/test/routes/limits.test.ts \
     services/gateway/test/routes/routing.test.ts services/gateway/test/routes/redaction.test.ts \
     services/gateway/test/routes/access-explain.test.ts \
     services/audit/test/ingest/consumer.test.ts services/audit/test/module.test.ts \

@@ -107,7 +107,9 @@ export function serverEnv(
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: database.url,
-    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    // 'memory' (TEST_REDIS_URL=memory, or the default when a caller passes undefined, which
+    // JavaScript replaces by the default) also selects the stand-in.
+    ...(redisUrl && redisUrl !== 'memory' ? { REDIS_URL: redisUrl } : {}),
     AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...extra,
   };

@@ -52,7 +52,7 @@ export function matchesModelGlob(name: string, globs: readonly string[]): boolea
   return globs.some((glob) => new RegExp(globToRegex(glob)).test(name));
 }
 
-// rbac: the reasons of refusing rules, for routes that answer them with a code of their own.
+// The reasons of refusing rules, for routes that answer them with a code of their own.
 /** The reason of the rule that keeps a principal from re-roling or removing themselves. */
 export const SELF_CHANGE = 'self_change';
 
@@ -69,7 +69,6 @@ export function refusalReason(
   const rule = ability.relevantRuleFor(action, subject(type, fields) as unknown as Record<string, unknown>);
   return rule?.inverted ? (rule.reason ?? null) : null;
 }
-// end rbac
 
 export interface AbilityContext {
   /** Model globs this principal's role may use, from the org policy. */
@@ -105,7 +104,7 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
     can('read', 'EffectivePolicy', own);
     can('read', 'Session', own);
     can('delete', 'Session', own);
-    // identity: everyone lists their own API tokens, a viewer too (theirs may predate a demotion).
+    // Everyone lists their own API tokens, a viewer too (theirs may predate a demotion).
     can('read', 'ApiToken', own);
     if (role !== 'viewer') {
       can('manage', 'ApiToken', own);
@@ -139,10 +138,10 @@ export function defineAbilityFor(principal: Principal, context: AbilityContext =
       can('manage', ['SsoConnection', 'ScimToken', 'ApiToken', 'Session'], inOrg);
       can('update', 'Org', { id: orgId });
     }
-    // rbac: nobody changes their own role or removes themselves through the member API. The
+    // Nobody changes their own role or removes themselves through the member API. The
     // reason lets the route answer with its own code (self_change) instead of plain forbidden.
     if (userId) cannot(['update', 'delete'], 'Member', { userId }).because(SELF_CHANGE);
-    // identity: rotating a token ('update') hands its new secret to the caller, who could then
+    // Rotating a token ('update') hands its new secret to the caller, who could then
     // act as the token's user: only that user rotates it, whatever their role (owners too).
     if (userId) cannot('update', 'ApiToken', { userId: { $ne: userId } });
   }
