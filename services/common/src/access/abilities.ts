@@ -14,6 +14,7 @@ import {
 } from '@casl/ability';
 import type { Role } from '../generated/prisma/enums.js';
 import type { Principal } from '../auth/principal.js';
+import { globMatches } from '../policy/aliases.js';
 
 export type Action = 'create' | 'read' | 'update' | 'delete' | 'manage' | 'use' | 'export';
 export type SubjectName =
@@ -49,7 +50,7 @@ export function globToRegex(glob: string): string {
 
 /** True when `name` matches one of the model globs. */
 export function matchesModelGlob(name: string, globs: readonly string[]): boolean {
-  return globs.some((glob) => new RegExp(globToRegex(glob)).test(name));
+  return globs.some((glob) => globMatches(glob, name));
 }
 
 // The reasons of refusing rules, for routes that answer them with a code of their own.

@@ -3,7 +3,7 @@
 // whether each needs redaction. Pure: no HTTP, no Redis; limits and routing come after.
 import {
   defineAbilityFor,
-  globToRegex,
+  globMatches,
   noOrgError,
   resolveModelAlias,
   subject,
@@ -28,17 +28,6 @@ export interface Decision {
   /** The model decided on: the request's, or the policy alias's target. */
   model: string;
   candidates: Candidate[];
-}
-
-const globCache = new Map<string, RegExp>();
-export function matchesGlob(glob: string, name: string): boolean {
-  let re = globCache.get(glob);
-  if (!re) {
-    re = new RegExp(globToRegex(glob));
-    if (globCache.size > 10_000) globCache.clear();
-    globCache.set(glob, re);
-  }
-  return re.test(name);
 }
 
 /**
@@ -93,7 +82,7 @@ export function upstreamsFor(orgId: string, policy: Policy, model: string): Rout
   const out: RouteTarget[] = [];
   for (const u of policy.upstreams) {
     const alias = Object.hasOwn(u.aliases, model) ? u.aliases[model] : undefined;
-    if (alias === undefined && !u.models.some((g) => matchesGlob(g, model))) continue;
+    if (alias === undefined && !u.models.some((g) => globMatches(g, model))) continue;
     out.push({
       orgId,
       name: u.name,
