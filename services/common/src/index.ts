@@ -24,6 +24,7 @@ export * from './lifecycle/run.js';
 export * from './lifecycle/runtime.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './metric-cells.js';
 export * from './redis/client.js';
 export * from './generated/prisma/enums.js';
 export type { Prisma, PrismaClient } from './generated/prisma/client.js';

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { CellCache, HistogramCell } from './metric-cells.js';
 
 /** One registry per process (not prom-client's global), so tests can build many apps. */
 export function createMetrics(service: string): Registry {
@@ -21,11 +22,19 @@ export function httpMetrics(registry: Registry): RequestHandler {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  // Bound cells per method, route and status (metric-cells.ts): no label hashing per request.
+  const cells = new CellCache(
+    ([method, route, status]) => new HistogramCell(histogram, { method, route, status }),
+  );
   return (req, res, next) => {
-    const end = histogram.startTimer();
+    const started = performance.now();
     res.on('finish', () => {
+      // Elapsed seconds, as prom-client's startTimer reports them (a monotonic clock).
+      const seconds = (performance.now() - started) / 1000;
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
+      const cell = cells.get(req.method, route, res.statusCode);
+      if (cell) cell.observe(seconds);
+      else histogram.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
     });
     next();
   };

@@ -1,5 +1,6 @@
 // Gateway metrics. Labels are endpoint, model (only once the model was allowed, so callers
 // cannot blow up cardinality), upstream and status; never user, token or org.
+import { CellCache, CounterCell, HistogramCell } from '@airlock/common';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface GatewayMetrics {
@@ -10,12 +11,61 @@ export interface GatewayMetrics {
   rateLimited: Counter<'scope' | 'metric'>;
   /** Requests refused because Redis was unavailable (degraded mode, failing closed). */
   limiterUnavailable: Counter;
+  /** The records of a finished model request, through bound cells (metric-cells.ts). */
+  finished: FinishedMetrics;
 }
+
+/**
+ * What finish() records for every model request: the request count, its duration and the
+ * tokens, the same series as plain calls on the metrics above, without per-call label hashing.
+ */
+export class FinishedMetrics {
+  private readonly requests: CellCache<CounterCell<'endpoint' | 'model' | 'upstream' | 'status'>>;
+  private readonly duration: CellCache<HistogramCell<'endpoint' | 'model'>>;
+  private readonly tokens: CellCache<{
+    prompt: CounterCell<TokenLabel>;
+    completion: CounterCell<TokenLabel>;
+  }>;
+
+  constructor(private readonly m: Omit<GatewayMetrics, 'finished'>) {
+    this.requests = new CellCache(
+      ([endpoint, model, upstream, status]) =>
+        new CounterCell(m.requests, { endpoint, model, upstream, status }),
+    );
+    this.duration = new CellCache(([endpoint, model]) => new HistogramCell(m.duration, { endpoint, model }));
+    this.tokens = new CellCache(([model, upstream]) => ({
+      prompt: new CounterCell(m.tokens, { model, upstream, type: 'prompt' }),
+      completion: new CounterCell(m.tokens, { model, upstream, type: 'completion' }),
+    }));
+  }
+
+  request(endpoint: string, model: string, upstream: string, status: number, seconds: number): void {
+    const count = this.requests.get(endpoint, model, upstream, status);
+    if (count) count.inc();
+    else this.m.requests.inc({ endpoint, model, upstream, status: String(status) });
+    const duration = this.duration.get(endpoint, model);
+    if (duration) duration.observe(seconds);
+    else this.m.duration.observe({ endpoint, model }, seconds);
+  }
+
+  tokensUsed(model: string, upstream: string, prompt: number, completion: number): void {
+    const cells = this.tokens.get(model, upstream);
+    if (cells) {
+      cells.prompt.inc(prompt);
+      cells.completion.inc(completion);
+    } else {
+      this.m.tokens.inc({ model, upstream, type: 'prompt' }, prompt);
+      this.m.tokens.inc({ model, upstream, type: 'completion' }, completion);
+    }
+  }
+}
+
+type TokenLabel = 'model' | 'upstream' | 'type';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
-  return {
+  const metrics = {
     requests: new Counter({
       name: 'airlock_gateway_requests_total',
       help: 'Model requests by endpoint, model, upstream and status',
@@ -54,4 +104,5 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       registers: [registry],
     }),
   };
+  return { ...metrics, finished: new FinishedMetrics(metrics) };
 }

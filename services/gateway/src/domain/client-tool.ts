@@ -11,8 +11,22 @@ const TOOLS: readonly [RegExp, string][] = [
   [/^node(-fetch)?\b|^undici/i, 'node'],
 ];
 
-export function clientToolOf(userAgent: string | undefined): string | undefined {
-  if (!userAgent) return undefined;
+function match(userAgent: string): string {
   for (const [pattern, name] of TOOLS) if (pattern.test(userAgent)) return name;
   return 'other';
+}
+
+// A gateway sees the same few User-Agents over and over: each is matched once. The cache is
+// capped (a caller can send any string); past the cap a new string is matched every time.
+const CACHE_CAP = 256;
+const known = new Map<string, string>();
+
+export function clientToolOf(userAgent: string | undefined): string | undefined {
+  if (!userAgent) return undefined;
+  let name = known.get(userAgent);
+  if (name === undefined) {
+    name = match(userAgent);
+    if (known.size < CACHE_CAP && userAgent.length <= 512) known.set(userAgent, name);
+  }
+  return name;
 }

@@ -12,6 +12,11 @@ function outcomeOf(status: number): 'success' | 'failure' | 'denied' {
   return status === 401 || status === 403 || status === 429 ? 'denied' : 'failure';
 }
 
+function hasKeys(record: Record<string, number>): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
 export function finishOnClose(ctx: GatewayContext, res: Response, req: Request): void {
   res.once('close', () => {
     try {
@@ -33,12 +38,10 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
   const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
   const model = state.allowedModel ?? '-';
   const upstream = state.upstream ?? '-';
-  ctx.metrics.requests.inc({ endpoint: state.endpoint, model, upstream, status: String(status) });
-  ctx.metrics.duration.observe({ endpoint: state.endpoint, model }, latencyMs / 1000);
-  if (state.usage) {
-    ctx.metrics.tokens.inc({ model, upstream, type: 'prompt' }, state.usage.promptTokens ?? 0);
-    ctx.metrics.tokens.inc({ model, upstream, type: 'completion' }, state.usage.completionTokens ?? 0);
-  }
+  const usage = state.usage;
+  ctx.metrics.finished.request(state.endpoint, model, upstream, status, latencyMs / 1000);
+  if (usage)
+    ctx.metrics.finished.tokensUsed(model, upstream, usage.promptTokens ?? 0, usage.completionTokens ?? 0);
   // The audited model is the one the policy decided on; the caller's name too when an alias mapped it.
   const audited = (state.resolvedModel ?? state.model ?? '-').slice(0, 256);
   const requested =
@@ -47,15 +50,18 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
       : undefined;
   const principal = state.principal;
   if (!principal?.orgId) return; // no org: nothing to audit against (401s are counted above)
-  const redactions =
-    state.redactions && Object.keys(state.redactions).length > 0 ? state.redactions : undefined;
+  const redactions = state.redactions && hasKeys(state.redactions) ? state.redactions : undefined;
+  const meta = requestMeta(req);
   const input: AuditEventInput<'ai.request'> = {
     action: 'ai.request',
     orgId: principal.orgId,
     actor: auditActorOf(principal),
     outcome: outcomeOf(status),
     target: { type: 'model', id: audited },
-    ...requestMeta(req),
+    // Field by field rather than spread: the same keys in the same order, one object fewer to copy.
+    clientIp: meta.clientIp,
+    userAgent: meta.userAgent,
+    requestId: meta.requestId,
     details: {
       model: audited,
       requestedModel: requested,
@@ -63,9 +69,9 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
       endpoint: state.endpoint,
       status,
       stream: state.stream,
-      promptTokens: state.usage?.promptTokens,
-      completionTokens: state.usage?.completionTokens,
-      usageEstimated: state.usage ? state.usage.estimated : undefined,
+      promptTokens: usage?.promptTokens,
+      completionTokens: usage?.completionTokens,
+      usageEstimated: usage ? usage.estimated : undefined,
       latencyMs: Math.round(latencyMs * 1000) / 1000,
       ttfbMs: state.ttfbMs === undefined ? undefined : Math.round(state.ttfbMs * 1000) / 1000,
       tokenId: principal.tokenId,
@@ -74,7 +80,7 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
       clientTool: clientToolOf(req.get('user-agent')),
     },
   };
-  const actual = state.usage ? (state.usage.promptTokens ?? 0) + (state.usage.completionTokens ?? 0) : 0;
+  const actual = usage ? (usage.promptTokens ?? 0) + (usage.completionTokens ?? 0) : 0;
   // Nothing generated (refused, failed, abandoned before an answer): the reservation is given back.
   if (state.reserved) ctx.limits.settle(state.checks, state.reservedTokens, actual);
   // The shared publisher batches events into pipelined XADDs and spools them while Redis is down.
