@@ -4,7 +4,6 @@
 // translated to chat completions, and its answer, streamed or not, translated back.
 // Redaction happens before either; /v1/messages/count_tokens is answered here too.
 import { upstreamStatusCode } from '@airlock/common';
-import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
 import { answerChars, estimatedUsage, estimateTokens, usageFrom } from '../domain/usage.js';
@@ -13,7 +12,8 @@ import type { ForeignApi, Obj } from '../protocols/types.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
 import type { GatewayContext } from './context.js';
-import { startEventStream } from './event-stream.js';
+import { drained, startEventStream } from './event-stream.js';
+import { CallerAbort } from '../upstreams/abort.js';
 import { stateOf, type RequestState } from './request-state.js';
 
 /** Caller headers a native upstream may get, if its kind lists them (forwardHeaders). */
@@ -42,10 +42,7 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
     const decision = state.decision!;
     const policy = state.policy!;
     const original = req.body as Obj;
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort(new DOMException('client closed the request', 'AbortError'));
-    });
+    const abort = CallerAbort.of(res);
     try {
       // Each form is built (and redacted) once, before anything is sent; only the forms
       // some candidate needs. A redaction error refuses the request (fail closed).
@@ -74,7 +71,7 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
         (t) => (native(t) ? api.operation : 'chat.completions'),
         bodyFor,
         req.id,
-        abort.signal,
+        abort,
         state.stream,
         Object.fromEntries(FORWARDABLE.map((name) => [name, req.get(name)])),
       );
@@ -91,11 +88,11 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
         String(upstream.headers['content-type'] ?? '').includes('text/event-stream');
       const model = state.model!;
       const how = { api, isNative: native(target), model, request: original };
-      if (isStream) await relayStream(upstream, res, state, abort.signal, how);
+      if (isStream) await relayStream(upstream, res, state, how);
       else await relayJson(upstream, res, state, how);
     } catch (e) {
       if (res.headersSent) return;
-      if (abort.signal.aborted) {
+      if (abort.aborted) {
         state.errorCode = 'client_closed';
         return;
       }
@@ -153,7 +150,6 @@ async function relayStream(
   upstream: UpstreamResponse,
   res: Response,
   state: RequestState,
-  signal: AbortSignal,
   { api, isNative, model, request }: Relay,
 ): Promise<void> {
   startEventStream(res);
@@ -162,7 +158,7 @@ async function relayStream(
     ? undefined
     : api.streamFromChat(model, request, estimateTokens(state.promptChars));
   const write = async (text: string | Buffer) => {
-    if (text.length > 0 && !res.write(text)) await once(res, 'drain', { signal });
+    if (text.length > 0 && !res.write(text)) await drained(res);
   };
   const usage = () => (meter ? meter.result(state.promptChars) : translate!.usage());
   let first = true;

@@ -3,7 +3,6 @@
 // caller hanging up aborts the upstream request; an upstream failing mid-stream becomes an
 // SSE error event (never a made-up finish_reason or [DONE]).
 import { upstreamStatusCode } from '@airlock/common';
-import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
 import { redactBody } from '../domain/redaction/redact.js';
 import { UsageChunkFilter } from '../domain/usage-chunk-filter.js';
@@ -13,7 +12,8 @@ import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
 import type { BaseOperation } from '../upstreams/types.js';
 import type { GatewayContext } from './context.js';
-import { startEventStream } from './event-stream.js';
+import { drained, startEventStream } from './event-stream.js';
+import { CallerAbort } from '../upstreams/abort.js';
 import { stateOf, type RequestState } from './request-state.js';
 
 const STREAM_ERROR = JSON.stringify({
@@ -33,10 +33,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
     const decision = state.decision!;
     const policy = state.policy!;
     const original = req.body as Record<string, unknown>;
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort(new DOMException('client closed the request', 'AbortError'));
-    });
+    const abort = CallerAbort.of(res);
     try {
       // Redact once, before anything is sent: an error here refuses the request (fail closed).
       let redacted: ReturnType<typeof redactBody> | undefined;
@@ -74,7 +71,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
         endpoint,
         bodyFor,
         req.id,
-        abort.signal,
+        abort,
         state.stream,
       );
       state.upstream = upstream.target.name;
@@ -82,13 +79,13 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
       ctx.metrics.upstreamLatency.observe({ upstream: upstream.target.name }, upstream.ttfbMs / 1000);
       const contentType = String(upstream.headers['content-type'] ?? '');
       if (state.stream && upstream.statusCode === 200 && contentType.includes('text/event-stream')) {
-        await relayStream(upstream, res, state, abort.signal, injectUsage(upstream.target));
+        await relayStream(upstream, res, state, injectUsage(upstream.target));
       } else {
         await relayJson(upstream, res, state);
       }
     } catch (e) {
       if (res.headersSent) return; // handled as a stream error
-      if (abort.signal.aborted) {
+      if (abort.aborted) {
         state.errorCode = 'client_closed';
         return;
       }
@@ -134,7 +131,6 @@ async function relayStream(
   upstream: UpstreamResponse,
   res: Response,
   state: RequestState,
-  signal: AbortSignal,
   stripUsageChunk: boolean,
 ): Promise<void> {
   const meter = new StreamUsageMeter();
@@ -151,7 +147,7 @@ async function relayStream(
       // client slows the upstream read (backpressure) instead of filling our memory.
       meter.push(chunk as Buffer);
       const out = filter ? filter.push(chunk as Buffer) : (chunk as Buffer);
-      if (out.length > 0 && !res.write(out)) await once(res, 'drain', { signal }); // the signal ends the wait if the client leaves
+      if (out.length > 0 && !res.write(out)) await drained(res); // rejects if the client leaves
     }
     state.usage = meter.result(state.promptChars);
     res.end(filter?.flush());

@@ -3,7 +3,6 @@
 // circuit breaker per upstream, and the fallback chain. Only request headers built here go
 // out: the caller's Authorization, cookies and client headers never reach an upstream.
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
 import {
@@ -14,6 +13,7 @@ import {
   type Logger,
 } from '@airlock/common';
 import { gatewayErrors } from '../errors.js';
+import { sleepUnlessAborted, type AbortLike } from './abort.js';
 import { BreakerRegistry, isBreakerOpen, type BreakerSettings } from './breakers.js';
 import type { DestinationPolicy } from './destinations.js';
 import { PROVIDERS, type Operation, type ProviderName } from './index.js';
@@ -203,7 +203,7 @@ export class UpstreamClient {
     body: string,
     key: string | undefined,
     requestId: string,
-    signal: AbortSignal,
+    signal: AbortLike,
     stream: boolean,
     callerHeaders: Readonly<Record<string, string | undefined>>,
   ): Promise<UpstreamResponse> {
@@ -275,7 +275,7 @@ export class UpstreamClient {
     operation: Operation | ((target: RouteTarget) => Operation),
     bodyFor: (target: RouteTarget) => string,
     requestId: string,
-    signal: AbortSignal,
+    signal: AbortLike,
     stream: boolean,
     callerHeaders: Readonly<Record<string, string | undefined>> = {},
   ): Promise<UpstreamResponse> {
@@ -313,7 +313,7 @@ export class UpstreamClient {
             'upstream attempt failed',
           );
           if (!retryable.retry || n === this.options.retries) break;
-          await sleep(this.options.backoffMs * 2 ** n * (0.5 + Math.random() / 2), undefined, { signal });
+          await sleepUnlessAborted(this.options.backoffMs * 2 ** n * (0.5 + Math.random() / 2), signal);
         }
       }
     }
