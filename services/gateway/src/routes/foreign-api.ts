@@ -5,6 +5,7 @@
 // Redaction happens before either; /v1/messages/count_tokens is answered here too.
 import { upstreamStatusCode } from '@airlock/common';
 import type { RequestHandler, Response } from 'express';
+import { redactsFor } from '../domain/decide.js';
 import { redactBody } from '../domain/redaction/redact.js';
 import { answerChars, estimatedUsage, estimateTokens, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
@@ -54,9 +55,8 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
       const nativeBody = api.nativeBody ? api.nativeBody(original) : original;
       const redactedNative = needs(true, true) ? redactOrRefuse(nativeBody, policy.redaction) : undefined;
       const redactedChat = chat && needs(false, true) ? redactOrRefuse(chat, policy.redaction) : undefined;
-      const redactFor = new Map(decision.candidates.map((c) => [c.target, c.redact]));
       const bodyFor = (target: RouteTarget) => {
-        const redact = redactFor.get(target) === true;
+        const redact = redactsFor(decision, target);
         const source = native(target)
           ? redact
             ? redactedNative!.body
@@ -67,7 +67,7 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
         return JSON.stringify({ ...source, model: target.upstreamModel });
       };
       const upstream = await ctx.upstreams.send(
-        decision.candidates.map((c) => c.target),
+        decision.targets,
         (t) => (native(t) ? api.operation : 'chat.completions'),
         bodyFor,
         req.id,
@@ -77,7 +77,7 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
       );
       const target = upstream.target;
       state.upstream = target.name;
-      if (redactFor.get(target)) {
+      if (redactsFor(decision, target)) {
         const counts = (native(target) ? redactedNative : redactedChat)?.counts;
         if (counts) state.redactions = counts;
       }
@@ -85,7 +85,7 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
       const isStream =
         state.stream &&
         upstream.statusCode === 200 &&
-        String(upstream.headers['content-type'] ?? '').includes('text/event-stream');
+        (upstream.headers['content-type'] ?? '').includes('text/event-stream');
       const model = state.model!;
       const how = { api, isNative: native(target), model, request: original };
       if (isStream) await relayStream(upstream, res, state, how);
@@ -116,7 +116,7 @@ async function relayJson(
 ): Promise<void> {
   let raw: Buffer;
   try {
-    raw = Buffer.from(await upstream.body.arrayBuffer());
+    raw = await upstream.body.buffer();
   } finally {
     upstream.release();
   }

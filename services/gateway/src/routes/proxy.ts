@@ -4,6 +4,7 @@
 // SSE error event (never a made-up finish_reason or [DONE]).
 import { upstreamStatusCode } from '@airlock/common';
 import type { RequestHandler, Response } from 'express';
+import { redactsFor } from '../domain/decide.js';
 import { redactBody } from '../domain/redaction/redact.js';
 import { UsageChunkFilter } from '../domain/usage-chunk-filter.js';
 import { StreamUsageMeter, answerChars, estimatedUsage, usageFrom } from '../domain/usage.js';
@@ -37,14 +38,13 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
     try {
       // Redact once, before anything is sent: an error here refuses the request (fail closed).
       let redacted: ReturnType<typeof redactBody> | undefined;
-      if (decision.candidates.some((c) => c.redact)) {
+      if (decision.redacts) {
         try {
           redacted = redactBody(original, policy.redaction);
         } catch (e) {
           throw gatewayErrors.redactionFailed(e);
         }
       }
-      const redactFor = new Map<RouteTarget, boolean>(decision.candidates.map((c) => [c.target, c.redact]));
       // Streams are metered by the upstream's own count where it can give one: ask for it
       // even when the client did not (and drop the extra chunk on the way back, below).
       const clientAskedUsage =
@@ -55,7 +55,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
         !clientAskedUsage &&
         PROVIDERS[target.provider].streamUsage;
       const bodyFor = (target: RouteTarget) => {
-        const source = redactFor.get(target) && redacted ? redacted.body : original;
+        const source = redacted && redactsFor(decision, target) ? redacted.body : original;
         const body: Record<string, unknown> = { ...source, model: target.upstreamModel };
         if (injectUsage(target)) {
           body.stream_options = {
@@ -67,7 +67,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
       };
 
       const upstream = await ctx.upstreams.send(
-        decision.candidates.map((c) => c.target),
+        decision.targets,
         endpoint,
         bodyFor,
         req.id,
@@ -75,9 +75,9 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
         state.stream,
       );
       state.upstream = upstream.target.name;
-      if (redactFor.get(upstream.target) && redacted) state.redactions = redacted.counts;
+      if (redacted && redactsFor(decision, upstream.target)) state.redactions = redacted.counts;
       ctx.metrics.upstreamLatency.observe({ upstream: upstream.target.name }, upstream.ttfbMs / 1000);
-      const contentType = String(upstream.headers['content-type'] ?? '');
+      const contentType = upstream.headers['content-type'] ?? '';
       if (state.stream && upstream.statusCode === 200 && contentType.includes('text/event-stream')) {
         await relayStream(upstream, res, state, injectUsage(upstream.target));
       } else {
@@ -97,7 +97,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
 async function relayJson(upstream: UpstreamResponse, res: Response, state: RequestState): Promise<void> {
   let raw: Buffer;
   try {
-    raw = Buffer.from(await upstream.body.arrayBuffer());
+    raw = await upstream.body.buffer();
   } finally {
     upstream.release();
   }
