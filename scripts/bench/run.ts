@@ -7,7 +7,7 @@
 // measures latency and streaming time to first byte on one connection, and prints markdown
 // tables. Not a test: numbers depend on the machine.
 //   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300) sequential samples;
-//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios.
+//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios, BENCH_TARGETS=regex targets.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -352,7 +352,15 @@ async function main(): Promise<void> {
       { name: 'express pass-through', ...expressProxy },
       { name: 'gateway (Express only)', ...viaExpress },
       { name: 'gateway', ...gateway },
-    ];
+      // BENCH_TARGETS=regex measures only the matching targets besides the upstream and the
+      // gateway (the latency summary compares those two).
+    ].filter(
+      (t) =>
+        !process.env.BENCH_TARGETS ||
+        t.name === 'direct (upstream)' ||
+        t.name === 'gateway' ||
+        new RegExp(process.env.BENCH_TARGETS).test(t.name),
+    );
     const idle = rssMb(gateway.child.pid!);
     const warmUp = Math.min(4, SECONDS);
     // A fresh gateway runs its first seconds far slower (JIT, caches, pools): warm every
