@@ -7,7 +7,8 @@
 // measures latency and streaming time to first byte on one connection, and prints markdown
 // tables. Not a test: numbers depend on the machine.
 //   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300) sequential samples;
-//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios.
+//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios, BENCH_TARGETS=regex targets;
+//   BENCH_HEAP_SNAPSHOT=dir writes heap snapshots of the gateway at idle and after the runs.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -201,13 +202,15 @@ interface Row {
   errors: number;
   /** CPU time of the target's own process per request, µs (undefined: not measured). */
   cpuUs?: number;
+  /** The kernel's share of it (system time: socket reads and writes), µs. */
+  sysUs?: number;
 }
 
-/** utime + stime of a process, in ms (from /proc; clock ticks are 10 ms on Linux). */
-function cpuMs(pid: number): number {
+/** utime and stime of a process, in ms (from /proc; clock ticks are 10 ms on Linux). */
+function cpuMs(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10 };
 }
 
 async function load(
@@ -228,7 +231,9 @@ async function load(
     connections,
     duration: seconds,
   });
-  const cpu = cpuMs(pid) - cpu0;
+  const cpu1 = cpuMs(pid);
+  const sys = cpu1.sys - cpu0.sys;
+  const cpu = cpu1.user - cpu0.user + sys;
   return {
     scenario: scenario.name,
     target,
@@ -238,6 +243,7 @@ async function load(
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
     cpuUs: result.requests.total > 0 ? (1000 * cpu) / result.requests.total : undefined,
+    sysUs: result.requests.total > 0 ? (1000 * sys) / result.requests.total : undefined,
   };
 }
 
@@ -281,22 +287,40 @@ async function sequential(
   return { first: pct(firsts), total: pct(totals) };
 }
 
-/** The gateway's own process.memoryUsage(), over IPC (undefined if it does not answer). */
-function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage | undefined> {
+interface GatewayMemory {
+  memory: NodeJS.MemoryUsage;
+  /** Before the full collection (with --expose-gc only): live plus garbage. */
+  beforeGc?: NodeJS.MemoryUsage;
+  /** V8 heap space sizes, bytes (new_space, old_space, code_space…). */
+  spaces: Record<string, number>;
+  /** Collections since start. */
+  gcs: { minor: number; major: number; ms: number };
+}
+
+/** One IPC question to the gateway; undefined if it does not answer in time. */
+function ask<T>(child: ChildProcess, question: unknown, timeoutMs: number): Promise<T | undefined> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), 2_000);
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
     child.once('message', (m) => {
       clearTimeout(timer);
-      const { memory, beforeGc } = m as { memory?: NodeJS.MemoryUsage; beforeGc?: NodeJS.MemoryUsage };
-      if (memory && beforeGc) {
-        process.stderr.write(
-          `gateway heap used before a full GC: ${Math.round(beforeGc.heapUsed / 2 ** 20)} MB, after: ${Math.round(memory.heapUsed / 2 ** 20)} MB\n`,
-        );
-      }
-      resolve(memory);
+      resolve(m as T);
     });
-    child.send('memory');
+    child.send(question as string);
   });
+}
+
+/** The gateway's own memory breakdown (after a full GC when it runs with --expose-gc). */
+function memoryOf(child: ChildProcess): Promise<GatewayMemory | undefined> {
+  return ask<GatewayMemory>(child, 'memory', 2_000);
+}
+
+/** BENCH_HEAP_SNAPSHOT=dir: a heap snapshot of the gateway, for Chrome DevTools' Memory tab. */
+async function snapshot(child: ChildProcess, name: string): Promise<void> {
+  const dir = process.env.BENCH_HEAP_SNAPSHOT;
+  if (!dir) return;
+  const file = path.join(path.resolve(dir), `gateway-${name}.heapsnapshot`);
+  const answer = await ask<{ snapshot: string }>(child, { snapshot: file }, 120_000);
+  process.stderr.write(answer ? `heap snapshot: ${answer.snapshot}\n` : `no heap snapshot (${name})\n`);
 }
 
 function rssMb(pid: number): { rss: number; peak: number } {
@@ -347,8 +371,18 @@ async function main(): Promise<void> {
       { name: 'express pass-through', ...expressProxy },
       { name: 'gateway (Express only)', ...viaExpress },
       { name: 'gateway', ...gateway },
-    ];
+      // BENCH_TARGETS=regex measures only the matching targets besides the upstream and the
+      // gateway (the latency summary compares those two).
+    ].filter(
+      (t) =>
+        !process.env.BENCH_TARGETS ||
+        t.name === 'direct (upstream)' ||
+        t.name === 'gateway' ||
+        new RegExp(process.env.BENCH_TARGETS).test(t.name),
+    );
     const idle = rssMb(gateway.child.pid!);
+    const idleHeap = await memoryOf(gateway.child);
+    await snapshot(gateway.child, 'idle');
     const warmUp = Math.min(4, SECONDS);
     // A fresh gateway runs its first seconds far slower (JIT, caches, pools): warm every
     // target once before anything is measured, on top of each run's own warm-up.
@@ -383,15 +417,16 @@ async function main(): Promise<void> {
     }
     const memory = rssMb(gateway.child.pid!);
     const heap = await memoryOf(gateway.child);
+    await snapshot(gateway.child, 'after');
 
     const out: string[] = [];
     out.push(
       `Machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}; ${SECONDS} s per run; autocannon in the driver process.\n`,
     );
     out.push(
-      '| scenario | target | connections | req/s | p50 ms | p99 ms | errors | CPU µs/req | req/s vs raw proxy | CPU vs raw proxy |',
+      '| scenario | target | connections | req/s | p50 ms | p99 ms | errors | CPU µs/req | of which kernel | req/s vs raw proxy | CPU vs raw proxy |',
     );
-    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       // Translated routes are compared with the raw proxy's pass-through of the same API.
       const api = r.scenario.replace('translated', 'pass-through');
@@ -401,7 +436,7 @@ async function main(): Promise<void> {
       const ratio = raw ? `${fmt((100 * r.rps) / raw.rps)} %` : '';
       const cpuRatio = raw?.cpuUs && r.cpuUs ? `${fmt(r.cpuUs / raw.cpuUs, 1)}×` : '';
       out.push(
-        `| ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${r.cpuUs === undefined ? '' : fmt(r.cpuUs)} | ${ratio} | ${cpuRatio} |`,
+        `| ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${r.cpuUs === undefined ? '' : fmt(r.cpuUs)} | ${r.sysUs === undefined ? '' : fmt(r.sysUs)} | ${ratio} | ${cpuRatio} |`,
       );
     }
     out.push('');
@@ -428,9 +463,25 @@ async function main(): Promise<void> {
     );
     if (heap) {
       const mb = (n: number) => fmt(n / 2 ** 20);
+      const used = (m: GatewayMemory | undefined) =>
+        m ? `used ${mb(m.memory.heapUsed)} of ${mb(m.memory.heapTotal)} MB` : '?';
       out.push(
-        `Gateway V8 heap used ${mb(heap.heapUsed)} MB of ${mb(heap.heapTotal)} MB, external ${mb(heap.external)} MB (array buffers ${mb(heap.arrayBuffers)} MB).`,
+        `Gateway V8 heap${heap.beforeGc ? ' after a full GC' : ''}: idle ${used(idleHeap)}; after the runs ${used(heap)} (new space ${mb(heap.spaces.new_space ?? 0)} MB, old space ${mb(heap.spaces.old_space ?? 0)} MB), external ${mb(heap.memory.external)} MB (array buffers ${mb(heap.memory.arrayBuffers)} MB).`,
       );
+      if (heap.beforeGc)
+        out.push(
+          `Gateway heap before that full GC: used ${mb(heap.beforeGc.heapUsed)} of ${mb(heap.beforeGc.heapTotal)} MB (live data is the "after" figure; the rest is garbage V8 let accumulate).`,
+        );
+      if (idleHeap) {
+        const [minor, major, ms] = [
+          heap.gcs.minor - idleHeap.gcs.minor,
+          heap.gcs.major - idleHeap.gcs.major,
+          heap.gcs.ms - idleHeap.gcs.ms,
+        ];
+        out.push(
+          `Gateway collections during the runs: ${minor} minor, ${major} major, ${fmt(ms)} ms in all.`,
+        );
+      }
     }
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
