@@ -11,15 +11,16 @@ export interface GatewayMetrics {
   rateLimited: Counter<'scope' | 'metric'>;
   /** Requests refused because Redis was unavailable (degraded mode, failing closed). */
   limiterUnavailable: Counter;
-  /** The records of a finished model request, through bound cells (metric-cells.ts). */
-  finished: FinishedMetrics;
+  /** The per-request records, through bound cells (metric-cells.ts). */
+  perRequest: RequestMetrics;
 }
 
 /**
- * What finish() records for every model request: the request count, its duration and the
- * tokens, the same series as plain calls on the metrics above, without per-call label hashing.
+ * What every model request records: the request count, its duration, the tokens (finish())
+ * and the upstream's first byte; the same series as plain calls on the metrics above,
+ * without per-call label hashing.
  */
-export class FinishedMetrics {
+export class RequestMetrics {
   private readonly requests: CellCache<CounterCell<'endpoint' | 'model' | 'upstream' | 'status'>>;
   private readonly duration: CellCache<HistogramCell<'endpoint' | 'model'>>;
   private readonly tokens: CellCache<{
@@ -27,12 +28,15 @@ export class FinishedMetrics {
     completion: CounterCell<TokenLabel>;
   }>;
 
-  constructor(private readonly m: Omit<GatewayMetrics, 'finished'>) {
+  private readonly firstByte: CellCache<HistogramCell<'upstream'>>;
+
+  constructor(private readonly m: Omit<GatewayMetrics, 'perRequest'>) {
     this.requests = new CellCache(
       ([endpoint, model, upstream, status]) =>
         new CounterCell(m.requests, { endpoint, model, upstream, status }),
     );
     this.duration = new CellCache(([endpoint, model]) => new HistogramCell(m.duration, { endpoint, model }));
+    this.firstByte = new CellCache(([upstream]) => new HistogramCell(m.upstreamLatency, { upstream }));
     this.tokens = new CellCache(([model, upstream]) => ({
       prompt: new CounterCell(m.tokens, { model, upstream, type: 'prompt' }),
       completion: new CounterCell(m.tokens, { model, upstream, type: 'completion' }),
@@ -57,6 +61,12 @@ export class FinishedMetrics {
       this.m.tokens.inc({ model, upstream, type: 'prompt' }, prompt);
       this.m.tokens.inc({ model, upstream, type: 'completion' }, completion);
     }
+  }
+
+  upstreamFirstByte(upstream: string, seconds: number): void {
+    const cell = this.firstByte.get(upstream);
+    if (cell) cell.observe(seconds);
+    else this.m.upstreamLatency.observe({ upstream }, seconds);
   }
 }
 
@@ -104,5 +114,5 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       registers: [registry],
     }),
   };
-  return { ...metrics, finished: new FinishedMetrics(metrics) };
+  return { ...metrics, perRequest: new RequestMetrics(metrics) };
 }

@@ -29,11 +29,13 @@ describe('gateway metrics', () => {
       for (const [endpoint, model, upstream, status, seconds, prompt, completion] of traffic) {
         plain.requests.inc({ endpoint, model, upstream, status: String(status) });
         plain.duration.observe({ endpoint, model }, seconds);
-        cells.finished.request(endpoint, model, upstream, status, seconds);
+        cells.perRequest.request(endpoint, model, upstream, status, seconds);
+        plain.upstreamLatency.observe({ upstream }, seconds / 3);
+        cells.perRequest.upstreamFirstByte(upstream, seconds / 3);
         if (prompt !== undefined) {
           plain.tokens.inc({ model, upstream, type: 'prompt' }, prompt);
           plain.tokens.inc({ model, upstream, type: 'completion' }, completion);
-          cells.finished.tokensUsed(model, upstream, prompt, completion);
+          cells.perRequest.tokensUsed(model, upstream, prompt, completion);
         }
       }
     }
@@ -46,5 +48,8 @@ describe('gateway metrics', () => {
       /airlock_gateway_tokens_total\{model="claude",upstream="anthropic",type="prompt"[^}]*\} 80/,
     );
     expect(text).toMatch(/airlock_gateway_request_duration_seconds_count\{[^}]*model="-"[^}]*\} 2/);
+    expect(text).toMatch(
+      /airlock_gateway_upstream_first_byte_seconds_count\{[^}]*upstream="openai"[^}]*\} 6/,
+    );
   });
 });

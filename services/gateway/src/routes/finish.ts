@@ -39,9 +39,9 @@ function finish(ctx: GatewayContext, req: Request, res: Response): void {
   const model = state.allowedModel ?? '-';
   const upstream = state.upstream ?? '-';
   const usage = state.usage;
-  ctx.metrics.finished.request(state.endpoint, model, upstream, status, latencyMs / 1000);
+  ctx.metrics.perRequest.request(state.endpoint, model, upstream, status, latencyMs / 1000);
   if (usage)
-    ctx.metrics.finished.tokensUsed(model, upstream, usage.promptTokens ?? 0, usage.completionTokens ?? 0);
+    ctx.metrics.perRequest.tokensUsed(model, upstream, usage.promptTokens ?? 0, usage.completionTokens ?? 0);
   // The audited model is the one the policy decided on; the caller's name too when an alias mapped it.
   const audited = (state.resolvedModel ?? state.model ?? '-').slice(0, 256);
   const requested =
