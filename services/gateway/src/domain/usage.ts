@@ -78,7 +78,11 @@ function isData(buf: Buffer, at: number): boolean {
 
 /** A data payload as JSON: undefined when empty, `[DONE]`, not JSON or not an object. */
 export function ssePayload(buf: Buffer, start: number, end: number): Record<string, unknown> | undefined {
-  const data = buf.toString('utf8', start, end).trim();
+  return jsonPayload(buf.toString('utf8', start, end));
+}
+
+function jsonPayload(text: string): Record<string, unknown> | undefined {
+  const data = text.trim();
   if (data === '' || data === '[DONE]') return undefined;
   let parsed: unknown;
   try {
@@ -171,20 +175,20 @@ const DEFERRED_CAP = 64 * 1024;
  * Reads an SSE stream's data lines as they pass, without holding the stream: the usage chunk
  * if the upstream sends one, otherwise the length of everything generated for an estimate.
  * Only a line that may carry usage is parsed at once. The others matter only if no usage
- * comes, so up to DEFERRED_CAP bytes of them wait (copied) and are counted then; once usage
+ * comes, so up to DEFERRED_CAP bytes of them wait (decoded) and are counted then; once usage
  * has come they are dropped unparsed. The answer is the one parsing every line gives.
  */
 export class StreamUsageMeter {
   private readonly lines = new SseDataLines();
   private chars = 0;
-  private deferred: Buffer[] = [];
+  private deferred: string[] = [];
   private deferredBytes = 0;
   usage: Usage | undefined;
 
   push(chunk: Buffer): void {
     this.lines.push(chunk, (buf, start, end) => {
       if (mayHoldUsage(buf, start, end)) this.read(ssePayload(buf, start, end));
-      else if (this.usage === undefined) this.defer(buf.subarray(start, end));
+      else if (this.usage === undefined) this.defer(buf, start, end);
     });
   }
 
@@ -205,14 +209,15 @@ export class StreamUsageMeter {
     if (Array.isArray(event.choices)) for (const choice of event.choices) this.chars += choiceChars(choice);
   }
 
-  private defer(payload: Buffer): void {
-    this.deferred.push(Buffer.from(payload));
-    this.deferredBytes += payload.length;
+  private defer(buf: Buffer, start: number, end: number): void {
+    // Decoded now (a copy of its own, as a slice of the chunk would keep the chunk alive).
+    this.deferred.push(buf.toString('utf8', start, end));
+    this.deferredBytes += end - start;
     if (this.deferredBytes > DEFERRED_CAP) this.countDeferred();
   }
 
   private countDeferred(): void {
-    for (const payload of this.deferred) this.read(ssePayload(payload, 0, payload.length));
+    for (const payload of this.deferred) this.read(jsonPayload(payload));
     this.deferred = [];
     this.deferredBytes = 0;
   }
