@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createAuditPublisher, type AuditPublisher } from '../../src/audit/publisher.js';
+import { AUDIT_STREAM, eventsOfEntry } from '../../src/audit/stream-format.js';
 import { AuditEventError } from '../../src/audit/event.js';
 import { openRedis, type RedisHandle } from '../../src/redis/client.js';
 import { startRedis, waitFor, type ServerProcess } from '../../testing/index.js';
 import { captureLogger } from '../../testing/logger.js';
 
-const STREAM = 'airlock:audit:events';
+const STREAM = AUDIT_STREAM;
 
 function tokenCreated(orgId: string, i: number) {
   return {
@@ -55,7 +56,9 @@ describe('audit publisher while Redis is unavailable', () => {
   }
 
   const streamIds = async () =>
-    (await redis.client.xrange(STREAM, '-', '+')).map(([, f]) => (JSON.parse(f[1]!) as { id: string }).id);
+    (await redis.client.xrange(STREAM, '-', '+')).flatMap(([, f]) =>
+      eventsOfEntry<{ id: string }>(f).map((e) => e.id),
+    );
 
   it('spools events while Redis is down and delivers all of them, in order, once it is back', async () => {
     const { p, metrics } = publisher();
@@ -67,7 +70,7 @@ describe('audit publisher while Redis is unavailable', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await metricValue(metrics, 'airlock_audit_spool_size')).toBe(50);
     await server.start();
-    await waitFor(async () => (await redis.client.xlen(STREAM).catch(() => 0)) >= 50, 15_000);
+    await waitFor(async () => (await streamIds().catch(() => [])).length >= 50, 15_000);
     expect(await streamIds()).toEqual(ids);
     expect(await metricValue(metrics, 'airlock_audit_spool_size')).toBe(0);
     expect(await metricValue(metrics, 'airlock_audit_events_dropped_total')).toBe(0);
@@ -87,7 +90,7 @@ describe('audit publisher while Redis is unavailable', () => {
       events[4]!.id,
     ]);
     await server.start();
-    await waitFor(async () => (await redis.client.xlen(STREAM).catch(() => 0)) >= 3, 15_000);
+    await waitFor(async () => (await streamIds().catch(() => [])).length >= 3, 15_000);
     expect(await streamIds()).toEqual(events.slice(0, 3).map((e) => e.id));
   });
 });
