@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createAuditPublisher, type AuditPublisher } from '../../src/audit/publisher.js';
-import { AUDIT_STREAM, eventsOfEntry } from '../../src/audit/stream-format.js';
+import { AUDIT_STREAM, MAX_EVENTS_PER_ENTRY, eventsOfEntry } from '../../src/audit/stream-format.js';
 import { AuditEventError } from '../../src/audit/event.js';
 import { openRedis, type RedisHandle } from '../../src/redis/client.js';
 import { startRedis, waitFor, type ServerProcess } from '../../testing/index.js';
@@ -74,6 +74,31 @@ describe('audit publisher while Redis is unavailable', () => {
     expect(await streamIds()).toEqual(ids);
     expect(await metricValue(metrics, 'airlock_audit_spool_size')).toBe(0);
     expect(await metricValue(metrics, 'airlock_audit_events_dropped_total')).toBe(0);
+  });
+
+  it('packs a burst into a few batched entries: the same events, in order, as published one by one', async () => {
+    const { p } = publisher();
+    await waitFor(async () => (await redis.client.ping().catch(() => '')) === 'PONG');
+    await redis.client.del(STREAM);
+    const orgId = randomUUID();
+    const published = Array.from({ length: 150 }, (_, i) => p.publish(tokenCreated(orgId, i)));
+    expect(await p.flush()).toBe(0);
+    const entries = await redis.client.xrange(STREAM, '-', '+');
+    expect(entries.length).toBe(Math.ceil(150 / MAX_EVENTS_PER_ENTRY));
+    for (const [, fields] of entries) {
+      expect(fields.length).toBe(4);
+      expect([fields[0], fields[2]]).toEqual(['n', 'events']);
+      expect(Number(fields[1])).toBe(eventsOfEntry(fields).length);
+      expect(eventsOfEntry(fields).length).toBeLessThanOrEqual(MAX_EVENTS_PER_ENTRY);
+    }
+    expect(entries.flatMap(([, f]) => eventsOfEntry(f))).toEqual(JSON.parse(JSON.stringify(published)));
+
+    // A lone event is an entry of its own, in the same form.
+    await redis.client.del(STREAM);
+    const lone = p.publish(tokenCreated(orgId, 150));
+    expect(await p.flush()).toBe(0);
+    const [[, fields]] = (await redis.client.xrange(STREAM, '-', '+')) as [[string, string[]]];
+    expect(fields).toEqual(['n', '1', 'events', JSON.stringify([lone])]);
   });
 
   it('counts and logs each event dropped because the spool is full, and delivers the rest', async () => {
