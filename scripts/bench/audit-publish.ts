@@ -3,7 +3,7 @@
 //
 //   . ./.devenv   # TEST_REDIS_URL (or pass --redis)
 //   node_modules/.bin/tsx --conditions=@airlock/source scripts/bench/audit-publish.ts \
-//     [--events 10000] [--per-tick 16] [--rounds 5] [--redis redis://…]
+//     [--events 10000] [--per-tick 16] [--rounds 5] [--linger MS] [--redis redis://…]
 //
 // Events are published `--per-tick` at a time with a macrotask between groups (as requests
 // finish on a busy gateway), then flushed. The stream is a throwaway key, deleted afterwards.
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     events: { type: 'string', default: '10000' },
     'per-tick': { type: 'string', default: '16' },
     rounds: { type: 'string', default: '5' },
+    // The publisher's linger (lingerMs); unset: its default.
+    linger: { type: 'string' },
     redis: { type: 'string', default: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
 });
@@ -66,6 +68,7 @@ const publisher = createAuditPublisher({
   logger: createLogger({ level: 'warn', service: 'bench' }),
   metrics: new Registry(),
   stream,
+  ...(values.linger === undefined ? {} : { lingerMs: Number(values.linger) }),
 });
 const inputs = Array.from({ length: N }, (_, i) => input(i));
 const tick = () => new Promise((r) => setImmediate(r));
