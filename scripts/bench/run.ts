@@ -7,7 +7,7 @@
 // measures latency and streaming time to first byte on one connection, and prints markdown
 // tables. Not a test: numbers depend on the machine.
 //   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300) sequential samples;
-//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios.
+//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios, BENCH_TARGETS=regex targets.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -201,13 +201,15 @@ interface Row {
   errors: number;
   /** CPU time of the target's own process per request, µs (undefined: not measured). */
   cpuUs?: number;
+  /** The kernel's share of it (system time: socket reads and writes), µs. */
+  sysUs?: number;
 }
 
-/** utime + stime of a process, in ms (from /proc; clock ticks are 10 ms on Linux). */
-function cpuMs(pid: number): number {
+/** utime and stime of a process, in ms (from /proc; clock ticks are 10 ms on Linux). */
+function cpuMs(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10 };
 }
 
 async function load(
@@ -228,7 +230,9 @@ async function load(
     connections,
     duration: seconds,
   });
-  const cpu = cpuMs(pid) - cpu0;
+  const cpu1 = cpuMs(pid);
+  const sys = cpu1.sys - cpu0.sys;
+  const cpu = cpu1.user - cpu0.user + sys;
   return {
     scenario: scenario.name,
     target,
@@ -238,6 +242,7 @@ async function load(
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
     cpuUs: result.requests.total > 0 ? (1000 * cpu) / result.requests.total : undefined,
+    sysUs: result.requests.total > 0 ? (1000 * sys) / result.requests.total : undefined,
   };
 }
 
@@ -347,7 +352,15 @@ async function main(): Promise<void> {
       { name: 'express pass-through', ...expressProxy },
       { name: 'gateway (Express only)', ...viaExpress },
       { name: 'gateway', ...gateway },
-    ];
+      // BENCH_TARGETS=regex measures only the matching targets besides the upstream and the
+      // gateway (the latency summary compares those two).
+    ].filter(
+      (t) =>
+        !process.env.BENCH_TARGETS ||
+        t.name === 'direct (upstream)' ||
+        t.name === 'gateway' ||
+        new RegExp(process.env.BENCH_TARGETS).test(t.name),
+    );
     const idle = rssMb(gateway.child.pid!);
     const warmUp = Math.min(4, SECONDS);
     // A fresh gateway runs its first seconds far slower (JIT, caches, pools): warm every
@@ -389,9 +402,9 @@ async function main(): Promise<void> {
       `Machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}; ${SECONDS} s per run; autocannon in the driver process.\n`,
     );
     out.push(
-      '| scenario | target | connections | req/s | p50 ms | p99 ms | errors | CPU µs/req | req/s vs raw proxy | CPU vs raw proxy |',
+      '| scenario | target | connections | req/s | p50 ms | p99 ms | errors | CPU µs/req | of which kernel | req/s vs raw proxy | CPU vs raw proxy |',
     );
-    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       // Translated routes are compared with the raw proxy's pass-through of the same API.
       const api = r.scenario.replace('translated', 'pass-through');
@@ -401,7 +414,7 @@ async function main(): Promise<void> {
       const ratio = raw ? `${fmt((100 * r.rps) / raw.rps)} %` : '';
       const cpuRatio = raw?.cpuUs && r.cpuUs ? `${fmt(r.cpuUs / raw.cpuUs, 1)}×` : '';
       out.push(
-        `| ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${r.cpuUs === undefined ? '' : fmt(r.cpuUs)} | ${ratio} | ${cpuRatio} |`,
+        `| ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${r.cpuUs === undefined ? '' : fmt(r.cpuUs)} | ${r.sysUs === undefined ? '' : fmt(r.sysUs)} | ${ratio} | ${cpuRatio} |`,
       );
     }
     out.push('');

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * A bearer secret: "<prefix>_<43 base64url chars>" (256 bits). The prefix makes leaked
@@ -9,7 +9,8 @@ export function generateToken(prefix: string, bytes = 32): string {
 }
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  // One-shot: no Hash object per call (every authenticated request hashes its token).
+  return hash('sha256', value, 'hex');
 }
 
 /** Constant-time comparison of two strings (for secrets compared outside a hash lookup). */

@@ -28,6 +28,10 @@ export interface Decision {
   /** The model decided on: the request's, or the policy alias's target. */
   model: string;
   candidates: Candidate[];
+  /** The candidates' targets, in order (what the upstream client walks). */
+  targets: RouteTarget[];
+  /** Whether any candidate needs the body redacted. */
+  redacts: boolean;
 }
 
 /**
@@ -216,12 +220,19 @@ export function evaluatePolicy({
   return {
     steps,
     resolvedModel,
-    decision: {
-      orgId,
-      model,
-      candidates: allowed.map((target) => ({ target, redact: redactionRequired(policy, target.kind) })),
-    },
+    decision: decisionOf(orgId, model, policy, allowed),
   };
+}
+
+function decisionOf(orgId: string, model: string, policy: Policy, allowed: RouteTarget[]): Decision {
+  const candidates = allowed.map((target) => ({ target, redact: redactionRequired(policy, target.kind) }));
+  return { orgId, model, candidates, targets: allowed, redacts: candidates.some((c) => c.redact) };
+}
+
+/** Whether the body sent to this target is redacted (false for a target not among the candidates). */
+export function redactsFor(decision: Decision, target: RouteTarget): boolean {
+  for (const c of decision.candidates) if (c.target === target) return c.redact;
+  return false;
 }
 
 /** The gate's decision: the evaluation's first refusal, thrown. */
@@ -294,6 +305,7 @@ export class DecisionCache {
     // Shared by every request for this model from now on: nobody may change it.
     for (const c of decision.candidates) Object.freeze(Object.freeze(c).target);
     Object.freeze(decision.candidates);
+    Object.freeze(decision.targets);
     byModel.set(input.model, Object.freeze(decision));
     return decision;
   }

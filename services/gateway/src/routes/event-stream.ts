@@ -16,3 +16,23 @@ export function startEventStream(res: Response): void {
   res.setHeader('x-accel-buffering', 'no');
   setImmediate(flushIfStillHeld, res);
 }
+
+/**
+ * Resolves when the response can take more (backpressure), rejects when the client is gone
+ * (a closed response never drains).
+ */
+export function drained(res: Response): Promise<void> {
+  if (res.destroyed) return Promise.reject(new Error('client closed the request'));
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      res.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      res.off('drain', onDrain);
+      reject(new Error('client closed the request'));
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}

@@ -4,8 +4,8 @@
 // translated to chat completions, and its answer, streamed or not, translated back.
 // Redaction happens before either; /v1/messages/count_tokens is answered here too.
 import { upstreamStatusCode } from '@airlock/common';
-import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
+import { redactsFor } from '../domain/decide.js';
 import { redactBody } from '../domain/redaction/redact.js';
 import { answerChars, estimatedUsage, estimateTokens, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
@@ -13,7 +13,8 @@ import type { ForeignApi, Obj } from '../protocols/types.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
 import type { GatewayContext } from './context.js';
-import { startEventStream } from './event-stream.js';
+import { drained, startEventStream } from './event-stream.js';
+import { CallerAbort } from '../upstreams/abort.js';
 import { stateOf, type RequestState } from './request-state.js';
 
 /** Caller headers a native upstream may get, if its kind lists them (forwardHeaders). */
@@ -42,10 +43,7 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
     const decision = state.decision!;
     const policy = state.policy!;
     const original = req.body as Obj;
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort(new DOMException('client closed the request', 'AbortError'));
-    });
+    const abort = CallerAbort.of(res);
     try {
       // Each form is built (and redacted) once, before anything is sent; only the forms
       // some candidate needs. A redaction error refuses the request (fail closed).
@@ -57,9 +55,8 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
       const nativeBody = api.nativeBody ? api.nativeBody(original) : original;
       const redactedNative = needs(true, true) ? redactOrRefuse(nativeBody, policy.redaction) : undefined;
       const redactedChat = chat && needs(false, true) ? redactOrRefuse(chat, policy.redaction) : undefined;
-      const redactFor = new Map(decision.candidates.map((c) => [c.target, c.redact]));
       const bodyFor = (target: RouteTarget) => {
-        const redact = redactFor.get(target) === true;
+        const redact = redactsFor(decision, target);
         const source = native(target)
           ? redact
             ? redactedNative!.body
@@ -70,17 +67,17 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
         return JSON.stringify({ ...source, model: target.upstreamModel });
       };
       const upstream = await ctx.upstreams.send(
-        decision.candidates.map((c) => c.target),
+        decision.targets,
         (t) => (native(t) ? api.operation : 'chat.completions'),
         bodyFor,
         req.id,
-        abort.signal,
+        abort,
         state.stream,
         Object.fromEntries(FORWARDABLE.map((name) => [name, req.get(name)])),
       );
       const target = upstream.target;
       state.upstream = target.name;
-      if (redactFor.get(target)) {
+      if (redactsFor(decision, target)) {
         const counts = (native(target) ? redactedNative : redactedChat)?.counts;
         if (counts) state.redactions = counts;
       }
@@ -88,14 +85,14 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
       const isStream =
         state.stream &&
         upstream.statusCode === 200 &&
-        String(upstream.headers['content-type'] ?? '').includes('text/event-stream');
+        (upstream.headers['content-type'] ?? '').includes('text/event-stream');
       const model = state.model!;
       const how = { api, isNative: native(target), model, request: original };
-      if (isStream) await relayStream(upstream, res, state, abort.signal, how);
+      if (isStream) await relayStream(upstream, res, state, how);
       else await relayJson(upstream, res, state, how);
     } catch (e) {
       if (res.headersSent) return;
-      if (abort.signal.aborted) {
+      if (abort.aborted) {
         state.errorCode = 'client_closed';
         return;
       }
@@ -119,7 +116,7 @@ async function relayJson(
 ): Promise<void> {
   let raw: Buffer;
   try {
-    raw = Buffer.from(await upstream.body.arrayBuffer());
+    raw = await upstream.body.buffer();
   } finally {
     upstream.release();
   }
@@ -153,7 +150,6 @@ async function relayStream(
   upstream: UpstreamResponse,
   res: Response,
   state: RequestState,
-  signal: AbortSignal,
   { api, isNative, model, request }: Relay,
 ): Promise<void> {
   startEventStream(res);
@@ -162,7 +158,7 @@ async function relayStream(
     ? undefined
     : api.streamFromChat(model, request, estimateTokens(state.promptChars));
   const write = async (text: string | Buffer) => {
-    if (text.length > 0 && !res.write(text)) await once(res, 'drain', { signal });
+    if (text.length > 0 && !res.write(text)) await drained(res);
   };
   const usage = () => (meter ? meter.result(state.promptChars) : translate!.usage());
   let first = true;

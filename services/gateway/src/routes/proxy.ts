@@ -3,8 +3,8 @@
 // caller hanging up aborts the upstream request; an upstream failing mid-stream becomes an
 // SSE error event (never a made-up finish_reason or [DONE]).
 import { upstreamStatusCode } from '@airlock/common';
-import { once } from 'node:events';
 import type { RequestHandler, Response } from 'express';
+import { redactsFor } from '../domain/decide.js';
 import { redactBody } from '../domain/redaction/redact.js';
 import { UsageChunkFilter } from '../domain/usage-chunk-filter.js';
 import { StreamUsageMeter, answerChars, estimatedUsage, usageFrom } from '../domain/usage.js';
@@ -13,7 +13,8 @@ import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
 import { PROVIDERS } from '../upstreams/index.js';
 import type { BaseOperation } from '../upstreams/types.js';
 import type { GatewayContext } from './context.js';
-import { startEventStream } from './event-stream.js';
+import { drained, startEventStream } from './event-stream.js';
+import { CallerAbort } from '../upstreams/abort.js';
 import { stateOf, type RequestState } from './request-state.js';
 
 const STREAM_ERROR = JSON.stringify({
@@ -33,21 +34,17 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
     const decision = state.decision!;
     const policy = state.policy!;
     const original = req.body as Record<string, unknown>;
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort(new DOMException('client closed the request', 'AbortError'));
-    });
+    const abort = CallerAbort.of(res);
     try {
       // Redact once, before anything is sent: an error here refuses the request (fail closed).
       let redacted: ReturnType<typeof redactBody> | undefined;
-      if (decision.candidates.some((c) => c.redact)) {
+      if (decision.redacts) {
         try {
           redacted = redactBody(original, policy.redaction);
         } catch (e) {
           throw gatewayErrors.redactionFailed(e);
         }
       }
-      const redactFor = new Map<RouteTarget, boolean>(decision.candidates.map((c) => [c.target, c.redact]));
       // Streams are metered by the upstream's own count where it can give one: ask for it
       // even when the client did not (and drop the extra chunk on the way back, below).
       const clientAskedUsage =
@@ -58,7 +55,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
         !clientAskedUsage &&
         PROVIDERS[target.provider].streamUsage;
       const bodyFor = (target: RouteTarget) => {
-        const source = redactFor.get(target) && redacted ? redacted.body : original;
+        const source = redacted && redactsFor(decision, target) ? redacted.body : original;
         const body: Record<string, unknown> = { ...source, model: target.upstreamModel };
         if (injectUsage(target)) {
           body.stream_options = {
@@ -70,25 +67,25 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
       };
 
       const upstream = await ctx.upstreams.send(
-        decision.candidates.map((c) => c.target),
+        decision.targets,
         endpoint,
         bodyFor,
         req.id,
-        abort.signal,
+        abort,
         state.stream,
       );
       state.upstream = upstream.target.name;
-      if (redactFor.get(upstream.target) && redacted) state.redactions = redacted.counts;
+      if (redacted && redactsFor(decision, upstream.target)) state.redactions = redacted.counts;
       ctx.metrics.upstreamLatency.observe({ upstream: upstream.target.name }, upstream.ttfbMs / 1000);
-      const contentType = String(upstream.headers['content-type'] ?? '');
+      const contentType = upstream.headers['content-type'] ?? '';
       if (state.stream && upstream.statusCode === 200 && contentType.includes('text/event-stream')) {
-        await relayStream(upstream, res, state, abort.signal, injectUsage(upstream.target));
+        await relayStream(upstream, res, state, injectUsage(upstream.target));
       } else {
         await relayJson(upstream, res, state);
       }
     } catch (e) {
       if (res.headersSent) return; // handled as a stream error
-      if (abort.signal.aborted) {
+      if (abort.aborted) {
         state.errorCode = 'client_closed';
         return;
       }
@@ -100,7 +97,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
 async function relayJson(upstream: UpstreamResponse, res: Response, state: RequestState): Promise<void> {
   let raw: Buffer;
   try {
-    raw = Buffer.from(await upstream.body.arrayBuffer());
+    raw = await upstream.body.buffer();
   } finally {
     upstream.release();
   }
@@ -134,7 +131,6 @@ async function relayStream(
   upstream: UpstreamResponse,
   res: Response,
   state: RequestState,
-  signal: AbortSignal,
   stripUsageChunk: boolean,
 ): Promise<void> {
   const meter = new StreamUsageMeter();
@@ -151,7 +147,7 @@ async function relayStream(
       // client slows the upstream read (backpressure) instead of filling our memory.
       meter.push(chunk as Buffer);
       const out = filter ? filter.push(chunk as Buffer) : (chunk as Buffer);
-      if (out.length > 0 && !res.write(out)) await once(res, 'drain', { signal }); // the signal ends the wait if the client leaves
+      if (out.length > 0 && !res.write(out)) await drained(res); // rejects if the client leaves
     }
     state.usage = meter.result(state.promptChars);
     res.end(filter?.flush());

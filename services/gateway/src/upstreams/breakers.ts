@@ -60,6 +60,11 @@ export class BreakerRegistry {
         errorThresholdPercentage: this.settings.errorThresholdPercentage,
         resetTimeout: this.settings.resetTimeoutMs,
         errorFilter: (e: unknown) => this.neutral(e),
+        // Nothing reads opossum's latency percentiles or its snapshot events (the metrics
+        // are our own): without them a call records a count, not a latency that every
+        // second's snapshot concatenates and sorts over the whole 10 s window.
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
       });
       // One handle per breaker, not one per request.
       const handle: Breaker = {

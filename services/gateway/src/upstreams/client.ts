@@ -3,8 +3,7 @@
 // circuit breaker per upstream, and the fallback chain. Only request headers built here go
 // out: the caller's Authorization, cookies and client headers never reach an upstream.
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import type { Registry } from 'prom-client';
 import {
   type AirlockError,
@@ -14,6 +13,8 @@ import {
   type Logger,
 } from '@airlock/common';
 import { gatewayErrors } from '../errors.js';
+import { sleepUnlessAborted, type AbortLike } from './abort.js';
+import { exchange, type UpstreamBody, type UpstreamHeaders } from './exchange.js';
 import { BreakerRegistry, isBreakerOpen, type BreakerSettings } from './breakers.js';
 import type { DestinationPolicy } from './destinations.js';
 import { PROVIDERS, type Operation, type ProviderName } from './index.js';
@@ -35,8 +36,8 @@ export interface RouteTarget {
 export interface UpstreamResponse {
   target: RouteTarget;
   statusCode: number;
-  headers: Dispatcher.ResponseData['headers'];
-  body: Dispatcher.ResponseData['body'];
+  headers: UpstreamHeaders;
+  body: UpstreamBody;
   ttfbMs: number;
   /** Stops the total timeout (streams: once headers are in, the idle timeout governs). */
   release(): void;
@@ -203,7 +204,7 @@ export class UpstreamClient {
     body: string,
     key: string | undefined,
     requestId: string,
-    signal: AbortSignal,
+    signal: AbortLike,
     stream: boolean,
     callerHeaders: Readonly<Record<string, string | undefined>>,
   ): Promise<UpstreamResponse> {
@@ -237,24 +238,23 @@ export class UpstreamClient {
     };
     const started = performance.now();
     try {
-      const res = await pool.request({
-        method: 'POST',
-        path: `${prefix}${path}`,
-        headers,
-        body,
+      const res = await exchange(
+        pool,
+        {
+          method: 'POST',
+          path: `${prefix}${path}`,
+          headers,
+          body,
+          headersTimeout: target.timeoutMs,
+          bodyTimeout: target.timeoutMs,
+        },
         // Carries both the total timeout and the caller hanging up (forwarded by onAbort).
-        signal: total,
-        headersTimeout: target.timeoutMs,
-        bodyTimeout: target.timeoutMs,
-      });
+        total,
+      );
       if (FAIL_STATUS.has(res.statusCode)) {
-        const retryAfter = res.headers['retry-after'];
-        await res.body.dump().catch(() => undefined);
+        await res.body.dump();
         release();
-        throw new UpstreamStatusError(
-          res.statusCode,
-          typeof retryAfter === 'string' ? retryAfter : undefined,
-        );
+        throw new UpstreamStatusError(res.statusCode, res.headers['retry-after']);
       }
       // Streams may legitimately outlive the total timeout; the body idle timeout guards them.
       if (stream) clearTimeout(timer);
@@ -275,7 +275,7 @@ export class UpstreamClient {
     operation: Operation | ((target: RouteTarget) => Operation),
     bodyFor: (target: RouteTarget) => string,
     requestId: string,
-    signal: AbortSignal,
+    signal: AbortLike,
     stream: boolean,
     callerHeaders: Readonly<Record<string, string | undefined>> = {},
   ): Promise<UpstreamResponse> {
@@ -313,7 +313,7 @@ export class UpstreamClient {
             'upstream attempt failed',
           );
           if (!retryable.retry || n === this.options.retries) break;
-          await sleep(this.options.backoffMs * 2 ** n * (0.5 + Math.random() / 2), undefined, { signal });
+          await sleepUnlessAborted(this.options.backoffMs * 2 ** n * (0.5 + Math.random() / 2), signal);
         }
       }
     }

@@ -135,6 +135,19 @@ describe('upstream resilience', () => {
     expect(slow.closedRequests).toBe(1);
   });
 
+  it('closes the upstream request when the client hangs up before the answer', async () => {
+    const silent = await upstream();
+    silent.behave(() => undefined); // never answers
+    const t = await tenant([onprem('silent', silent.baseUrl)]);
+    const controller = new AbortController();
+    const pending = post(`${gw.url}/v1/chat/completions`, t.token, chat(), {}, controller.signal);
+    await waitFor(() => silent.received.length === 1, 3_000);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await waitFor(() => silent.closedRequests === 1, 3_000);
+    expect(silent.received).toHaveLength(1); // a hang-up is not retried
+  });
+
   it('passes an upstream reset mid-stream on as an error event, never as a normal end', async () => {
     const resetting = await upstream();
     resetting.behave((req, res) => {
