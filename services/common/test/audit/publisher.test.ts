@@ -101,6 +101,25 @@ describe('audit publisher while Redis is unavailable', () => {
     expect(fields).toEqual(['n', '1', 'events', JSON.stringify([lone])]);
   });
 
+  it('sends a burst spooled while Redis was down as several batched entries, nothing lost or doubled', async () => {
+    const { p, metrics } = publisher();
+    await waitFor(async () => (await redis.client.ping().catch(() => '')) === 'PONG');
+    await redis.client.del(STREAM);
+    await server.stop();
+    const orgId = randomUUID();
+    const ids = Array.from({ length: 700 }, (_, i) => p.publish(tokenCreated(orgId, i)).id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await metricValue(metrics, 'airlock_audit_spool_size')).toBe(700);
+    await server.start();
+    await waitFor(async () => (await streamIds().catch(() => [])).length >= 700, 15_000);
+    expect(await p.flush()).toBe(0);
+    expect(await streamIds()).toEqual(ids);
+    // Two rounds (512 events, then 188), each cut into entries of at most MAX_EVENTS_PER_ENTRY.
+    expect(await redis.client.xlen(STREAM)).toBe(
+      Math.ceil(512 / MAX_EVENTS_PER_ENTRY) + Math.ceil(188 / MAX_EVENTS_PER_ENTRY),
+    );
+  });
+
   it('counts and logs each event dropped because the spool is full, and delivers the rest', async () => {
     const { p, log, metrics } = publisher({ spoolLimit: 3 });
     await waitFor(async () => (await redis.client.ping().catch(() => '')) === 'PONG');
