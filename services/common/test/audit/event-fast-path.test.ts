@@ -172,7 +172,11 @@ describe("the publisher's check", () => {
   });
 
   it('checks other actions with the full schema', () => {
-    const event = { ...aiRequest(), action: 'auth.logout', details: { prompt: 'x' } } as AuditEvent;
+    const event = {
+      ...aiRequest(),
+      action: 'auth.logout',
+      details: { prompt: 'x' },
+    } as unknown as AuditEvent;
     expect(() => parsePublishedEvent(event)).toThrow(/details\.prompt/);
   });
 });
