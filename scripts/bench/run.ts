@@ -7,7 +7,8 @@
 // measures latency and streaming time to first byte on one connection, and prints markdown
 // tables. Not a test: numbers depend on the machine.
 //   BENCH_SECONDS (default 10) per run; BENCH_TTFB_SAMPLES (default 300) sequential samples;
-//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios, BENCH_TARGETS=regex targets.
+//   BENCH_DIST=1 runs the services from dist/; BENCH_ONLY=regex picks scenarios, BENCH_TARGETS=regex targets;
+//   BENCH_HEAP_SNAPSHOT=dir writes heap snapshots of the gateway at idle and after the runs.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -286,22 +287,40 @@ async function sequential(
   return { first: pct(firsts), total: pct(totals) };
 }
 
-/** The gateway's own process.memoryUsage(), over IPC (undefined if it does not answer). */
-function memoryOf(child: ChildProcess): Promise<NodeJS.MemoryUsage | undefined> {
+interface GatewayMemory {
+  memory: NodeJS.MemoryUsage;
+  /** Before the full collection (with --expose-gc only): live plus garbage. */
+  beforeGc?: NodeJS.MemoryUsage;
+  /** V8 heap space sizes, bytes (new_space, old_space, code_space…). */
+  spaces: Record<string, number>;
+  /** Collections since start. */
+  gcs: { minor: number; major: number; ms: number };
+}
+
+/** One IPC question to the gateway; undefined if it does not answer in time. */
+function ask<T>(child: ChildProcess, question: unknown, timeoutMs: number): Promise<T | undefined> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), 2_000);
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
     child.once('message', (m) => {
       clearTimeout(timer);
-      const { memory, beforeGc } = m as { memory?: NodeJS.MemoryUsage; beforeGc?: NodeJS.MemoryUsage };
-      if (memory && beforeGc) {
-        process.stderr.write(
-          `gateway heap used before a full GC: ${Math.round(beforeGc.heapUsed / 2 ** 20)} MB, after: ${Math.round(memory.heapUsed / 2 ** 20)} MB\n`,
-        );
-      }
-      resolve(memory);
+      resolve(m as T);
     });
-    child.send('memory');
+    child.send(question as string);
   });
+}
+
+/** The gateway's own memory breakdown (after a full GC when it runs with --expose-gc). */
+function memoryOf(child: ChildProcess): Promise<GatewayMemory | undefined> {
+  return ask<GatewayMemory>(child, 'memory', 2_000);
+}
+
+/** BENCH_HEAP_SNAPSHOT=dir: a heap snapshot of the gateway, for Chrome DevTools' Memory tab. */
+async function snapshot(child: ChildProcess, name: string): Promise<void> {
+  const dir = process.env.BENCH_HEAP_SNAPSHOT;
+  if (!dir) return;
+  const file = path.join(path.resolve(dir), `gateway-${name}.heapsnapshot`);
+  const answer = await ask<{ snapshot: string }>(child, { snapshot: file }, 120_000);
+  process.stderr.write(answer ? `heap snapshot: ${answer.snapshot}\n` : `no heap snapshot (${name})\n`);
 }
 
 function rssMb(pid: number): { rss: number; peak: number } {
@@ -362,6 +381,8 @@ async function main(): Promise<void> {
         new RegExp(process.env.BENCH_TARGETS).test(t.name),
     );
     const idle = rssMb(gateway.child.pid!);
+    const idleHeap = await memoryOf(gateway.child);
+    await snapshot(gateway.child, 'idle');
     const warmUp = Math.min(4, SECONDS);
     // A fresh gateway runs its first seconds far slower (JIT, caches, pools): warm every
     // target once before anything is measured, on top of each run's own warm-up.
@@ -396,6 +417,7 @@ async function main(): Promise<void> {
     }
     const memory = rssMb(gateway.child.pid!);
     const heap = await memoryOf(gateway.child);
+    await snapshot(gateway.child, 'after');
 
     const out: string[] = [];
     out.push(
@@ -441,9 +463,25 @@ async function main(): Promise<void> {
     );
     if (heap) {
       const mb = (n: number) => fmt(n / 2 ** 20);
+      const used = (m: GatewayMemory | undefined) =>
+        m ? `used ${mb(m.memory.heapUsed)} of ${mb(m.memory.heapTotal)} MB` : '?';
       out.push(
-        `Gateway V8 heap used ${mb(heap.heapUsed)} MB of ${mb(heap.heapTotal)} MB, external ${mb(heap.external)} MB (array buffers ${mb(heap.arrayBuffers)} MB).`,
+        `Gateway V8 heap${heap.beforeGc ? ' after a full GC' : ''}: idle ${used(idleHeap)}; after the runs ${used(heap)} (new space ${mb(heap.spaces.new_space ?? 0)} MB, old space ${mb(heap.spaces.old_space ?? 0)} MB), external ${mb(heap.memory.external)} MB (array buffers ${mb(heap.memory.arrayBuffers)} MB).`,
       );
+      if (heap.beforeGc)
+        out.push(
+          `Gateway heap before that full GC: used ${mb(heap.beforeGc.heapUsed)} of ${mb(heap.beforeGc.heapTotal)} MB (live data is the "after" figure; the rest is garbage V8 let accumulate).`,
+        );
+      if (idleHeap) {
+        const [minor, major, ms] = [
+          heap.gcs.minor - idleHeap.gcs.minor,
+          heap.gcs.major - idleHeap.gcs.major,
+          heap.gcs.ms - idleHeap.gcs.ms,
+        ];
+        out.push(
+          `Gateway collections during the runs: ${minor} minor, ${major} major, ${fmt(ms)} ms in all.`,
+        );
+      }
     }
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {

@@ -3,11 +3,10 @@
 // refuses it in production.
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
-import { PrismaClient } from '../generated/prisma/client.js';
-import { PrismaSafePool, pgConfig } from './pg-adapter.js';
-import { PrismaPg } from '@prisma/adapter-pg';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { PrismaSafePool, pgConfig } from './pg-pool.js';
+import { canRequireEsm, importPrismaModules, prismaClientClass, prismaPgClass } from './prisma-modules.js';
 import { pgliteSql, pgSql, type SqlDb } from './sql.js';
 import { applyMigrations, MIGRATIONS_DIR, type SqlSession } from './migrate.js';
 import { inScope, scopedClient, type ScopedClient, type Tx } from './scope.js';
@@ -22,7 +21,7 @@ export interface Db {
   readonly system: ScopedClient;
   /**
    * Plain parameterised SQL on the same connections, for hot-path reads: a process that
-   * only uses this never loads Prisma's query compiler (see db/sql.ts).
+   * only uses this never loads Prisma (db/prisma-modules.ts) nor its query compiler.
    */
   readonly sql: SqlDb;
   inOrg<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
@@ -46,24 +45,46 @@ export interface DbOptions {
   onIdleError?: (e: Error) => void;
 }
 
-function wrap(kind: Db['kind'], prisma: PrismaClient, sql: SqlDb, close: () => Promise<void>): Db {
-  const system = scopedClient(prisma, { system: true });
+/**
+ * The handle. Its Prisma client is built (and Prisma loaded, db/prisma-modules.ts) on the first
+ * use of `prisma`, `system`, `forOrg`, `inOrg` or `asSystem`: a process that only queries
+ * through `sql` (the gateway's hot path) never builds one, and closing a handle whose client
+ * was never built only closes the connections.
+ */
+function wrap(
+  kind: Db['kind'],
+  createPrisma: () => PrismaClient,
+  sql: SqlDb,
+  closeConnections: () => Promise<void>,
+): Db {
+  let prisma: PrismaClient | undefined;
+  let system: ScopedClient | undefined;
+  const client = (): PrismaClient => (prisma ??= createPrisma());
   return {
     kind,
-    prisma,
-    system,
+    get prisma() {
+      return client();
+    },
+    get system() {
+      return (system ??= scopedClient(client(), { system: true }));
+    },
     sql,
-    forOrg: (orgId) => scopedClient(prisma, { orgId }),
-    inOrg: (orgId, fn) => inScope(prisma, { orgId }, fn),
-    asSystem: (fn) => inScope(prisma, { system: true }, fn),
+    forOrg: (orgId) => scopedClient(client(), { orgId }),
+    // async: a failure to build the client rejects, as a failed transaction would.
+    inOrg: async (orgId, fn) => inScope(client(), { orgId }, fn),
+    asSystem: async (fn) => inScope(client(), { system: true }, fn),
     async ping() {
       await sql.query('SELECT 1');
     },
-    close,
+    async close() {
+      if (prisma) await prisma.$disconnect();
+      await closeConnections();
+    },
   };
 }
 
 export async function openDb(options: DbOptions): Promise<Db> {
+  if (!canRequireEsm()) await importPrismaModules();
   if (options.url) {
     // One pool for Prisma and for plain SQL (db.sql).
     const pool = new PrismaSafePool({
@@ -74,10 +95,12 @@ export async function openDb(options: DbOptions): Promise<Db> {
       query_timeout: 30_000,
     });
     pool.on('error', (e) => options.onIdleError?.(e));
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
-    return wrap('postgres', prisma, pgSql(pool), async () => {
-      await prisma.$disconnect();
-      // A client that never ran a query never connected its adapter, so did not end the pool.
+    const createPrisma = () => {
+      const [PrismaClient, PrismaPg] = [prismaClientClass(), prismaPgClass()];
+      return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    };
+    return wrap('postgres', createPrisma, pgSql(pool), async () => {
+      // A client that never ran a query (or was never built) did not end the pool.
       if (!pool.ending) await pool.end();
     });
   }
@@ -85,11 +108,12 @@ export async function openDb(options: DbOptions): Promise<Db> {
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true }); // PGlite does not create parents
   const pglite = await PGlite.create(dir);
   await applyMigrations(pgliteSession(pglite), options.migrationsDir ?? MIGRATIONS_DIR);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return wrap('pglite', prisma, pgliteSql(pglite), async () => {
-    await prisma.$disconnect();
-    await pglite.close();
-  });
+  // Imported, not required: the adapter's CommonJS build would bring a second PGlite module
+  // whose DatabaseError is not this one's, and query errors would lose their Prisma codes.
+  // PGlite is for development and all-in-one, where Prisma is used anyway.
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  const createPrisma = () => new (prismaClientClass())({ adapter: new PrismaPGlite(pglite) });
+  return wrap('pglite', createPrisma, pgliteSql(pglite), () => pglite.close());
 }
 
 export function pgliteSession(db: PGlite): SqlSession {

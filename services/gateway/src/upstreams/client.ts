@@ -79,10 +79,9 @@ class TotalTimeoutError extends Error {
 }
 
 /**
- * What undici gets as one attempt's signal: aborted by the total timeout or by the caller
- * hanging up. undici takes an EventEmitter as well as an AbortSignal; this is one object per
- * attempt instead of an AbortController, whose EventTarget costs far more to build and to
- * listen on (undici adds and removes a listener on every request).
+ * One attempt's signal, which exchange() listens on: aborted by the total timeout or by the
+ * caller hanging up. An EventEmitter, one per attempt, instead of an AbortController, whose
+ * EventTarget costs far more to build and to listen on.
  */
 class AttemptSignal extends EventEmitter {
   aborted = false;

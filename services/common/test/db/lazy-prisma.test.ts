@@ -1,0 +1,108 @@
+// openDb builds its Prisma client on first use: a handle used only through db.sql (the
+// gateway) never loads Prisma, and the first Prisma use behaves as an eager client did.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openDb, type Db } from '../../src/db/client.js';
+import { createTestDatabase, type TestDatabase } from '../../testing/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const FIXTURE = path.join(import.meta.dirname, 'fixtures/prisma-loaded.ts');
+
+describe('openDb on Postgres', () => {
+  let database: TestDatabase;
+  let orgA: string;
+  let orgB: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const db = await openDb({ url: database.url, poolSize: 1 });
+    try {
+      orgA = (await db.system.org.create({ data: { slug: 'lazy-a', name: 'A' } })).id;
+      orgB = (await db.system.org.create({ data: { slug: 'lazy-b', name: 'B' } })).id;
+    } finally {
+      await db.close();
+    }
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('loads no Prisma package in a process that queries through db.sql only, and loads it on first use', async () => {
+    const { stdout } = await promisify(execFile)(TSX, ['--conditions=@airlock/source', FIXTURE], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: database.url },
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      sqlCount: 2,
+      prismaCount: 2,
+      afterSql: { runtime: false, adapter: false },
+      afterPrisma: { runtime: true, adapter: true },
+    });
+  });
+
+  it('closes a handle whose Prisma client was never used, ending its pool', async () => {
+    const db = await openDb({ url: database.url, poolSize: 1 });
+    expect(await db.sql.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    await db.close();
+    await expect(db.sql.query('SELECT 1')).rejects.toThrow(/after calling end on the pool/);
+  });
+
+  it('closes a handle that was never queried at all', async () => {
+    const db = await openDb({ url: database.url, poolSize: 1 });
+    await expect(db.close()).resolves.toBeUndefined();
+  });
+
+  describe('first Prisma use after db.sql', () => {
+    let db: Db;
+    beforeAll(async () => {
+      db = await openDb({ url: database.url, poolSize: 2 });
+      await db.sql.query('SELECT 1');
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+
+    it('scopes forOrg to its org under row-level security, and system to every org', async () => {
+      expect((await db.forOrg(orgA).org.findMany()).map((o) => o.id)).toEqual([orgA]);
+      expect(await db.prisma.org.count()).toBe(0); // unscoped: RLS shows nothing
+      expect((await db.system.org.findMany({ orderBy: { slug: 'asc' } })).map((o) => o.id)).toEqual([
+        orgA,
+        orgB,
+      ]);
+      expect(db.system).toBe(db.system); // one extended client per handle
+    });
+
+    it('runs inOrg and asSystem transactions in their scope', async () => {
+      expect(await db.inOrg(orgB, (tx) => tx.org.findMany({ select: { id: true } }))).toEqual([{ id: orgB }]);
+      expect(await db.asSystem((tx) => tx.org.count())).toBe(2);
+    });
+
+    it('keeps the errors: a malformed org id, a unique violation', async () => {
+      expect(() => db.forOrg('not-a-uuid')).toThrow(new TypeError('org id must be a UUID'));
+      await expect(db.inOrg('not-a-uuid', async () => 1)).rejects.toThrow('org id must be a UUID');
+      await expect(db.system.org.create({ data: { slug: 'lazy-a', name: 'again' } })).rejects.toMatchObject({
+        code: 'P2002',
+      });
+    });
+  });
+});
+
+describe('openDb on PGlite', () => {
+  it('builds the client on first use after db.sql, with Prisma error codes from PGlite errors', async () => {
+    const db = await openDb({ pgliteDir: 'memory://' });
+    try {
+      expect(await db.sql.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      const org = await db.system.org.create({ data: { slug: 'lite', name: 'Lite' } });
+      expect((await db.forOrg(org.id).org.findMany()).map((o) => o.slug)).toEqual(['lite']);
+      // The adapter's PGlite must be this one: its DatabaseError is what becomes P2002.
+      await expect(db.system.org.create({ data: { slug: 'lite', name: 'again' } })).rejects.toMatchObject({
+        code: 'P2002',
+      });
+    } finally {
+      await db.close();
+    }
+  }, 60_000); // PGlite's start-up and migrations, on a loaded machine
+});
