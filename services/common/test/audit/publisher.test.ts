@@ -101,6 +101,35 @@ describe('audit publisher while Redis is unavailable', () => {
     expect(fields).toEqual(['n', '1', 'events', JSON.stringify([lone])]);
   });
 
+  it("writes the gateway's ai.request events (its own JSON writer) exactly as published", async () => {
+    const { p } = publisher();
+    await waitFor(async () => (await redis.client.ping().catch(() => '')) === 'PONG');
+    await redis.client.del(STREAM);
+    const published = ['plain', 'quote " and \\ back', 'ünï 🚀 \u0001'].map((s, i) =>
+      p.publish({
+        action: 'ai.request',
+        orgId: randomUUID(),
+        actor: { type: 'token', id: `tok-${s}`, email: null },
+        outcome: 'success',
+        target: { type: 'model', id: s },
+        userAgent: s,
+        requestId: `r-${i}`,
+        details: {
+          model: s,
+          endpoint: 'chat.completions',
+          status: 200,
+          stream: false,
+          promptTokens: i,
+          latencyMs: 1.5,
+          redactions: i === 0 ? undefined : { email: i },
+        },
+      }),
+    );
+    expect(await p.flush()).toBe(0);
+    const entries = await redis.client.xrange(STREAM, '-', '+');
+    expect(entries.flatMap(([, f]) => eventsOfEntry(f))).toEqual(JSON.parse(JSON.stringify(published)));
+  });
+
   it('sends a burst spooled while Redis was down as several batched entries, nothing lost or doubled', async () => {
     const { p, metrics } = publisher();
     await waitFor(async () => (await redis.client.ping().catch(() => '')) === 'PONG');
