@@ -264,21 +264,20 @@ for (const keys of [ENVELOPE_KEYS, ACTOR_KEYS, TARGET_KEYS, AI_REQUEST_KEYS]) {
 }
 
 /**
- * True when an event the publisher has just built (createAuditPublisher) is a valid ai.request
- * event: its own object literal with exactly the envelope keys, the id from uuidv7 and the time
- * from toISOString. Those need no check, except that toISOString writes a year outside
- * 0000–9999 with a sign and six digits (27 characters), which the schema refuses. Everything
- * the caller supplied is checked as parseAuditEvent checks it. False means "ask the schema".
+ * Validates an event the publisher has just built (createAuditPublisher): its own object
+ * literal with exactly the envelope keys, the id from uuidv7 and the time from toISOString.
+ * Those need no check, except that toISOString writes a year outside 0000–9999 with a sign
+ * and six digits (27 characters), which the schema refuses. Everything the caller supplied
+ * is checked as parseAuditEvent checks it; any doubt goes to parseAuditEvent.
  */
-export function isPublishedAiRequest(value: AuditEvent): boolean {
-  return (
-    value.action === 'ai.request' && value.time.length === 24 && isValidAiRequestBody(value as unknown as Obj)
-  );
-}
-
-/** Validates an event the publisher has just built: the check above, else parseAuditEvent. */
 export function parsePublishedEvent(value: AuditEvent): AuditEvent {
-  return isPublishedAiRequest(value) ? value : parseAuditEvent(value);
+  if (
+    value.action === 'ai.request' &&
+    value.time.length === 24 &&
+    isValidAiRequestBody(value as unknown as Obj)
+  )
+    return value;
+  return parseAuditEvent(value);
 }
 
 /** Validates an event (publish and ingest). Throws AuditEventError listing every problem. */

@@ -7,8 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from '../logger.js';
 import type { Redis } from '../redis/client.js';
 import type { AuditAction } from './actions.js';
-import { isPublishedAiRequest, parseAuditEvent, type AuditEvent, type AuditEventInput } from './event.js';
-import { aiRequestJson } from './event-json.js';
+import { parsePublishedEvent, type AuditEvent, type AuditEventInput } from './event.js';
 import {
   AUDIT_STREAM,
   COUNT_FIELD,
@@ -174,7 +173,7 @@ export function createAuditPublisher(options: AuditPublisherOptions): AuditPubli
 
   return {
     publish(input) {
-      const built: AuditEvent = {
+      const event = parsePublishedEvent({
         id: uuidv7(),
         time: (input.time ?? new Date()).toISOString(),
         orgId: input.orgId,
@@ -186,17 +185,13 @@ export function createAuditPublisher(options: AuditPublisherOptions): AuditPubli
         userAgent: input.userAgent ?? null,
         requestId: input.requestId ?? null,
         details: input.details,
-      };
-      // The gateway's ai.request event: checked and written by the precompiled paths (the same
-      // verdict as parsePublishedEvent, which is this); anything else: the schema and stringify.
-      const known = isPublishedAiRequest(built);
-      const event = known ? built : parseAuditEvent(built);
+      });
       if (spool.length >= spoolLimit) {
         dropped.inc();
         logger.error({ action: event.action, eventId: event.id }, 'audit spool full: event dropped');
         return event;
       }
-      spool.push(known ? aiRequestJson(event) : JSON.stringify(event));
+      spool.push(JSON.stringify(event));
       kick();
       return event;
     },

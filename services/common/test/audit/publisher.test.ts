@@ -101,7 +101,7 @@ describe('audit publisher while Redis is unavailable', () => {
     expect(fields).toEqual(['n', '1', 'events', JSON.stringify([lone])]);
   });
 
-  it("writes the gateway's ai.request events (its own JSON writer) exactly as published", async () => {
+  it("writes the gateway's ai.request events exactly as published", async () => {
     const { p } = publisher();
     await waitFor(async () => (await redis.client.ping().catch(() => '')) === 'PONG');
     await redis.client.del(STREAM);
