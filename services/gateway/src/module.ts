@@ -20,6 +20,8 @@ export const gatewayModule: AirlockModule<GatewayConfig> = {
   name: 'gateway',
   routePrefixes: ['/v1', '/api/v1/access'],
   configSchema: gatewayConfigSchema,
+  // Model calls query through db.sql; only the access explainer uses Prisma.
+  prisma: 'on-demand',
   init(deps) {
     const config = deps.moduleConfig ?? gatewayConfigSchema.parse({});
     // Air-gapped means no destination is implicit: refuse to start without the list.

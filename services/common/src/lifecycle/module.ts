@@ -64,5 +64,11 @@ export interface AirlockModule<C = unknown> {
   name: ModuleName;
   routePrefixes: readonly string[];
   configSchema?: z.ZodType<C>;
+  /**
+   * When the process loads Prisma's client: 'at-start' (the default) for modules that query
+   * through it on every request; 'on-demand' for one whose requests go through db.sql (the
+   * gateway), so a process of such modules only loads Prisma if a rare route needs it.
+   */
+  prisma?: 'at-start' | 'on-demand';
   init(deps: ModuleDeps & { moduleConfig: C }): Promise<ModuleInstance> | ModuleInstance;
 }

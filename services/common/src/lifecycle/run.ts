@@ -127,7 +127,9 @@ export async function runModules(options: RunOptions): Promise<RunningServer> {
   // Each module's own settings are checked before anything opens, and only for modules
   // this process runs.
   const moduleConfigs = parseModuleConfigs(options.modules, options.env);
-  const runtime = await openRuntime(config, options.service, options.logger);
+  const runtime = await openRuntime(config, options.service, options.logger, {
+    prisma: options.modules.every((m) => m.prisma === 'on-demand') ? 'on-first-use' : 'at-open',
+  });
   const { logger } = runtime;
   const instances: ModuleInstance[] = [];
   const started: ModuleInstance[] = [];

@@ -7,7 +7,7 @@ import { createAuditPublisher } from '../audit/publisher.js';
 import { parseConfig, ConfigError } from '../config/load.js';
 import { baseConfigSchema, type BaseConfig } from '../config/schema.js';
 import { parseKeyring, type Keyring } from '../crypto/keyring.js';
-import { openDb } from '../db/client.js';
+import { openDb, type DbOptions } from '../db/client.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
@@ -47,7 +47,12 @@ export interface Runtime extends ModuleDeps {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: BaseConfig, service: string, logger?: Logger): Promise<Runtime> {
+export async function openRuntime(
+  config: BaseConfig,
+  service: string,
+  logger?: Logger,
+  options: Pick<DbOptions, 'prisma'> = {},
+): Promise<Runtime> {
   const log = logger ?? createLogger({ level: config.LOG_LEVEL, service });
   const keyring = loadKeyring(config);
   if (config.NODE_ENV !== 'production' && (!config.DATABASE_URL || !config.REDIS_URL)) {
@@ -77,6 +82,7 @@ export async function openRuntime(config: BaseConfig, service: string, logger?: 
     url: config.DATABASE_URL,
     pgliteDir: path.join(config.AIRLOCK_DATA_DIR, 'pglite'),
     poolSize: config.AIRLOCK_DB_POOL_SIZE,
+    prisma: options.prisma,
   });
   if (db.kind === 'postgres') await refuseUnmigrated(db, () => redis.close());
   const metrics = createMetrics(service);

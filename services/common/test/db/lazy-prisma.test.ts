@@ -1,5 +1,6 @@
-// openDb builds its Prisma client on first use: a handle used only through db.sql (the
-// gateway) never loads Prisma, and the first Prisma use behaves as an eager client did.
+// openDb builds its Prisma client on first use; with prisma 'on-first-use' (a process of
+// gateway modules) a handle used only through db.sql never loads Prisma at all, and the
+// first Prisma use behaves as an eager client did.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,15 +31,28 @@ describe('openDb on Postgres', () => {
     await database.drop();
   });
 
-  it('loads no Prisma package in a process that queries through db.sql only, and loads it on first use', async () => {
-    const { stdout } = await promisify(execFile)(TSX, ['--conditions=@airlock/source', FIXTURE], {
+  const loadedIn = async (...args: string[]) => {
+    const { stdout } = await promisify(execFile)(TSX, ['--conditions=@airlock/source', FIXTURE, ...args], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: database.url },
     });
-    expect(JSON.parse(stdout)).toEqual({
+    return JSON.parse(stdout) as unknown;
+  };
+
+  it("with prisma 'on-first-use', loads no Prisma package while a process queries through db.sql only, and loads it on first use", async () => {
+    expect(await loadedIn('on-first-use')).toEqual({
       sqlCount: 2,
       prismaCount: 2,
       afterSql: { runtime: false, adapter: false },
+      afterPrisma: { runtime: true, adapter: true },
+    });
+  });
+
+  it('by default loads Prisma when the database opens, so no request pays for it', async () => {
+    expect(await loadedIn()).toEqual({
+      sqlCount: 2,
+      prismaCount: 2,
+      afterSql: { runtime: true, adapter: true },
       afterPrisma: { runtime: true, adapter: true },
     });
   });
