@@ -13,6 +13,7 @@ import {
   rateLimitHeaders,
   reservationFor,
   retryAfterSeconds,
+  writeRateLimitHeaders,
 } from '../domain/limits.js';
 import { gatewayErrors } from '../errors.js';
 import type { GatewayContext } from './context.js';
@@ -184,17 +185,17 @@ function gateDecision(ctx: GatewayContext, endpoint: Endpoint): RequestHandler {
         ctx.logger.error({ err: (e as Error).message, requestId: req.id }, 'rate limiter unavailable');
         throw gatewayErrors.limiterUnavailable();
       }
-      const headers = rateLimitHeaders(state.checks, verdict, now);
       if (!verdict.allowed) {
         const blocked = verdict.blocked!;
         ctx.metrics.rateLimited.inc({ scope: blocked.scope, metric: blocked.metric });
         throw gatewayErrors.rateLimited(limitRefusalMessage(blocked), {
-          ...headers,
+          ...rateLimitHeaders(state.checks, verdict, now),
           'Retry-After': String(retryAfterSeconds(blocked, now)),
         });
       }
       state.reserved = state.checks.length > 0;
-      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      // Straight onto the response: no headers object per request.
+      if (state.reserved) writeRateLimitHeaders(res, state.checks, verdict, now);
       next();
     } catch (e) {
       next(e);
