@@ -3,7 +3,7 @@
 //
 //   . /tmp/devenv.sh   # TEST_DATABASE_* and the Postgres to use
 //   node_modules/.bin/tsx --conditions=@airlock/source scripts/bench/audit-ingest.ts \
-//     [--events 100000] [--orgs 10] [--batch 1000] [--pool 4] [--writers prisma,pg]
+//     [--events 100000] [--orgs 10] [--batch 1000] [--pool 4] [--writers prisma,pg] [--per-entry 32]
 //
 // For each writer (prisma: Prisma's interactive transaction, the PGlite path; pg: the
 // dedicated pool used on Postgres) it uses a fresh database cloned from the migrated template
@@ -28,11 +28,15 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '1000' },
     pool: { type: 'string', default: '4' },
     writers: { type: 'string', default: 'prisma,pg' },
+    // Events per stream entry: 1 writes the single-event form (field `event`) as older
+    // publishers did; more writes batched entries (fields `n`, `events`) as publishers do now.
+    'per-entry': { type: 'string', default: '32' },
   },
 });
 const N = Number(values.events);
 const ORGS = Array.from({ length: Number(values.orgs) }, () => randomUUID());
 const BATCH = Number(values.batch);
+const PER_ENTRY = Number(values['per-entry']);
 
 const WRITERS = values.writers.split(',').map((w) => w.trim());
 for (const w of WRITERS) if (w !== 'prisma' && w !== 'pg') throw new Error(`unknown writer ${w}`);
@@ -78,9 +82,11 @@ async function runWriter(kind: string): Promise<void> {
     const fillStart = performance.now();
     for (let i = 0; i < N; i += 5_000) {
       const pipeline = redis.client.pipeline();
-      for (let j = i; j < Math.min(N, i + 5_000); j++) {
-        const event = makeEvent(j);
-        pipeline.xadd(AUDIT_STREAM, '*', 'event', JSON.stringify(event));
+      const end = Math.min(N, i + 5_000);
+      for (let j = i; j < end; j += PER_ENTRY) {
+        const events = Array.from({ length: Math.min(PER_ENTRY, end - j) }, (_, k) => makeEvent(j + k));
+        if (PER_ENTRY === 1) pipeline.xadd(AUDIT_STREAM, '*', 'event', JSON.stringify(events[0]));
+        else pipeline.xadd(AUDIT_STREAM, '*', 'n', String(events.length), 'events', JSON.stringify(events));
       }
       const results = await pipeline.exec();
       const failed = results?.find(([err]) => err);
@@ -128,6 +134,7 @@ async function runWriter(kind: string): Promise<void> {
       events: N,
       orgs: ORGS.length,
       batch: BATCH,
+      perEntry: PER_ENTRY,
       rows,
       publishSeconds: Number(fillSeconds.toFixed(2)),
       publishPerSecond: Math.round(N / fillSeconds),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 export const auditConfigSchema = z.object({
   AIRLOCK_AUDIT_INGEST_BATCH_SIZE: envInt(1, 10_000)
     .default(1_000)
-    .describe('most audit events one read of the Redis Stream takes, stored as one batch'),
+    .describe('about how many audit events one read of the Redis Stream takes, stored as one batch'),
   AIRLOCK_AUDIT_INGEST_BLOCK_MS: envInt(10, 60_000)
     .default(2_000)
     .describe('how long one read of the stream waits for new events (also how fast a stop is noticed)'),

@@ -1,6 +1,12 @@
 import { hostname } from 'node:os';
 import { Router } from 'express';
-import { AUDIT_STREAM, unknownRouteRouter, type AirlockModule, type ModuleDeps } from '@airlock/common';
+import {
+  AUDIT_LEGACY_STREAM,
+  AUDIT_STREAM,
+  unknownRouteRouter,
+  type AirlockModule,
+  type ModuleDeps,
+} from '@airlock/common';
 import { auditConfigSchema, type AuditConfig } from './config.js';
 import type { AuditContext } from './context.js';
 import { createAuditConsumer } from './ingest/consumer.js';
@@ -19,6 +25,12 @@ const ROUTE_PREFIXES = ['/api/v1/audit', '/api/v1/audit-events'] as const;
  */
 export interface AuditModuleOptions {
   stream?: string;
+  /**
+   * The stream earlier versions published to (one event per entry), read by a second consumer
+   * so nothing an older replica publishes during an upgrade is left behind. Default: the
+   * legacy stream when `stream` is the default too, else none (tests use streams of their own).
+   */
+  legacyStream?: string | null;
   /** Consumer name in the group; a pod name (the host name) is stable across a container restart. */
   consumer?: string;
   batchSize?: number;
@@ -44,23 +56,36 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         clock: deps.clock,
         access: deps.access,
       };
-      const source = createStreamSource(deps.redis, {
-        stream: options.stream ?? AUDIT_STREAM,
-        consumer: options.consumer ?? hostname(),
-        batchSize: options.batchSize ?? config.AIRLOCK_AUDIT_INGEST_BATCH_SIZE,
-        blockMs: options.blockMs ?? config.AIRLOCK_AUDIT_INGEST_BLOCK_MS,
-        claimIdleMs: options.claimIdleMs ?? config.AIRLOCK_AUDIT_CLAIM_IDLE_MS,
-        claimEveryMs: options.claimEveryMs ?? config.AIRLOCK_AUDIT_CLAIM_EVERY_MS,
-      });
+      const sourceFor = (stream: string) =>
+        createStreamSource(deps.redis, {
+          stream,
+          consumer: options.consumer ?? hostname(),
+          batchSize: options.batchSize ?? config.AIRLOCK_AUDIT_INGEST_BATCH_SIZE,
+          blockMs: options.blockMs ?? config.AIRLOCK_AUDIT_INGEST_BLOCK_MS,
+          claimIdleMs: options.claimIdleMs ?? config.AIRLOCK_AUDIT_CLAIM_IDLE_MS,
+          claimEveryMs: options.claimEveryMs ?? config.AIRLOCK_AUDIT_CLAIM_EVERY_MS,
+        });
       // Ingest writes on a pool of its own when the database is Postgres (PGlite: Prisma).
       const writer = eventWriterFor(deps.db, deps.config.DATABASE_URL, deps.logger);
-      const consumer = createAuditConsumer({
-        source,
-        db: deps.db,
-        writer,
-        logger: deps.logger,
-        metrics: deps.metrics,
-      });
+      const consumerOf = (stream: string, name: string) =>
+        createAuditConsumer({
+          source: sourceFor(stream),
+          db: deps.db,
+          writer,
+          logger: deps.logger,
+          metrics: deps.metrics,
+          name,
+        });
+      const legacyStream =
+        options.legacyStream === undefined
+          ? options.stream === undefined
+            ? AUDIT_LEGACY_STREAM
+            : null
+          : options.legacyStream;
+      // Both append to the same chains; the chain locks (store/events.ts) serialise them, as
+      // they do the consumers of several replicas.
+      const consumers = [consumerOf(options.stream ?? AUDIT_STREAM, 'audit-consumer')];
+      if (legacyStream !== null) consumers.push(consumerOf(legacyStream, 'audit-consumer-legacy'));
       const retention = createRetentionJob({
         db: deps.db,
         policies: deps.access.policies,
@@ -76,14 +101,14 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
       router.use(unknownRouteRouter('audit', ROUTE_PREFIXES));
       return {
         router,
-        readiness: [consumer.readiness],
+        readiness: consumers.map((c) => c.readiness),
         async start() {
-          await consumer.start();
+          await Promise.all(consumers.map((c) => c.start()));
           retention.start();
         },
         async stop() {
           await retention.stop();
-          await consumer.stop();
+          await Promise.all(consumers.map((c) => c.stop()));
           await writer.close();
         },
       };

@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { runModules, type RunningServer } from '@airlock/common';
+import { AUDIT_LEGACY_STREAM, runModules, type RunningServer } from '@airlock/common';
 import { waitFor } from '@airlock/common/testing';
 import { verifyChain } from '../src/domain/verify.js';
 import { createAuditModule } from '../src/module.js';
 import { chainRows, chainStart } from '../src/store/events.js';
-import { silentLogger } from './helpers.js';
+import { makeEvent, silentLogger } from './helpers.js';
 
 describe('audit module with the embedded stand-ins', () => {
   let dir: string;
@@ -59,4 +59,18 @@ describe('audit module with the embedded stand-ins', () => {
     );
     expect(result).toMatchObject({ ok: true, checked: 25 });
   }, 30_000);
+
+  it('also stores what an older replica writes to the old stream, one event per entry', async () => {
+    const orgId = randomUUID();
+    const events = Array.from({ length: 3 }, () => makeEvent({ orgId }));
+    for (const e of events) {
+      await server.runtime.redis.client.xadd(AUDIT_LEGACY_STREAM, '*', 'event', JSON.stringify(e));
+    }
+    const ids = async () =>
+      (await server.runtime.db.inOrg(orgId, (tx) =>
+        tx.auditEvent.findMany({ where: { orgId }, orderBy: { seq: 'asc' }, select: { id: true } }),
+      )) as { id: string }[];
+    await waitFor(async () => (await ids()).length === 3, 20_000);
+    expect((await ids()).map((r) => r.id)).toEqual(events.map((e) => e.id));
+  });
 });

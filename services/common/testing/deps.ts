@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createAccess } from '../src/access/kit.js';
 import { createAuditPublisher, type AuditPublisher } from '../src/audit/publisher.js';
-import type { AuditEvent, AuditEventInput } from '../src/audit/index.js';
+import { eventsOfEntry, type AuditEvent, type AuditEventInput } from '../src/audit/index.js';
 import { parseKeyring } from '../src/crypto/keyring.js';
 import type { Db } from '../src/db/client.js';
 import type { ModuleDeps } from '../src/lifecycle/module.js';
@@ -96,7 +96,7 @@ export function testDeps(db: Db, overrides: TestDepsOptions = {}): TestDeps {
     async auditEvents() {
       await publisher.flush();
       const entries = await redis.client.xrange(auditStream, '-', '+');
-      return entries.map(([, fields]) => JSON.parse(fields[1]!) as AuditEvent);
+      return entries.flatMap(([, fields]) => eventsOfEntry<AuditEvent>(fields));
     },
     advance(ms) {
       if (given.clock) throw new Error('advance() moves the default clock only');

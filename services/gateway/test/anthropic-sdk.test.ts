@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
-import { AUDIT_STREAM } from '@airlock/common';
+import { AUDIT_STREAM, eventsOfEntry } from '@airlock/common';
 import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem, type Tenant } from './fixtures.js';
 import { chatAgentBehaviour, messagesAgentBehaviour, TOOL_ARGS } from './fake-agent-upstreams.js';
@@ -274,7 +274,7 @@ describe('the @anthropic-ai/sdk package against the gateway', () => {
     const redis = gw.server.runtime.redis.client;
     const events = async () =>
       (await redis.xrange(AUDIT_STREAM, '-', '+'))
-        .map(([, f]) => JSON.parse(f[1]!) as { orgId: string; details: Record<string, unknown> })
+        .flatMap(([, f]) => eventsOfEntry<{ orgId: string; details: Record<string, unknown> }>(f))
         .filter((e) => e.orgId === tenant.orgId);
     await waitFor(async () => (await events()).filter((e) => e.details.endpoint === 'messages').length >= 6);
     const all = await events();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
 import OpenAI from 'openai';
-import { AUDIT_STREAM } from '@airlock/common';
+import { AUDIT_STREAM, eventsOfEntry } from '@airlock/common';
 import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem, type Tenant } from './fixtures.js';
 import { chatAgentBehaviour, responsesAgentBehaviour, TOOL_ARGS } from './fake-agent-upstreams.js';
@@ -218,7 +218,7 @@ describe('the openai SDK responses API against the gateway', () => {
     const redis = gw.server.runtime.redis.client;
     const events = async () =>
       (await redis.xrange(AUDIT_STREAM, '-', '+'))
-        .map(([, f]) => JSON.parse(f[1]!) as { orgId: string; details: Record<string, unknown> })
+        .flatMap(([, f]) => eventsOfEntry<{ orgId: string; details: Record<string, unknown> }>(f))
         .filter((e) => e.orgId === tenant.orgId && e.details.endpoint === 'responses');
     await waitFor(async () => (await events()).length >= 7);
     const ok = (await events()).filter((e) => e.details.status === 200);

@@ -1,4 +1,5 @@
-// Moves audit events from the stream into Postgres: read a batch, validate each event again,
+// Moves audit events from the stream into Postgres: read a batch of entries (each one event, or
+// a batch of events from one publisher), validate each event again,
 // store the valid ones in one transaction, dead-letter the invalid ones, and acknowledge only
 // after both are durable. A crash at any point leaves the batch pending; it is read again
 // (by this consumer after a restart, or claimed by another) and the insert skips what was
@@ -7,7 +8,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AuditEvent, Db, Logger, ReadinessCheck } from '@airlock/common';
 import { prismaEventWriter, type EventWriter } from '../store/pg-writer.js';
 import type { DeadLetter, StreamMessage, StreamSource } from './stream-source.js';
-import { checkMessage } from './validate.js';
+import { checkBatch, checkMessage } from './validate.js';
 
 export interface AuditConsumer {
   start(): Promise<void>;
@@ -31,6 +32,8 @@ export interface ConsumerOptions {
   isolateAfter?: number;
   /** Not ready when no read succeeded for this long. */
   staleMs?: number;
+  /** The readiness check's name (default audit-consumer). */
+  name?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,32 +45,31 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
   const maxRetryMs = options.maxRetryMs ?? 5_000;
   const isolateAfter = options.isolateAfter ?? 3;
   const staleMs = options.staleMs ?? 15_000;
-  const ingested = new Counter({
-    name: 'airlock_audit_events_ingested_total',
-    help: 'Audit events stored in Postgres',
-    registers: [metrics],
-  });
-  const duplicates = new Counter({
-    name: 'airlock_audit_events_redelivered_total',
-    help: 'Audit events delivered again after being stored (skipped)',
-    registers: [metrics],
-  });
-  const deadLettered = new Counter({
-    name: 'airlock_audit_events_dead_lettered_total',
-    help: 'Invalid audit events moved to the dead-letter stream instead of being stored',
-    registers: [metrics],
-  });
-  const failures = new Counter({
-    name: 'airlock_audit_ingest_failures_total',
-    help: 'Audit batches that failed and will be retried',
-    registers: [metrics],
-  });
-  const batchSeconds = new Histogram({
-    name: 'airlock_audit_ingest_batch_seconds',
-    help: 'Time to store and acknowledge one batch of audit events',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [metrics],
-  });
+  // Several consumers of one process (one per stream: module.ts) count into the same metrics.
+  const counter = (name: string, help: string): Counter =>
+    (metrics.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({ name, help, registers: [metrics] });
+  const ingested = counter('airlock_audit_events_ingested_total', 'Audit events stored in Postgres');
+  const duplicates = counter(
+    'airlock_audit_events_redelivered_total',
+    'Audit events delivered again after being stored (skipped)',
+  );
+  const deadLettered = counter(
+    'airlock_audit_events_dead_lettered_total',
+    'Invalid audit events moved to the dead-letter stream instead of being stored',
+  );
+  const failures = counter(
+    'airlock_audit_ingest_failures_total',
+    'Audit batches that failed and will be retried',
+  );
+  const batchSeconds =
+    (metrics.getSingleMetric('airlock_audit_ingest_batch_seconds') as Histogram | undefined) ??
+    new Histogram({
+      name: 'airlock_audit_ingest_batch_seconds',
+      help: 'Time to store and acknowledge one batch of audit events',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [metrics],
+    });
 
   let running = false;
   let loop: Promise<void> | undefined;
@@ -78,7 +80,7 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
   /** A batch read from the stream, already checked: what to store and what to dead-letter. */
   interface CheckedBatch {
     messages: StreamMessage[];
-    valid: { event: AuditEvent; streamId: string }[];
+    valid: { event: AuditEvent; streamId: string; index?: number }[];
     dead: DeadLetter[];
   }
 
@@ -86,10 +88,20 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
     const valid: CheckedBatch['valid'] = [];
     const dead: DeadLetter[] = [];
     for (const m of messages) {
-      if (m.event === null) continue; // trimmed or foreign entry: nothing to store
-      const checked = checkMessage(m.event);
-      if (checked.ok) valid.push({ event: checked.event, streamId: m.streamId });
-      else dead.push({ streamId: m.streamId, eventId: checked.eventId, problems: checked.problems });
+      if (m.json === null) continue; // trimmed or foreign entry: nothing to store
+      const { streamId } = m;
+      if (m.form === 'event') {
+        const checked = checkMessage(m.json);
+        if (checked.ok) valid.push({ event: checked.event, streamId });
+        else dead.push({ streamId, eventId: checked.eventId, problems: checked.problems });
+        continue;
+      }
+      // A batch: each event on its own, as if it had had an entry of its own.
+      for (const checked of checkBatch(m.json)) {
+        const index = checked.index ?? undefined;
+        if (checked.ok) valid.push({ event: checked.event, streamId, index });
+        else dead.push({ streamId, index, eventId: checked.eventId, problems: checked.problems });
+      }
     }
     return { messages, valid, dead };
   }
@@ -112,7 +124,7 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
       deadLettered.inc(dead.length);
       for (const d of dead) {
         logger.warn(
-          { streamId: d.streamId, eventId: d.eventId, problems: d.problems },
+          { streamId: d.streamId, index: d.index, eventId: d.eventId, problems: d.problems },
           'invalid audit event dead-lettered',
         );
       }
@@ -121,9 +133,9 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
   }
 
   /** Stores events singly; one the database refuses (while it is reachable) is dead-lettered. */
-  async function storeOneByOne(items: { event: AuditEvent; streamId: string }[]): Promise<DeadLetter[]> {
+  async function storeOneByOne(items: CheckedBatch['valid']): Promise<DeadLetter[]> {
     const dead: DeadLetter[] = [];
-    for (const { event, streamId } of items) {
+    for (const { event, streamId, index } of items) {
       try {
         const result = await writer.append([event]);
         ingested.inc(result.inserted);
@@ -131,7 +143,7 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
       } catch (e) {
         await db.ping(); // an outage: give up on this batch and retry it later as a whole
         logger.error({ err: (e as Error).message, eventId: event.id }, 'database refused an audit event');
-        dead.push({ streamId, eventId: event.id, problems: ['(event): refused by the database'] });
+        dead.push({ streamId, index, eventId: event.id, problems: ['(event): refused by the database'] });
       }
     }
     return dead;
@@ -202,7 +214,7 @@ export function createAuditConsumer(options: ConsumerOptions): AuditConsumer {
       await source.close();
     },
     readiness: {
-      name: 'audit-consumer',
+      name: options.name ?? 'audit-consumer',
       async check() {
         if (!running || !initialized) throw new Error('audit consumer not running');
         if (Date.now() - lastOkAt > staleMs) throw new Error('audit consumer stalled');

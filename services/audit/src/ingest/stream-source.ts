@@ -2,20 +2,27 @@
 // stream (at-least-once; pending messages of a dead consumer are claimed with XAUTOCLAIM).
 // With the in-memory stand-in (all-in-one, one process, nothing survives a restart anyway),
 // ioredis-mock has no consumer groups: the source tails the stream from where it left off.
-import type { Redis, RedisHandle } from '@airlock/common';
+import {
+  entryPayload,
+  MAX_EVENTS_PER_ENTRY,
+  type EntryPayload,
+  type Redis,
+  type RedisHandle,
+} from '@airlock/common';
 
 export const AUDIT_GROUP = 'airlock-audit';
 export const DEAD_LETTER_STREAM = 'airlock:audit:dead-letter';
 
-export interface StreamMessage {
+/** One stream entry: a single event or a batch (see common's audit/stream-format.ts). */
+export interface StreamMessage extends EntryPayload {
   /** The Redis stream entry id. */
   streamId: string;
-  /** The `event` field, or null when the entry has none (or was trimmed while pending). */
-  event: string | null;
 }
 
 export interface DeadLetter {
   streamId: string;
+  /** The event's position in a batched entry; absent for a single-event entry or a whole batch. */
+  index?: number;
   eventId: string | null;
   /** Problem paths only (never values): safe to log and keep. */
   problems: string[];
@@ -47,6 +54,7 @@ export interface SourceOptions {
   group?: string;
   /** Unique per live process; a restarted process with the same name resumes its pending. */
   consumer: string;
+  /** About how many events one read takes (as entries: see `count` below). */
   batchSize: number;
   blockMs: number;
   /** A message pending this long on another consumer is taken over (that consumer is dead). */
@@ -64,13 +72,12 @@ function pairs(list: (string | number)[]): [string, string | number][] {
   return out;
 }
 
+// An entry trimmed while pending comes back with no fields: form 'none', nothing to store.
 function entriesOf(raw: unknown): StreamMessage[] {
-  return ((raw as [string, string[] | null][] | null) ?? []).map(([streamId, fields]) => {
-    let event: string | null = null;
-    for (let i = 0; fields && i + 1 < fields.length; i += 2)
-      if (fields[i] === 'event') event = fields[i + 1]!;
-    return { streamId, event };
-  });
+  return ((raw as [string, string[] | null][] | null) ?? []).map(([streamId, fields]) => ({
+    streamId,
+    ...entryPayload(fields),
+  }));
 }
 
 async function addDeadLetters(redis: Redis, stream: string, letters: readonly DeadLetter[]): Promise<void> {
@@ -89,6 +96,7 @@ async function addDeadLetters(redis: Redis, stream: string, letters: readonly De
       l.eventId ?? '',
       'problems',
       JSON.stringify(l.problems),
+      ...(l.index === undefined ? [] : ['index', String(l.index)]),
     );
   }
   const results = await pipeline.exec();
@@ -112,6 +120,17 @@ function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
   let claimCursor = '0-0';
   let nextClaimAt = 0;
   let nextTrimAt = 0;
+  // Entries per read, so that a read holds about batchSize events: a batched entry holds up to
+  // MAX_EVENTS_PER_ENTRY, so the first read is small, and each read sizes the next one from the
+  // events per entry it saw.
+  let count = Math.max(1, Math.ceil(o.batchSize / MAX_EVENTS_PER_ENTRY));
+  function sized(messages: StreamMessage[]): StreamMessage[] {
+    if (messages.length === 0) return messages;
+    let events = 0;
+    for (const m of messages) events += Math.max(1, m.count);
+    count = Math.max(1, Math.min(o.batchSize, Math.floor((o.batchSize * messages.length) / events)));
+    return messages;
+  }
 
   /**
    * Deletes entries every consumer has acknowledged: everything before the oldest pending
@@ -143,13 +162,13 @@ function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
   }
 
   async function readGroup(id: '0' | '>'): Promise<StreamMessage[]> {
-    const args: (string | number)[] = ['GROUP', group, o.consumer, 'COUNT', o.batchSize];
+    const args: (string | number)[] = ['GROUP', group, o.consumer, 'COUNT', count];
     if (id === '>') args.push('BLOCK', blockMs);
     try {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const reply = (await (conn as any).xreadgroup(...args, 'STREAMS', o.stream, id)) as
         [string, unknown][] | null;
-      return entriesOf(reply?.[0]?.[1]);
+      return sized(entriesOf(reply?.[0]?.[1]));
     } catch (e) {
       // The stream (and its group) was deleted: recreate, then read again next time.
       if (String((e as Error).message).includes('NOGROUP')) {
@@ -175,12 +194,12 @@ function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
           o.claimIdleMs,
           claimCursor,
           'COUNT',
-          o.batchSize,
+          count,
         )) as [string, unknown, unknown?];
         claimCursor = reply[0];
         // A full sweep of the pending list ends with cursor 0-0: wait until the next one.
         if (claimCursor === '0-0') nextClaimAt = now() + o.claimEveryMs;
-        const claimed = entriesOf(reply[1]);
+        const claimed = sized(entriesOf(reply[1]));
         if (claimed.length > 0) return claimed;
       }
       if (pendingFirst) {

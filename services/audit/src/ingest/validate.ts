@@ -31,6 +31,7 @@ function findNul(value: unknown, path: string[] = []): string | undefined {
   return undefined;
 }
 
+/** Checks one event entry (field `event`): its JSON text. */
 export function checkMessage(raw: string): Checked {
   let value: unknown;
   try {
@@ -38,6 +39,28 @@ export function checkMessage(raw: string): Checked {
   } catch {
     return { ok: false, eventId: null, problems: ['(event): not JSON'] };
   }
+  return checkValue(value);
+}
+
+/**
+ * Checks a batched entry (field `events`): a JSON array whose events are checked one by one,
+ * so an invalid event is refused alone and its neighbours are stored. An entry that is not a
+ * JSON array is refused as a whole (one result, index null).
+ */
+export function checkBatch(raw: string): (Checked & { index: number | null })[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return [{ ok: false, eventId: null, problems: ['(events): not JSON'], index: null }];
+  }
+  if (!Array.isArray(value))
+    return [{ ok: false, eventId: null, problems: ['(events): not an array'], index: null }];
+  return value.map((v: unknown, index) => ({ ...checkValue(v), index }));
+}
+
+/** Checks one parsed event. */
+export function checkValue(value: unknown): Checked {
   const id = (value as { id?: unknown } | null)?.id;
   const eventId = typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : null;
   try {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { createAuditPublisher, openRedis, type RedisHandle } from '@airlock/common';
+import { AUDIT_STREAM, createAuditPublisher, openRedis, type RedisHandle } from '@airlock/common';
 import { captureLogger, openTestDb, startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
 import { createAuditConsumer } from '../../src/ingest/consumer.js';
 import { createStreamSource } from '../../src/ingest/stream-source.js';
@@ -40,7 +40,7 @@ describe('a canary prompt sent through the audit pipeline', () => {
     });
     const consumer = createAuditConsumer({
       source: createStreamSource(redis, {
-        stream: 'airlock:audit:events',
+        stream: AUDIT_STREAM,
         consumer: 'c1',
         batchSize: 100,
         blockMs: 200,
@@ -107,7 +107,7 @@ describe('a canary prompt sent through the audit pipeline', () => {
     }
 
     const keys = await redis.client.keys('*');
-    expect(keys).toContain('airlock:audit:events');
+    expect(keys).toContain(AUDIT_STREAM);
     for (const key of keys) expect(JSON.stringify(await dumpKey(redis, key))).not.toContain(canary);
     expect(log.text()).not.toContain(canary);
   });

@@ -131,6 +131,109 @@ describe('audit stream consumer', () => {
     expect(dump.rows.map((r) => r.j).join('\n')).not.toContain(canary);
   });
 
+  // Batched entries (field `events`), as publishers write them now, beside single-event
+  // entries (field `event`), as an older replica still does during an upgrade.
+  const addBatch = (stream: string, events: unknown[]) =>
+    redis.client.xadd(stream, '*', 'n', String(events.length), 'events', JSON.stringify(events));
+  const addSingle = (stream: string, event: unknown) =>
+    redis.client.xadd(stream, '*', 'event', JSON.stringify(event));
+
+  it('stores batched and single-event entries alike, in stream order, and acknowledges both', async () => {
+    const { stream } = streams();
+    const orgId = randomUUID();
+    const events = Array.from({ length: 10 }, () => makeEvent({ orgId }));
+    await addBatch(stream, events.slice(0, 3));
+    await addSingle(stream, events[3]);
+    await addBatch(stream, events.slice(4, 9));
+    await addSingle(stream, events[9]);
+    await startConsumer({ stream, trimEveryMs: 0 }).start();
+    await waitFor(async () => (await countRows(orgId)) === 10);
+    await waitFor(async () => (await pendingCount(stream)) === 0);
+    const { rows } = await admin.query('SELECT id::text FROM audit_events WHERE org_id = $1 ORDER BY seq', [
+      orgId,
+    ]);
+    expect(rows.map((r) => r.id)).toEqual(events.map((e) => e.id));
+    expect(await verifies(orgId)).toBe(true);
+    await waitFor(async () => (await redis.client.xlen(stream)) === 0);
+  });
+
+  it('dead-letters the invalid events of a batch one by one and stores their neighbours', async () => {
+    const { stream, deadLetterStream } = streams();
+    const orgId = randomUUID();
+    const canary = `CANARY-${randomUUID()}`;
+    const good = [makeEvent({ orgId }), makeEvent({ orgId }), makeEvent({ orgId })];
+    const bad = { ...makeEvent({ orgId }), details: { model: 'm', prompt: canary } };
+    const unknownKey = { ...makeEvent({ orgId }), details: { ...makeEvent().details, [canary]: canary } };
+    const batchId = await addBatch(stream, [good[0], bad, good[1], unknownKey, canary, good[2]]);
+    const notJson = await redis.client.xadd(stream, '*', 'n', '2', 'events', `[{"messages":"${canary}"`);
+    const notArray = await redis.client.xadd(stream, '*', 'n', '1', 'events', JSON.stringify(good[0]));
+    const log = captureLogger();
+    await startConsumer({ stream, deadLetterStream }, log.logger).start();
+    await waitFor(async () => (await countRows(orgId)) === 3);
+    await waitFor(async () => (await redis.client.xlen(deadLetterStream)) === 5);
+    await waitFor(async () => (await pendingCount(stream)) === 0);
+
+    const letters = (await redis.client.xrange(deadLetterStream, '-', '+')).map(([, f]) => f);
+    expect(letters).toEqual([
+      ['streamId', batchId, 'eventId', bad.id, 'problems', '["details.prompt"]', 'index', '1'],
+      ['streamId', batchId, 'eventId', unknownKey.id, 'problems', '["details"]', 'index', '3'],
+      ['streamId', batchId, 'eventId', '', 'problems', '["<key>"]', 'index', '4'], // a string, not an event
+      ['streamId', notJson, 'eventId', '', 'problems', '["(events): not JSON"]'],
+      ['streamId', notArray, 'eventId', '', 'problems', '["(events): not an array"]'],
+    ]);
+    expect(JSON.stringify(letters)).not.toContain(canary);
+    expect(log.text()).toContain('invalid audit event dead-lettered');
+    expect(log.text()).not.toContain(canary);
+    const { rows } = await admin.query('SELECT id::text FROM audit_events WHERE org_id = $1 ORDER BY seq', [
+      orgId,
+    ]);
+    expect(rows.map((r) => r.id)).toEqual(good.map((e) => e.id));
+    const dump = await admin.query('SELECT row_to_json(e)::text AS j FROM audit_events e');
+    expect(dump.rows.map((r) => r.j).join('\n')).not.toContain(canary);
+  });
+
+  it('skips the part of a batch stored before a crash, and stores the rest once', async () => {
+    const { stream } = streams();
+    const orgId = randomUUID();
+    const events = Array.from({ length: 8 }, () => makeEvent({ orgId }));
+    await appendEvents(t.db, events.slice(0, 3)); // committed, then the process died before XACK
+    await addBatch(stream, events.slice(0, 5));
+    await addBatch(stream, events.slice(5));
+    await startConsumer({ stream }).start();
+    await waitFor(
+      async () => (await pendingCount(stream).catch(() => -1)) === 0 && (await countRows(orgId)) === 8,
+    );
+    const { rows } = await admin.query('SELECT id::text FROM audit_events WHERE org_id = $1 ORDER BY seq', [
+      orgId,
+    ]);
+    expect(rows.map((r) => r.id)).toEqual(events.map((e) => e.id));
+    expect(await verifies(orgId)).toBe(true);
+  });
+
+  it('reads about batchSize events at a time however many an entry holds', async () => {
+    const { stream } = streams();
+    const orgId = randomUUID();
+    const events = Array.from({ length: 120 }, () => makeEvent({ orgId }));
+    for (let i = 0; i < events.length; i += 30) await addBatch(stream, events.slice(i, i + 30));
+    await redis.client.xgroup('CREATE', stream, 'airlock-audit', '0', 'MKSTREAM');
+    const source = createStreamSource(redis, {
+      stream,
+      consumer: 'sizer',
+      batchSize: 60,
+      blockMs: 100,
+      claimIdleMs: 60_000,
+      claimEveryMs: 60_000,
+    });
+    try {
+      // First read: batchSize / MAX_EVENTS_PER_ENTRY entries (1); then sized from what it saw.
+      expect((await source.read()).length).toBe(1);
+      expect((await source.read()).length).toBe(2);
+      expect((await source.read()).length).toBe(1);
+    } finally {
+      await source.close();
+    }
+  });
+
   it('takes over the pending events of a consumer that died before acknowledging', async () => {
     const { stream } = streams();
     const orgId = randomUUID();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { createAuditPublisher, openRedis, type RedisHandle } from '@airlock/common';
+import { AUDIT_STREAM, createAuditPublisher, openRedis, type RedisHandle } from '@airlock/common';
 import { captureLogger, openTestDb, startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
 import { createAuditConsumer } from '../../src/ingest/consumer.js';
 import { createStreamSource } from '../../src/ingest/stream-source.js';
@@ -33,7 +33,7 @@ describe('audit consumer across a Redis restart', () => {
     const log = captureLogger();
     const consumer = createAuditConsumer({
       source: createStreamSource(redis, {
-        stream: 'airlock:audit:events',
+        stream: AUDIT_STREAM,
         consumer: 'c1',
         batchSize: 100,
         blockMs: 200,

@@ -6,7 +6,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { createAuditPublisher, openDb, openRedis, type Db, type RedisHandle } from '@airlock/common';
+import {
+  AUDIT_STREAM,
+  createAuditPublisher,
+  openDb,
+  openRedis,
+  type Db,
+  type RedisHandle,
+} from '@airlock/common';
 import {
   createTestDatabase,
   freePort,
@@ -145,8 +152,7 @@ describe('audit process killed mid-ingest', () => {
     const second = await startAudit();
     await waitFor(async () => (await stored()) >= N, 90_000);
     await waitFor(
-      async () =>
-        Number(((await redis.client.xpending('airlock:audit:events', 'airlock-audit')) as [number])[0]) === 0,
+      async () => Number(((await redis.client.xpending(AUDIT_STREAM, 'airlock-audit')) as [number])[0]) === 0,
       30_000,
     );
     await killGroup(second, 'SIGTERM');

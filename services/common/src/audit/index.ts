@@ -3,3 +3,4 @@ export * from './event.js';
 export * from './publisher.js';
 export * from './vocabularies.js';
 export * from './actor.js';
+export * from './stream-format.js';

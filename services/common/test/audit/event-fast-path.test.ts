@@ -6,6 +6,8 @@ import {
   auditEventSchema,
   isValidAiRequestEvent,
   parseAuditEvent,
+  parsePublishedEvent,
+  type AuditEvent,
 } from '../../src/audit/event.js';
 
 // The gateway publishes one ai.request event per model call, so it is checked by a
@@ -118,5 +120,63 @@ describe('the ai.request fast path', () => {
     const event = { ...aiRequest(), action: 'auth.logout', details: {} };
     expect(isValidAiRequestEvent(event)).toBe(false);
     expect(parseAuditEvent(event).action).toBe('auth.logout');
+  });
+});
+
+// What the publisher checks on the event it has just built: the same verdict as the full
+// parse, on every mutation of what its caller supplies. The envelope's keys, the id (uuidv7)
+// and the time (toISOString) come from the publisher itself, so those mutations do not apply.
+const BUILT_BY_PUBLISHER = new Set(['an extra envelope key', 'a bad id', 'a bad time']);
+const CALLER_MUTATIONS = MUTATIONS.filter(([name]) => !BUILT_BY_PUBLISHER.has(name));
+
+describe("the publisher's check", () => {
+  const verdict = (f: () => unknown): string => {
+    try {
+      f();
+      return 'accepted';
+    } catch (e) {
+      return e instanceof AuditEventError ? `refused: ${e.problems.join('; ')}` : `threw ${String(e)}`;
+    }
+  };
+
+  it('accepts a valid gateway event and returns it unchanged', () => {
+    const event = aiRequest() as AuditEvent;
+    expect(parsePublishedEvent(event)).toBe(event);
+  });
+
+  it.each(CALLER_MUTATIONS)('refuses %s exactly as the full parse does', (_name, mutate) => {
+    const event = aiRequest();
+    mutate(event);
+    const published = verdict(() => parsePublishedEvent(event as AuditEvent));
+    expect(published).toMatch(/^refused: /);
+    expect(published).toBe(verdict(() => parseAuditEvent(event)));
+  });
+
+  it("gives the full parse's verdict on generated events", () => {
+    for (let i = 0; i < 2000; i++) {
+      const event = aiRequest();
+      for (let n = Math.floor(Math.random() * 4); n > 0; n--) {
+        CALLER_MUTATIONS[Math.floor(Math.random() * CALLER_MUTATIONS.length)]![1](event);
+      }
+      expect(verdict(() => parsePublishedEvent(event as AuditEvent))).toBe(
+        verdict(() => parseAuditEvent(event)),
+      );
+    }
+  });
+
+  it('refuses a time toISOString writes for a year past 9999', () => {
+    const event = { ...aiRequest(), time: new Date(Date.UTC(10000, 0, 1)).toISOString() };
+    expect(event.time).toBe('+010000-01-01T00:00:00.000Z');
+    expect(CALLER_MUTATIONS.length).toBe(MUTATIONS.length - BUILT_BY_PUBLISHER.size);
+    expect(() => parsePublishedEvent(event as AuditEvent)).toThrow(AuditEventError);
+  });
+
+  it('checks other actions with the full schema', () => {
+    const event = {
+      ...aiRequest(),
+      action: 'auth.logout',
+      details: { prompt: 'x' },
+    } as unknown as AuditEvent;
+    expect(() => parsePublishedEvent(event)).toThrow(/details\.prompt/);
   });
 });

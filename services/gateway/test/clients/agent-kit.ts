@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AUDIT_STREAM } from '@airlock/common';
+import { AUDIT_STREAM, eventsOfEntry } from '@airlock/common';
 import type { GatewayHarness } from '../harness.js';
 
 /** A secret the redaction detectors know (an AWS access key id in AWS's documented example form). */
@@ -19,7 +19,7 @@ export interface AuditedRequest {
 export async function aiRequests(gw: GatewayHarness, orgId: string): Promise<AuditedRequest[]> {
   const redis = gw.server.runtime.redis.client;
   return (await redis.xrange(AUDIT_STREAM, '-', '+'))
-    .map(([, fields]) => JSON.parse(fields[1]!) as AuditedRequest)
+    .flatMap(([, fields]) => eventsOfEntry<AuditedRequest>(fields))
     .filter((e) => e.orgId === orgId && e.action === 'ai.request');
 }
 

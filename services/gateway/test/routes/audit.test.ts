@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AUDIT_STREAM, type Redis } from '@airlock/common';
+import { AUDIT_STREAM, eventsOfEntry, type Redis } from '@airlock/common';
 import { startRedis, waitFor, type ServerProcess } from '@airlock/common/testing';
 import { addMemberWithToken, cloud, createTenant, onprem } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
@@ -16,7 +16,7 @@ interface Event {
 
 async function eventsFor(redis: Redis, orgId: string): Promise<Event[]> {
   const entries = await redis.xrange(AUDIT_STREAM, '-', '+');
-  return entries.map(([, fields]) => JSON.parse(fields[1]!) as Event).filter((e) => e.orgId === orgId);
+  return entries.flatMap(([, fields]) => eventsOfEntry<Event>(fields)).filter((e) => e.orgId === orgId);
 }
 
 /** Every value in Redis, as text: strings, streams, hashes, lists, sets, sorted sets. */

@@ -3,7 +3,7 @@
 // chat, estimate the completion from the answer's generated fields, and the monthly token
 // quota counts it (before, a native answer without usage counted 0 completion tokens).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AUDIT_STREAM } from '@airlock/common';
+import { AUDIT_STREAM, eventsOfEntry } from '@airlock/common';
 import { waitFor } from '@airlock/common/testing';
 import { estimateTokens } from '../../src/domain/usage.js';
 import { createTenant, onprem } from '../fixtures.js';
@@ -97,9 +97,8 @@ describe('non-stream Messages and Responses answers without usage', () => {
     await waitFor(async () => {
       const entries = await gw.server.runtime.redis.client.xrange(AUDIT_STREAM, '-', '+');
       details = entries
-        .map(
-          ([, f]) =>
-            JSON.parse(f[1]!) as { orgId: string; requestId: string; details: Record<string, unknown> },
+        .flatMap(([, f]) =>
+          eventsOfEntry<{ orgId: string; requestId: string; details: Record<string, unknown> }>(f),
         )
         .find((e) => e.orgId === orgId && e.requestId === requestId)?.details;
       return details !== undefined;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AUDIT_STREAM } from '@airlock/common';
+import { AUDIT_STREAM, eventsOfEntry } from '@airlock/common';
 import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
@@ -103,9 +103,8 @@ describe('policy model aliases', () => {
     const redis = gw.server.runtime.redis.client;
     const events = async () =>
       (await redis.xrange(AUDIT_STREAM, '-', '+'))
-        .map(
-          ([, f]) =>
-            JSON.parse(f[1]!) as { orgId: string; target: { id: string }; details: Record<string, unknown> },
+        .flatMap(([, f]) =>
+          eventsOfEntry<{ orgId: string; target: { id: string }; details: Record<string, unknown> }>(f),
         )
         .filter((e) => e.orgId === tenant.orgId && e.details.requestedModel === 'gpt-5.5');
     await waitFor(async () => (await events()).length > 0);

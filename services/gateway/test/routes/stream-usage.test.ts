@@ -3,7 +3,7 @@
 // from a client that did not ask; for other upstreams it estimates from every generated
 // field (content, reasoning, refusal, tool-call names and arguments), not only content.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AUDIT_STREAM, type Redis } from '@airlock/common';
+import { AUDIT_STREAM, eventsOfEntry, type Redis } from '@airlock/common';
 import { waitFor } from '@airlock/common/testing';
 import { estimateTokens } from '../../src/domain/usage.js';
 import { cloud, createTenant, onprem } from '../fixtures.js';
@@ -64,7 +64,7 @@ async function detailsOf(redis: Redis, orgId: string, requestId: string): Promis
   await waitFor(async () => {
     const entries = await redis.xrange(AUDIT_STREAM, '-', '+');
     found = entries
-      .map(([, fields]) => JSON.parse(fields[1]!) as Event)
+      .flatMap(([, fields]) => eventsOfEntry<Event>(fields))
       .find((e) => e.orgId === orgId && e.requestId === requestId);
     return found !== undefined;
   });
