@@ -81,7 +81,7 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
         const counts = (native(target) ? redactedNative : redactedChat)?.counts;
         if (counts) state.redactions = counts;
       }
-      ctx.metrics.upstreamLatency.observe({ upstream: target.name }, upstream.ttfbMs / 1000);
+      ctx.metrics.perRequest.upstreamFirstByte(target.name, upstream.ttfbMs / 1000);
       const isStream =
         state.stream &&
         upstream.statusCode === 200 &&

@@ -76,7 +76,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
       );
       state.upstream = upstream.target.name;
       if (redacted && redactsFor(decision, upstream.target)) state.redactions = redacted.counts;
-      ctx.metrics.upstreamLatency.observe({ upstream: upstream.target.name }, upstream.ttfbMs / 1000);
+      ctx.metrics.perRequest.upstreamFirstByte(upstream.target.name, upstream.ttfbMs / 1000);
       const contentType = upstream.headers['content-type'] ?? '';
       if (state.stream && upstream.statusCode === 200 && contentType.includes('text/event-stream')) {
         await relayStream(upstream, res, state, injectUsage(upstream.target));
