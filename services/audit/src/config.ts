@@ -1,6 +1,6 @@
 // The audit service's own settings (checked only when the audit module runs): ingest and
 // retention tuning. The defaults suit production; tests pass smaller ones as module options.
-import { envInt } from '@airlock/common';
+import { envBoolean, envInt } from '@airlock/common';
 import { z } from 'zod';
 
 export const auditConfigSchema = z.object({
@@ -16,6 +16,11 @@ export const auditConfigSchema = z.object({
   AIRLOCK_AUDIT_CLAIM_EVERY_MS: envInt(100, 600_000)
     .default(10_000)
     .describe('how often each replica looks for such events'),
+  AIRLOCK_AUDIT_READ_LEGACY_STREAM: envBoolean()
+    .default(true)
+    .describe(
+      'also read airlock:audit:events, the single-event stream that gateways before batched publishing write; turn off once no such replica runs and that stream is empty',
+    ),
   AIRLOCK_AUDIT_RETENTION_INTERVAL_MINUTES: envInt(1, 24 * 60)
     .default(60)
     .describe("how often retention deletes events older than each org's policy keeps them"),

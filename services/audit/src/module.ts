@@ -78,7 +78,7 @@ export function createAuditModule(options: AuditModuleOptions = {}): AirlockModu
         });
       const legacyStream =
         options.legacyStream === undefined
-          ? options.stream === undefined
+          ? options.stream === undefined && config.AIRLOCK_AUDIT_READ_LEGACY_STREAM
             ? AUDIT_LEGACY_STREAM
             : null
           : options.legacyStream;

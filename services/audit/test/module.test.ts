@@ -73,4 +73,45 @@ describe('audit module with the embedded stand-ins', () => {
     await waitFor(async () => (await ids()).length === 3, 20_000);
     expect((await ids()).map((r) => r.id)).toEqual(events.map((e) => e.id));
   });
+
+  it('reads the old stream too by default: its consumer is among the readiness checks', async () => {
+    const body = (await (await fetch(`${server.url}/readyz`)).json()) as { checks: Record<string, string> };
+    expect(Object.keys(body.checks)).toEqual(
+      expect.arrayContaining(['audit-consumer', 'audit-consumer-legacy']),
+    );
+  });
+});
+
+describe('audit module with the old stream turned off', () => {
+  let dir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'airlock-audit-'));
+    server = await runModules({
+      modules: [createAuditModule({ blockMs: 50 })],
+      service: 'audit',
+      logger: silentLogger,
+      env: {
+        NODE_ENV: 'test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        AIRLOCK_DATA_DIR: dir,
+        AIRLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        AIRLOCK_AUDIT_READ_LEGACY_STREAM: 'false',
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs no consumer on airlock:audit:events', async () => {
+    const res = await fetch(`${server.url}/readyz`);
+    const body = (await res.json()) as { checks: Record<string, string> };
+    expect(res.status).toBe(200);
+    expect(body.checks['audit-consumer']).toBe('ok');
+    expect(body.checks).not.toHaveProperty('audit-consumer-legacy');
+  });
 });

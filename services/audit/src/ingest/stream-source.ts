@@ -80,7 +80,13 @@ function entriesOf(raw: unknown): StreamMessage[] {
   }));
 }
 
-async function addDeadLetters(redis: Redis, stream: string, letters: readonly DeadLetter[]): Promise<void> {
+/** Dead letters name the stream their entry came from: both consumers share the one dead-letter stream. */
+async function addDeadLetters(
+  redis: Redis,
+  stream: string,
+  source: string,
+  letters: readonly DeadLetter[],
+): Promise<void> {
   if (letters.length === 0) return;
   const pipeline = redis.pipeline();
   for (const l of letters) {
@@ -97,6 +103,8 @@ async function addDeadLetters(redis: Redis, stream: string, letters: readonly De
       'problems',
       JSON.stringify(l.problems),
       ...(l.index === undefined ? [] : ['index', String(l.index)]),
+      'stream',
+      source,
     );
   }
   const results = await pipeline.exec();
@@ -216,7 +224,8 @@ function groupSource(handle: RedisHandle, o: SourceOptions): StreamSource {
         await trim();
       }
     },
-    deadLetter: (letters) => addDeadLetters(conn, o.deadLetterStream ?? DEAD_LETTER_STREAM, letters),
+    deadLetter: (letters) =>
+      addDeadLetters(conn, o.deadLetterStream ?? DEAD_LETTER_STREAM, o.stream, letters),
     rewind() {
       pendingFirst = true;
     },

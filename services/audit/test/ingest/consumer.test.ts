@@ -121,7 +121,16 @@ describe('audit stream consumer', () => {
 
     const letters = (await redis.client.xrange(deadLetterStream, '-', '+')).map(([, f]) => f);
     expect(letters.map((f) => f[1])).toEqual(badIds);
-    expect(letters[0]).toEqual(['streamId', badIds[0], 'eventId', bad.id, 'problems', '["details.prompt"]']);
+    expect(letters[0]).toEqual([
+      'streamId',
+      badIds[0],
+      'eventId',
+      bad.id,
+      'problems',
+      '["details.prompt"]',
+      'stream',
+      stream,
+    ]);
     expect(letters[1]![5]).toBe('["details"]');
     expect(letters[2]![5]).toBe('["(event): not JSON"]');
     expect(JSON.stringify(letters)).not.toContain(canary);
@@ -175,11 +184,33 @@ describe('audit stream consumer', () => {
 
     const letters = (await redis.client.xrange(deadLetterStream, '-', '+')).map(([, f]) => f);
     expect(letters).toEqual([
-      ['streamId', batchId, 'eventId', bad.id, 'problems', '["details.prompt"]', 'index', '1'],
-      ['streamId', batchId, 'eventId', unknownKey.id, 'problems', '["details"]', 'index', '3'],
-      ['streamId', batchId, 'eventId', '', 'problems', '["<key>"]', 'index', '4'], // a string, not an event
-      ['streamId', notJson, 'eventId', '', 'problems', '["(events): not JSON"]'],
-      ['streamId', notArray, 'eventId', '', 'problems', '["(events): not an array"]'],
+      [
+        'streamId',
+        batchId,
+        'eventId',
+        bad.id,
+        'problems',
+        '["details.prompt"]',
+        'index',
+        '1',
+        'stream',
+        stream,
+      ],
+      [
+        'streamId',
+        batchId,
+        'eventId',
+        unknownKey.id,
+        'problems',
+        '["details"]',
+        'index',
+        '3',
+        'stream',
+        stream,
+      ],
+      ['streamId', batchId, 'eventId', '', 'problems', '["<key>"]', 'index', '4', 'stream', stream], // a string, not an event
+      ['streamId', notJson, 'eventId', '', 'problems', '["(events): not JSON"]', 'stream', stream],
+      ['streamId', notArray, 'eventId', '', 'problems', '["(events): not an array"]', 'stream', stream],
     ]);
     expect(JSON.stringify(letters)).not.toContain(canary);
     expect(log.text()).toContain('invalid audit event dead-lettered');

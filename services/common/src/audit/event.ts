@@ -118,7 +118,10 @@ export class AuditEventError extends Error {
 // A precompiled check for ai.request, the one action published per model call. It only
 // ever accepts: anything it does not recognise as valid goes through the full schema above,
 // which decides and names the problems. It is a subset of that schema (a test compares the
-// two on generated events), and it runs the same content-key walk.
+// two on generated events). It needs no content-key walk: every object it accepts has only
+// keys from the fixed lists below, with scalar values, except `redactions`, whose keys it
+// checks itself; and the process refuses to start should a content key ever join one of
+// those lists (the guard after them). A new non-scalar field must bring its own key check.
 const ENVELOPE_KEYS = new Set([
   'id',
   'time',
@@ -180,7 +183,7 @@ function isIsoMillis(v: unknown): boolean {
 }
 
 // The only object in an ai.request event whose keys are not a fixed list: the one place a
-// content key could hide once the structure is known (see FIXED_KEYS below).
+// content key could hide once the structure is known (see the guard on the fixed lists below).
 function isRedactions(v: unknown): boolean {
   if (!isPlain(v)) return false;
   for (const k in v) {

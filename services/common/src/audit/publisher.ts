@@ -11,7 +11,6 @@ import { parsePublishedEvent, type AuditEvent, type AuditEventInput } from './ev
 import {
   AUDIT_STREAM,
   COUNT_FIELD,
-  EVENT_FIELD,
   EVENTS_FIELD,
   MAX_ENTRY_CHARS,
   MAX_EVENTS_PER_ENTRY,
@@ -20,9 +19,6 @@ import {
 export interface AuditPublisher {
   /** Validates and queues an event. Throws AuditEventError on an invalid event (a bug). */
   publish<A extends AuditAction>(event: AuditEventInput<A>): AuditEvent;
-  /** The XADD arguments for one event (a single-event entry), for callers that pipeline it
-   * with other commands. */
-  streamArgs(event: AuditEvent): [string, string, string, string];
   /** Waits until the spool is empty or the timeout passes; returns what is still queued. */
   flush(timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
@@ -90,13 +86,6 @@ export function createAuditPublisher(options: AuditPublisherOptions): AuditPubli
   let lingering: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const streamArgs = (event: AuditEvent): [string, string, string, string] => [
-    stream,
-    '*',
-    EVENT_FIELD,
-    JSON.stringify(event),
-  ];
-
   const entryArgs = (start: number, end: number): string[] => [
     stream,
     '*',
@@ -159,7 +148,7 @@ export function createAuditPublisher(options: AuditPublisherOptions): AuditPubli
     draining ??= drain().finally(() => {
       draining = undefined;
       // An event queued between the last check of the loop and here would otherwise wait.
-      if (spool.length > 0 && !timer) kick();
+      if (spool.length > 0 && !timer && !stopped) kick();
     });
   }
 
@@ -195,7 +184,6 @@ export function createAuditPublisher(options: AuditPublisherOptions): AuditPubli
       kick();
       return event;
     },
-    streamArgs,
     async flush(timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       while (spool.length > 0 && Date.now() < deadline) {

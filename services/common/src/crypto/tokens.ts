@@ -10,6 +10,7 @@ export function generateToken(prefix: string, bytes = 32): string {
 
 export function sha256Hex(value: string): string {
   // One-shot: no Hash object per call (every authenticated request hashes its token).
+  // crypto.hash: since Node 20.12 (a release candidate there, stable in Node 24).
   return hash('sha256', value, 'hex');
 }
 

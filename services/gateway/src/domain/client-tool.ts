@@ -17,7 +17,8 @@ function match(userAgent: string): string {
 }
 
 // A gateway sees the same few User-Agents over and over: each is matched once. The cache is
-// capped (a caller can send any string); past the cap a new string is matched every time.
+// capped (a caller can send any string); when full it starts over, so a burst of odd strings
+// cannot keep the real tools out of it for good.
 const CACHE_CAP = 256;
 const known = new Map<string, string>();
 
@@ -26,7 +27,10 @@ export function clientToolOf(userAgent: string | undefined): string | undefined 
   let name = known.get(userAgent);
   if (name === undefined) {
     name = match(userAgent);
-    if (known.size < CACHE_CAP && userAgent.length <= 512) known.set(userAgent, name);
+    if (userAgent.length <= 512) {
+      if (known.size >= CACHE_CAP) known.clear();
+      known.set(userAgent, name);
+    }
   }
   return name;
 }

@@ -11,10 +11,10 @@ import { answerChars, estimatedUsage, estimateTokens, usageFrom } from '../domai
 import { gatewayErrors } from '../errors.js';
 import type { ForeignApi, Obj } from '../protocols/types.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
+import { AbortEmitter } from '../upstreams/abort.js';
 import { PROVIDERS } from '../upstreams/index.js';
 import type { GatewayContext } from './context.js';
 import { drained, startEventStream } from './event-stream.js';
-import { CallerAbort } from '../upstreams/abort.js';
 import { stateOf, type RequestState } from './request-state.js';
 
 /** Caller headers a native upstream may get, if its kind lists them (forwardHeaders). */
@@ -43,7 +43,7 @@ export function foreignApiRoute(ctx: GatewayContext, api: ForeignApi): RequestHa
     const decision = state.decision!;
     const policy = state.policy!;
     const original = req.body as Obj;
-    const abort = CallerAbort.of(res);
+    const abort = AbortEmitter.of(res);
     try {
       // Each form is built (and redacted) once, before anything is sent; only the forms
       // some candidate needs. A redaction error refuses the request (fail closed).

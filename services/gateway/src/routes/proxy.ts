@@ -10,11 +10,11 @@ import { UsageChunkFilter } from '../domain/usage-chunk-filter.js';
 import { StreamUsageMeter, answerChars, estimatedUsage, usageFrom } from '../domain/usage.js';
 import { gatewayErrors } from '../errors.js';
 import type { RouteTarget, UpstreamResponse } from '../upstreams/client.js';
+import { AbortEmitter } from '../upstreams/abort.js';
 import { PROVIDERS } from '../upstreams/index.js';
 import type { BaseOperation } from '../upstreams/types.js';
 import type { GatewayContext } from './context.js';
 import { drained, startEventStream } from './event-stream.js';
-import { CallerAbort } from '../upstreams/abort.js';
 import { stateOf, type RequestState } from './request-state.js';
 
 const STREAM_ERROR = JSON.stringify({
@@ -34,7 +34,7 @@ export function proxy(ctx: GatewayContext, endpoint: BaseOperation): RequestHand
     const decision = state.decision!;
     const policy = state.policy!;
     const original = req.body as Record<string, unknown>;
-    const abort = CallerAbort.of(res);
+    const abort = AbortEmitter.of(res);
     try {
       // Redact once, before anything is sent: an error here refuses the request (fail closed).
       let redacted: ReturnType<typeof redactBody> | undefined;

@@ -2,7 +2,6 @@
 // (connect, first byte, total), retries with backoff on connect errors and 429/502/503, a
 // circuit breaker per upstream, and the fallback chain. Only request headers built here go
 // out: the caller's Authorization, cookies and client headers never reach an upstream.
-import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
 import type { Registry } from 'prom-client';
 import {
@@ -13,7 +12,7 @@ import {
   type Logger,
 } from '@airlock/common';
 import { gatewayErrors } from '../errors.js';
-import { sleepUnlessAborted, type AbortLike } from './abort.js';
+import { AbortEmitter, sleepUnlessAborted, type AbortLike } from './abort.js';
 import { exchange, type UpstreamBody, type UpstreamHeaders } from './exchange.js';
 import { BreakerRegistry, isBreakerOpen, type BreakerSettings } from './breakers.js';
 import type { DestinationPolicy } from './destinations.js';
@@ -78,24 +77,8 @@ class TotalTimeoutError extends Error {
   readonly code = 'AIRLOCK_TOTAL_TIMEOUT';
 }
 
-/**
- * One attempt's signal, which exchange() listens on: aborted by the total timeout or by the
- * caller hanging up. An EventEmitter, one per attempt, instead of an AbortController, whose
- * EventTarget costs far more to build and to listen on.
- */
-class AttemptSignal extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
-  }
-}
-
-function expire(signal: AttemptSignal): void {
+/** An attempt's total timeout: its signal (exchange() listens on it) aborts. */
+function expire(signal: AbortEmitter): void {
   signal.abort(new TotalTimeoutError('total timeout'));
 }
 
@@ -227,7 +210,7 @@ export class UpstreamClient {
       'x-request-id': requestId,
       ...(key ? spec.authHeaders(key) : {}),
     };
-    const total = new AttemptSignal();
+    const total = new AbortEmitter();
     const timer = setTimeout(expire, target.timeoutMs, total);
     const onAbort = () => total.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

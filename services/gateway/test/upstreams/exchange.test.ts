@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@airlock/common/testing';
-import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Pool, type Dispatcher } from 'undici';
+import { AbortEmitter } from '../../src/upstreams/abort.js';
 import { exchange, UpstreamBody } from '../../src/upstreams/exchange.js';
-
-/** The signal the upstream client passes (AttemptSignal's shape). */
-class Signal extends EventEmitter {
-  aborted = false;
-  reason: unknown;
-  abort(reason: unknown) {
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
-  }
-}
 
 type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -45,7 +34,7 @@ describe('upstream exchange (undici dispatch with our own body)', () => {
     await new Promise((r) => server.close(r));
   });
 
-  const call = (signal = new Signal()) =>
+  const call = (signal = new AbortEmitter()) =>
     exchange(
       pool,
       { method: 'POST', path: '/x', body: '{}', headersTimeout: 5_000, bodyTimeout: 5_000 },
@@ -111,7 +100,7 @@ describe('upstream exchange (undici dispatch with our own body)', () => {
 
   it('rejects before the headers with the signal reason, and fails the body after them', async () => {
     behave = () => undefined; // never answers
-    const early = new Signal();
+    const early = new AbortEmitter();
     const seen = received;
     const pending = call(early);
     await waitFor(() => received === seen + 1);
@@ -123,7 +112,7 @@ describe('upstream exchange (undici dispatch with our own body)', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: 1\n\n');
     };
-    const late = new Signal();
+    const late = new AbortEmitter();
     const head = await call(late);
     expect((await head.body.next()).done).toBe(false);
     late.abort(reason);
