@@ -2,6 +2,9 @@
 // from the environment the bench driver passes; reports its URL over IPC. Plain JavaScript,
 // so with BENCH_DIST=1 it runs on dist/ without tsx in the process: tsx's loader thread
 // alone adds about 80 MB of RSS, which production does not have.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createLogger, runModules } from '@airlock/common';
@@ -45,6 +48,27 @@ process.on('message', (m) => {
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
   process.send?.({ memory, beforeGc: gc ? before : undefined, spaces, gcs: { ...gcs } });
 });
+// BENCH_ALLOC_PROFILE=dir: a sampling profile of the allocations from here to the end.
+// BENCH_ALLOC_KIND: 'all' (default; what drives the collections), 'old' (only what no
+// scavenge freed: promoted or allocated in the old space, what grows it between full
+// collections) or 'live' (only what no collection freed by the end).
+const allocationKind = process.env.BENCH_ALLOC_KIND ?? 'all';
+const allocations = process.env.BENCH_ALLOC_PROFILE ? new Session() : undefined;
+if (allocations) {
+  allocations.connect();
+  await allocations.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: allocationKind !== 'live',
+    includeObjectsCollectedByMinorGC: allocationKind === 'all',
+  });
+}
 process.on('SIGTERM', () => {
-  void server.shutdown().then(() => process.exit(0));
+  const written = allocations?.post('HeapProfiler.stopSampling').then(({ profile }) => {
+    const lane = process.env.BENCH_EXPRESS_ONLY === '1' ? '-express' : '';
+    const name = `gateway-${process.pid}${lane}-${allocationKind}.heapprofile`;
+    writeFileSync(path.join(process.env.BENCH_ALLOC_PROFILE, name), JSON.stringify(profile));
+  });
+  void Promise.resolve(written)
+    .then(() => server.shutdown())
+    .then(() => process.exit(0));
 });

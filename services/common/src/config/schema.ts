@@ -71,6 +71,11 @@ export const baseConfigSchema = z
     AIRLOCK_AIRGAPPED: envBoolean()
       .default(false)
       .describe('refuse every outbound connection not explicitly allowed'),
+    AIRLOCK_V8_PRETENURING: envBoolean()
+      .default(false)
+      .describe(
+        "keep V8's allocation-site pretenuring on (off by default: under concurrent load it sends short-lived request objects straight to the old space; docs/performance.md)",
+      ),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')

@@ -2,7 +2,7 @@
 // in WASM) on disk, migrated at open. PGlite is for all-in-one and development only; config
 // refuses it in production.
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { PrismaSafePool, pgConfig } from './pg-pool.js';
@@ -112,6 +112,8 @@ export async function openDb(options: DbOptions): Promise<Db> {
   }
   const dir = options.pgliteDir ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true }); // PGlite does not create parents
+  // Loaded here, not at start: a process on Postgres never holds the embedded database's code.
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = await PGlite.create(dir);
   await applyMigrations(pgliteSession(pglite), options.migrationsDir ?? MIGRATIONS_DIR);
   // Imported, not required: the adapter's CommonJS build would bring a second PGlite module

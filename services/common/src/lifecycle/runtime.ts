@@ -12,6 +12,7 @@ import { pendingMigrations } from '../db/migrate.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { openRedis } from '../redis/client.js';
+import { applyV8Heuristics } from './v8-heuristics.js';
 import type { ModuleDeps } from './module.js';
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +54,7 @@ export async function openRuntime(
   logger?: Logger,
   options: Pick<DbOptions, 'prisma'> = {},
 ): Promise<Runtime> {
+  applyV8Heuristics(config);
   const log = logger ?? createLogger({ level: config.LOG_LEVEL, service });
   const keyring = loadKeyring(config);
   if (config.NODE_ENV !== 'production' && (!config.DATABASE_URL || !config.REDIS_URL)) {

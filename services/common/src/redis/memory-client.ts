@@ -5,10 +5,14 @@
 // - the stream commands (MemoryStreams), whose ioredis-mock versions lose entries;
 // - defineCommand without numberOfKeys, which ioredis reads as "the first argument is the key
 //   count" and ioredis-mock runs with no keys at all (the gateway's limit script failed).
-// Config refuses the stand-in in production.
+// Config refuses the stand-in in production. ioredis-mock (and the Lua VM it carries, about
+// 3.5 MB of live heap) is loaded on first use, so a process with a real Redis never holds it.
+import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
-import RedisMock from 'ioredis-mock';
+import type RedisMockClass from 'ioredis-mock';
 import { MemoryStreams } from './memory-streams.js';
+
+const require = createRequire(import.meta.url);
 
 const STREAM_COMMANDS = [
   'xadd',
@@ -103,5 +107,6 @@ function install(mock: MockInternals): Redis {
 }
 
 export function openMemoryRedis(): Redis {
+  const RedisMock = require('ioredis-mock') as typeof RedisMockClass;
   return install(new RedisMock() as unknown as MockInternals);
 }
