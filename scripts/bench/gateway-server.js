@@ -69,6 +69,7 @@ process.on('SIGTERM', () => {
     writeFileSync(path.join(process.env.BENCH_ALLOC_PROFILE, name), JSON.stringify(profile));
   });
   void Promise.resolve(written)
+    .catch((e) => process.stderr.write(`allocation profile not written: ${e.message}\n`))
     .then(() => server.shutdown())
     .then(() => process.exit(0));
 });

@@ -4,10 +4,10 @@
 // small, most objects of an in-flight request are alive at every collection, so V8 tenures
 // those sites for good (Node's own request, response and socket-write objects, the gateway's
 // per-request state) and every later request's short-lived objects fill the old space until
-// a full collection. Measured on the gateway (docs/performance.md): 32 KB a request reached
-// the old space with it, 5.6 KB without; full collections fell from 22 to 7–9 per run and
-// CPU per request by 15–20 %. It is a heuristic switch, not a heap size: the heap still
-// grows and shrinks as V8 decides. AIRLOCK_V8_PRETENURING=true keeps V8's default.
+// a full collection. Measured on the gateway (docs/performance.md, fourth pass): of each
+// request, 32 KB reached the old space with it and 5.6 KB without, and full collections, CPU
+// per request and RSS under load fell with it. A heuristic switch, not a heap size: the heap
+// still grows and shrinks as V8 decides. AIRLOCK_V8_PRETENURING=true keeps V8's default.
 import { setFlagsFromString } from 'node:v8';
 import type { BaseConfig } from '../config/schema.js';
 
