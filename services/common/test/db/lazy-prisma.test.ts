@@ -1,15 +1,12 @@
 // openDb builds its Prisma client on first use; with prisma 'on-first-use' (a process of
 // gateway modules) a handle used only through db.sql never loads Prisma at all, and the
 // first Prisma use behaves as an eager client did.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDb, type Db } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../../testing/index.js';
+import { runFixture } from '../helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/prisma-loaded.ts');
 
 describe('openDb on Postgres', () => {
@@ -31,13 +28,10 @@ describe('openDb on Postgres', () => {
     await database.drop();
   });
 
-  const loadedIn = async (...args: string[]) => {
-    const { stdout } = await promisify(execFile)(TSX, ['--conditions=@airlock/source', FIXTURE, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: database.url },
-    });
-    return JSON.parse(stdout) as unknown;
-  };
+  const loadedIn = async (...args: string[]) =>
+    JSON.parse(
+      await runFixture(FIXTURE, { args, env: { ...process.env, DATABASE_URL: database.url } }),
+    ) as unknown;
 
   it("with prisma 'on-first-use', loads no Prisma package while a process queries through db.sql only, and loads it on first use", async () => {
     expect(await loadedIn('on-first-use')).toEqual({

@@ -1,23 +1,16 @@
 // The embedded database (PGlite) and the in-memory Redis stand-in are loaded only by a
 // process that uses them: a replica on Postgres and Redis never holds their code (about
 // 3–5 MB of live heap, which V8 multiplies under load), and all-in-one still gets both.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, testEnv, type TestDatabase } from '../../testing/index.js';
+import { runFixture } from '../helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/stand-ins-loaded.ts');
 
 const run = async (env: Record<string, string | undefined>) => {
   const { DATABASE_URL: _d, REDIS_URL: _r, ...rest } = process.env;
-  const { stdout } = await promisify(execFile)(TSX, ['--conditions=@airlock/source', FIXTURE], {
-    cwd: ROOT,
-    env: { ...rest, NODE_ENV: 'test', ...env },
-  });
-  return JSON.parse(stdout) as unknown;
+  return JSON.parse(await runFixture(FIXTURE, { env: { ...rest, NODE_ENV: 'test', ...env } })) as unknown;
 };
 
 describe('stand-ins load on first use', () => {

@@ -1,14 +1,12 @@
 // Every process opened through openRuntime turns V8's allocation-site pretenuring off unless
 // AIRLOCK_V8_PRETENURING=true (why: lifecycle/v8-heuristics.ts). Observed from V8 itself: with
 // --trace-pretenuring-statistics it reports the feedback it processes at each collection.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { applyV8Heuristics, NO_PRETENURING_FLAG } from '../../src/lifecycle/v8-heuristics.js';
 import { createTestDatabase, testEnv, type TestDatabase } from '../../testing/index.js';
+import { runFixture } from '../helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../..');
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/pretenuring-workload.ts');
 
 describe('applyV8Heuristics', () => {
@@ -31,31 +29,19 @@ describe('a process opened through openRuntime', () => {
   });
 
   const feedbackLines = async (extra: Record<string, string>) => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
+    const stdout = await runFixture(FIXTURE, {
       // --no-opt: optimised code stops leaving the allocation mementos V8 counts, and when it
       // takes over depends on the machine's load; unoptimised, every literal leaves one.
-      [
-        '--no-opt',
-        '--trace-pretenuring-statistics',
-        '--import',
-        'tsx',
-        '--conditions=@airlock/source',
-        FIXTURE,
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          DATABASE_URL: database.url,
-          REDIS_URL: testEnv.redisUrl,
-          ...extra,
-        },
-        maxBuffer: 64 * 1024 * 1024,
+      nodeArgs: ['--no-opt', '--trace-pretenuring-statistics'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: database.url,
+        REDIS_URL: testEnv.redisUrl,
+        ...extra,
       },
-    );
+    });
     expect(stdout).toContain('workload done 20000');
     const afterOpen = stdout.slice(stdout.indexOf('\nruntime open\n'));
     expect(afterOpen).toContain('workload done');
