@@ -1,6 +1,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Log lines are redacted field by field (services/common/src/log-redaction.ts); a value
+// interpolated into the message (`logger.info('… %o', x)`) would bypass that, so log calls
+// take no printf placeholders. Listed in every config that sets no-restricted-syntax (a later
+// setting replaces an earlier one).
+const logPlaceholders = [
+  {
+    selector:
+      'CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal)$/] > Literal[value=/%[sdifjoOc]/]',
+    message: 'no printf placeholders in log messages: pass the values as fields (they are redacted)',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '.data/**', '.tools/**', 'coverage/**'],
@@ -15,6 +27,10 @@ export default tseslint.config(
       'no-console': 'error',
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    files: ['services/*/src/**/*.{ts,tsx}', 'scripts/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...logPlaceholders] },
   },
   // The inner shape of a service (docs/architecture.md): domain/ holds rules, so it takes no
   // HTTP framework and no database or Redis client (store/ has those); and a service never
@@ -48,6 +64,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
+        ...logPlaceholders,
         ...["MemberExpression[object.property.name='db']", "MemberExpression[object.name='db']"].map(
           (selector) => ({ selector, message: 'routes/ do not query: call a store/ function' }),
         ),

@@ -52,57 +52,71 @@ function start(
   });
 }
 
-async function seed(databaseUrl: string, upstreamUrl: string): Promise<string> {
+/** Bearer tokens of the seeded orgs: one whose limits never refuse, one whose every call is refused. */
+interface Tokens {
+  token: string;
+  /** An org whose token budget (1 a minute) is below any request's reservation: every call gets 429. */
+  limited: string;
+}
+
+async function seed(databaseUrl: string, upstreamUrl: string): Promise<Tokens> {
   const db = await openDb({ url: databaseUrl, poolSize: 2 });
   try {
-    const org = await db.system.org.create({
-      data: { slug: 'bench', name: 'bench', allowedEmailDomains: [] },
-    });
     const user = await db.system.user.create({ data: { email: 'bench@example.test' } });
-    await db.system.membership.create({ data: { orgId: org.id, userId: user.id, role: 'member' } });
-    const token = `al_${randomBytes(24).toString('base64url')}`;
-    await db.system.apiToken.create({
-      data: {
-        orgId: org.id,
-        userId: user.id,
-        name: 'bench',
-        prefix: token.slice(0, 8),
-        tokenHash: sha256Hex(token),
-      },
-    });
-    await db.system.orgPolicy.create({
-      data: {
-        orgId: org.id,
-        version: 1,
-        document: {
-          models: { allow: { member: ['*'] } },
-          upstreams: [
-            // vLLM speaks Messages and Responses natively: passed through.
-            {
-              name: 'fake',
-              baseUrl: `${upstreamUrl}/v1`,
-              kind: 'onprem',
-              provider: 'vllm',
-              models: ['bench-model'],
-            },
-            // A plain OpenAI-compatible server does not: translated to chat completions.
-            {
-              name: 'fake-compat',
-              baseUrl: `${upstreamUrl}/v1`,
-              kind: 'onprem',
-              provider: 'openai-compatible',
-              models: [TRANSLATED],
-            },
-          ],
-          // Limits on at every scope, high enough never to refuse: the cost is what is measured.
-          limits: {
-            perUser: { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 },
-            perOrg: { requestsPerMinute: 1_000_000_000 },
+    const org = async (slug: string, limits: object): Promise<string> => {
+      const created = await db.system.org.create({ data: { slug, name: slug, allowedEmailDomains: [] } });
+      await db.system.membership.create({ data: { orgId: created.id, userId: user.id, role: 'member' } });
+      const token = `al_${randomBytes(24).toString('base64url')}`;
+      await db.system.apiToken.create({
+        data: {
+          orgId: created.id,
+          userId: user.id,
+          name: 'bench',
+          prefix: token.slice(0, 8),
+          tokenHash: sha256Hex(token),
+        },
+      });
+      await db.system.orgPolicy.create({
+        data: {
+          orgId: created.id,
+          version: 1,
+          document: {
+            models: { allow: { member: ['*'] } },
+            upstreams: [
+              // vLLM speaks Messages and Responses natively: passed through.
+              {
+                name: 'fake',
+                baseUrl: `${upstreamUrl}/v1`,
+                kind: 'onprem',
+                provider: 'vllm',
+                models: ['bench-model'],
+              },
+              // A plain OpenAI-compatible server does not: translated to chat completions.
+              {
+                name: 'fake-compat',
+                baseUrl: `${upstreamUrl}/v1`,
+                kind: 'onprem',
+                provider: 'openai-compatible',
+                models: [TRANSLATED],
+              },
+            ],
+            limits,
           },
         },
-      },
-    });
-    return token;
+      });
+      return token;
+    };
+    return {
+      // Limits on at every scope, high enough never to refuse: the cost is what is measured.
+      token: await org('bench', {
+        perUser: { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 },
+        perOrg: { requestsPerMinute: 1_000_000_000 },
+      }),
+      // What a client over its quota costs: checked in Redis, refused, logged and audited.
+      limited: await org('bench-limited', {
+        perUser: { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1 },
+      }),
+    };
   } finally {
     await db.close();
   }
@@ -129,6 +143,10 @@ interface Scenario {
   /** Which targets serve it (the Express pass-through only knows chat completions). */
   targets: readonly string[];
   connections: readonly number[];
+  /** The answer every request should get (default: a 2xx); any other counts as an error. */
+  status?: number;
+  /** Which seeded org's token it calls with (default: the one that is never refused). */
+  token?: keyof Tokens;
 }
 
 const ALL = [
@@ -190,6 +208,15 @@ const SCENARIOS: Scenario[] = [
       connections: [16],
     },
   ]),
+  {
+    name: 'chat JSON refused (429)',
+    path: '/v1/chat/completions',
+    body: JSON.stringify(CHAT),
+    targets: ['gateway'],
+    connections: [16],
+    status: 429,
+    token: 'limited',
+  },
 ];
 
 interface Row {
@@ -218,7 +245,7 @@ async function load(
   target: string,
   base: string,
   pid: number,
-  token: string,
+  tokens: Tokens,
   connections: number,
   seconds: number,
 ): Promise<Row> {
@@ -226,7 +253,10 @@ async function load(
   const result = await autocannon({
     url: `${base}${scenario.path}`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${tokens[scenario.token ?? 'token']}`,
+    },
     body: scenario.body,
     connections,
     duration: seconds,
@@ -241,7 +271,12 @@ async function load(
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.non2xx + result.timeouts,
+    errors:
+      result.errors +
+      result.timeouts +
+      (scenario.status === undefined
+        ? result.non2xx
+        : result.requests.total - (result.statusCodeStats?.[`${scenario.status}`]?.count ?? 0)),
     cpuUs: result.requests.total > 0 ? (1000 * cpu) / result.requests.total : undefined,
     sysUs: result.requests.total > 0 ? (1000 * sys) / result.requests.total : undefined,
   };
@@ -342,7 +377,8 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const upstream = await start('fake-upstream.ts');
-    const token = await seed(postgres.url, upstream.url);
+    const tokens = await seed(postgres.url, upstream.url);
+    const { token } = tokens;
     const proxy = await start('raw-proxy.ts', { BENCH_UPSTREAM: upstream.url });
     const expressProxy = await start('express-proxy.ts', { BENCH_UPSTREAM: upstream.url });
     const gatewayEnv = {
@@ -386,7 +422,7 @@ async function main(): Promise<void> {
     const warmUp = Math.min(4, SECONDS);
     // A fresh gateway runs its first seconds far slower (JIT, caches, pools): warm every
     // target once before anything is measured, on top of each run's own warm-up.
-    for (const t of targets) await load(SCENARIOS[0]!, t.name, t.url, t.child.pid!, token, 16, 8);
+    for (const t of targets) await load(SCENARIOS[0]!, t.name, t.url, t.child.pid!, tokens, 16, 8);
     const rows: Row[] = [];
     // BENCH_ONLY=regex runs only the matching scenarios (while iterating on one path).
     const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
@@ -395,8 +431,8 @@ async function main(): Promise<void> {
         for (const t of targets.filter((x) => scenario.targets.includes(x.name))) {
           process.stderr.write(`${scenario.name}: ${t.name} at ${connections} connections…\n`);
           const pid = t.child.pid!;
-          await load(scenario, t.name, t.url, pid, token, connections, warmUp); // JIT, pools, caches
-          rows.push(await load(scenario, t.name, t.url, pid, token, connections, SECONDS));
+          await load(scenario, t.name, t.url, pid, tokens, connections, warmUp); // JIT, pools, caches
+          rows.push(await load(scenario, t.name, t.url, pid, tokens, connections, SECONDS));
         }
       }
     }
