@@ -7,7 +7,6 @@ import { createAuthorize, type Authorize } from './authorize.js';
 import { platformAdminOrBootstrap } from '../auth/bootstrap.js';
 import { authenticate } from '../auth/middleware.js';
 import { createPrincipalResolver, type PrincipalResolver } from '../auth/resolver.js';
-import { singleFlight } from '../auth/single-flight.js';
 import type { Db } from '../db/client.js';
 import type { AirlockError } from '../errors.js';
 import { secureCookiesFor } from '../http/cookies.js';
@@ -48,8 +47,7 @@ export function createAccess({
   clock: () => Date;
   publicUrl: string;
 }): Access {
-  // Concurrent lookups of one credential share one load when its cache entry expires.
-  const resolver = singleFlight(createPrincipalResolver({ db, redis, logger, clock }));
+  const resolver = createPrincipalResolver({ db, redis, logger, clock });
   const policies = createPolicyReader({ db, redis, logger, clock });
   const adminAddresses = createAdminAddressCheck({ db, policies, logger });
   const secureCookies = secureCookiesFor(publicUrl);

@@ -2,4 +2,3 @@ export * from './bootstrap.js';
 export * from './middleware.js';
 export * from './principal.js';
 export * from './resolver.js';
-export * from './single-flight.js';

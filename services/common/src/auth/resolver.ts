@@ -161,8 +161,9 @@ export function createPrincipalResolver({
   let subscriber: Redis | undefined;
   /**
    * Bumped by every invalidation. A load that was in flight when one arrived may have read
-   * the credential before its revocation committed: its answer serves that one request but is
-   * not cached, or it would outlive the invalidation for a whole TTL.
+   * the credential before its revocation committed: its answer serves the requests that were
+   * already waiting for it, but is not cached (it would outlive the invalidation for a whole
+   * TTL) and no later request joins it.
    */
   let generation = 0;
 
@@ -180,20 +181,37 @@ export function createPrincipalResolver({
     }
   }
 
-  async function cached(key: string, load: () => Promise<Principal | null>): Promise<Principal | null> {
+  /**
+   * Loads in progress, by cache key: concurrent misses for one credential (an entry expiring
+   * under load) share one query. A lookup joins only a load started in the current
+   * generation: one started before an invalidation may have read the credential before its
+   * revocation, so a request arriving after the invalidation waits for a load of its own.
+   */
+  const inflight = new Map<string, { generation: number; principal: Promise<Principal | null> }>();
+
+  function cached(key: string, load: () => Promise<Principal | null>): Promise<Principal | null> {
     const now = clock().getTime();
     const hit = cache.get(key);
     // A cached principal past its expiry is reloaded, not trusted: the idle expiry may have
     // slid forward on another replica, or the credential may really be over.
     if (hit && hit.expires > now && !(hit.principal?.expiresAt && hit.principal.expiresAt.getTime() <= now)) {
-      return hit.principal;
+      return Promise.resolve(hit.principal);
     }
-    const before = generation;
-    const principal = await load();
-    if (generation !== before) return principal;
-    if (cache.size >= CACHE_MAX) cache.clear(); // crude bound; a full cache is rebuilt from the DB
-    cache.set(key, { principal, expires: now + CACHE_TTL_MS });
-    return principal;
+    const joined = inflight.get(key);
+    if (joined && joined.generation === generation) return joined.principal;
+    const flight = { generation, principal: undefined as unknown as Promise<Principal | null> };
+    flight.principal = load()
+      .then((principal) => {
+        if (generation !== flight.generation) return principal;
+        if (cache.size >= CACHE_MAX) cache.clear(); // crude bound; a full cache is rebuilt from the DB
+        cache.set(key, { principal, expires: now + CACHE_TTL_MS });
+        return principal;
+      })
+      .finally(() => {
+        if (inflight.get(key) === flight) inflight.delete(key);
+      });
+    inflight.set(key, flight);
+    return flight.principal;
   }
 
   // Plain SQL, not Prisma (db/sql.ts): the gateway resolves credentials on its hot path and
@@ -312,8 +330,8 @@ export function createPrincipalResolver({
         }
         drop(parsed as Invalidation); // anything unrecognised clears the whole cache
       });
-      // A reconnect may have missed messages: start clean.
-      subscriber.on('ready', () => cache.clear());
+      // A reconnect may have missed messages: start clean (loads in flight are not cached).
+      subscriber.on('ready', () => drop({ type: 'all' }));
       await subscriber.subscribe(AUTH_INVALIDATION_CHANNEL).catch((e: unknown) => {
         logger.warn({ err: (e as Error).message }, 'auth invalidation subscription failed; relying on TTL');
       });

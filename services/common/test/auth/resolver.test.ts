@@ -116,6 +116,91 @@ describe('principal resolver', () => {
     expect(await resolver.fromBearer(t)).toBeNull();
   });
 
+  /**
+   * A resolver on the same database whose credential reads are counted and, while `hold` is
+   * set, finish only when it is released (after the row was read: a lookup that has seen the
+   * credential and not yet answered).
+   */
+  function observed(): {
+    resolver: PrincipalResolver;
+    reads: () => number;
+    hold: () => () => void;
+    fail: (e: Error | undefined) => void;
+  } {
+    let reads = 0;
+    let gate: Promise<void> | undefined;
+    let failure: Error | undefined;
+    const sql = {
+      ...db.sql,
+      inScope: ((scope, fn) =>
+        db.sql.inScope(scope, (q) =>
+          fn((async (text: string, params?: readonly unknown[]) => {
+            if (!text.trimStart().startsWith('SELECT')) return q(text, params);
+            reads++;
+            if (failure) throw failure;
+            const rows = await q(text, params);
+            await gate;
+            return rows;
+          }) as typeof q),
+        )) as Db['sql']['inScope'],
+    };
+    const counted = Object.assign(Object.create(db) as Db, { sql });
+    return {
+      resolver: createPrincipalResolver({ db: counted, redis, logger, clock: () => frozen }),
+      reads: () => reads,
+      hold: () => {
+        let release!: () => void;
+        gate = new Promise((r) => (release = r));
+        return () => {
+          gate = undefined;
+          release();
+        };
+      },
+      fail: (e) => (failure = e),
+    };
+  }
+
+  it('lets concurrent lookups of one credential share one read', async () => {
+    const { token: t, id } = await token();
+    const { resolver: r, reads, hold } = observed();
+    const release = hold();
+    const lookups = Array.from({ length: 10 }, () => r.fromBearer(t));
+    release();
+    const principals = await Promise.all(lookups);
+    expect(principals.map((p) => p?.tokenId)).toEqual(Array(10).fill(id));
+    expect(reads()).toBe(1);
+    expect((await r.fromBearer(t))?.tokenId).toBe(id); // cached: no read
+    expect(reads()).toBe(1);
+  });
+
+  it('does not let a lookup after an invalidation join a read made before it', async () => {
+    const { token: t, id } = await token();
+    const { resolver: r, reads, hold } = observed();
+    const release = hold();
+    const before = r.fromBearer(t); // reads the live token, then waits
+    await waitFor(async () => reads() === 1);
+    await db.forOrg(orgId).apiToken.update({ where: { id }, data: { revokedAt: frozen } });
+    await r.invalidate({ type: 'credential', hash: sha256Hex(t) });
+    const after = r.fromBearer(t); // must read again, not share the read made before the revocation
+    release();
+    expect((await before)?.tokenId).toBe(id); // answers the request it was made for
+    expect(await after).toBeNull();
+    expect(reads()).toBe(2);
+    expect(await r.fromBearer(t)).toBeNull(); // and the stale answer was not cached
+  });
+
+  it('rejects every lookup sharing a failed read, and reads again on the next one', async () => {
+    const { token: t, id } = await token();
+    const { resolver: r, reads, fail } = observed();
+    fail(new Error('database down'));
+    const results = await Promise.allSettled([r.fromBearer(t), r.fromBearer(t), r.fromBearer(t)]);
+    expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(reads()).toBe(1);
+    fail(undefined);
+    expect((await r.fromBearer(t))?.tokenId).toBe(id);
+    expect(reads()).toBe(2);
+  });
+
   it('drops a user’s cached principals on a user invalidation from another replica', async () => {
     const { token: t, id } = await token();
     expect(await resolver.fromBearer(t)).not.toBeNull();
