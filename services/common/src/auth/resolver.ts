@@ -199,19 +199,19 @@ export function createPrincipalResolver({
     }
     const joined = inflight.get(key);
     if (joined && joined.generation === generation) return joined.principal;
-    const flight = { generation, principal: undefined as unknown as Promise<Principal | null> };
-    flight.principal = load()
+    const started = generation;
+    const loaded: Promise<Principal | null> = load()
       .then((principal) => {
-        if (generation !== flight.generation) return principal;
+        if (generation !== started) return principal;
         if (cache.size >= CACHE_MAX) cache.clear(); // crude bound; a full cache is rebuilt from the DB
         cache.set(key, { principal, expires: now + CACHE_TTL_MS });
         return principal;
       })
       .finally(() => {
-        if (inflight.get(key) === flight) inflight.delete(key);
+        if (inflight.get(key)?.principal === loaded) inflight.delete(key);
       });
-    inflight.set(key, flight);
-    return flight.principal;
+    inflight.set(key, { generation: started, principal: loaded });
+    return loaded;
   }
 
   // Plain SQL, not Prisma (db/sql.ts): the gateway resolves credentials on its hot path and
