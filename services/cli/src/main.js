@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { loadCredentials, removeCredentials, saveCredentials } from './credentials.js';
 import { CliError, pollForToken, requestCode } from './device-flow.js';
-import { claudeCodeSnippet, codexSnippet } from './snippets.js';
+import { claudeCodeSnippet, codexSnippet, continueSnippet } from './snippets.js';
 
 const USAGE = `Usage:
   airlock login --url https://airlock.example [--org acme]   sign in through your browser
@@ -106,7 +106,7 @@ async function login(args, io) {
   // The token this login replaces is of no further use: do not leave it alive.
   if (previous && previous.tokenId !== issued.token_id) await revoke(previous, fetchImpl);
   const model = await firstModel(url, issued.access_token, fetchImpl);
-  io.stdout.write(`${claudeCodeSnippet(url)}\n${codexSnippet(url, model)}`);
+  io.stdout.write(`${claudeCodeSnippet(url)}\n${codexSnippet(url, model)}\n${continueSnippet(url, model)}`);
   return 0;
 }
 

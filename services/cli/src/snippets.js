@@ -1,6 +1,6 @@
 // @ts-check
 // What to paste into the coding agents after `airlock login`. The token itself never appears
-// here: both tools ask `airlock token` (or an environment variable filled from it) when needed.
+// here: each tool asks `airlock token` (or an environment variable filled from it) when needed.
 
 /** @param {string} url the Airlock base URL */
 export function claudeCodeSnippet(url) {
@@ -57,4 +57,39 @@ env_key = "${envKey}"
  */
 export function codexSnippet(url, model) {
   return `Codex (~/.codex/config.toml), then run codex with AIRLOCK_API_KEY="$(airlock token)":\n${codexConfig(url, model)}`;
+}
+
+/**
+ * The Continue config the gateway's Continue test runs with (services/gateway/test/clients/continue.test.ts
+ * builds its config.yaml from this function). Continue resolves `${{ secrets.NAME }}` from
+ * the environment, so the token never sits in the file. `name` and `version` are required
+ * by Continue's schema: a file without them is refused ("Failed to parse config"). The
+ * User-Agent header is lowercase on purpose: Continue's SDK replaces `User-Agent`, not this.
+ * @param {string} url the Airlock base URL
+ * @param {string | undefined} model one of the member's models (from /v1/models), if known
+ * @param {string} [secretName] the environment variable Continue reads the token from
+ */
+export function continueConfig(url, model, secretName = 'AIRLOCK_API_KEY') {
+  return `name: Airlock
+version: 1.0.0
+schema: v1
+models:
+  - name: Airlock
+    provider: openai
+    model: ${model ? JSON.stringify(model) : '"<one of your models: GET /v1/models>"'}
+    apiBase: ${JSON.stringify(new URL('/v1', url).toString())}
+    apiKey: \${{ secrets.${secretName} }}
+    # Continue sends its bundled SDK's User-Agent ("ls/JS …"); this one names it in the audit trail.
+    requestOptions:
+      headers:
+        user-agent: Continue
+`;
+}
+
+/**
+ * @param {string} url the Airlock base URL
+ * @param {string | undefined} model one of the member's models, if known
+ */
+export function continueSnippet(url, model) {
+  return `Continue (~/.continue/config.yaml), then run cn with AIRLOCK_API_KEY="$(airlock token)":\n${continueConfig(url, model)}`;
 }

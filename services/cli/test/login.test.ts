@@ -126,6 +126,10 @@ describe('airlock login, token and logout against a running Airlock', () => {
     expect(run.stdout()).toContain('"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"');
     expect(run.stdout()).toMatch(/\[features\]\nplugins = false\nremote_plugin = false\napps = false/);
     expect(run.stdout()).toMatch(/^(model = "[^"]+"|# model = .*)$/m);
+    // Continue: the gateway's /v1 as an OpenAI provider, the token from the environment.
+    expect(run.stdout()).toContain('Continue (~/.continue/config.yaml)');
+    expect(run.stdout()).toContain(`apiBase: "${base}/v1"`);
+    expect(run.stdout()).toContain('apiKey: ${{ secrets.AIRLOCK_API_KEY }}');
     // The token is only ever in the file and in `airlock token`'s output.
     expect(run.stdout() + run.stderr()).not.toContain(stored.token);
     expect(await currentToken()).toBe(stored.token);

@@ -341,6 +341,14 @@ describe('console journeys', () => {
     expect(codex).toContain(`base_url = "${airlock.url}/v1"`);
     expect(codex).toContain('model = "airlock-demo"');
     expect(codex).toContain('wire_api = "responses"');
+    // Continue: the configuration the gateway's Continue test runs with (name and version
+    // included: Continue refuses a file without them).
+    await page.getByRole('tab', { name: 'Continue' }).click();
+    const cont = (await page.getByRole('tabpanel').textContent())!;
+    expect(cont).toContain(`apiBase: "${airlock.url}/v1"`);
+    expect(cont).toContain('model: "airlock-demo"');
+    expect(cont).toContain('apiKey: ${{ secrets.AIRLOCK_API_KEY }}');
+    expect(cont).toMatch(/^name: Airlock\nversion: 1\.0\.0$/m);
     await expectAccessible(page);
     await screenshot(page, 'connect');
     await go(page, 'Tokens', 'Tokens');

@@ -3,9 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
-// The CLI's snippets are the settings the gateway's Claude Code and Codex tests run with: one
-// source, so the console cannot drift from what is tested.
-import { claudeCodeSnippet, codexConfig } from '../../../cli/src/snippets.js';
+// The CLI's snippets are the settings the gateway's Claude Code, Codex and Continue tests run
+// with: one source, so the console cannot drift from what is tested.
+import { claudeCodeSnippet, codexConfig, continueConfig } from '../../../cli/src/snippets.js';
 import { api } from '../api/client';
 import { can, useMe } from '../api/hooks';
 import { CopyButton, Empty, ErrorBox, Loading, Page, Select } from '../components/ui';
@@ -47,13 +47,8 @@ const reply = await client.chat.completions.create({ model: '${model}', messages
     {
       id: 'continue',
       label: 'Continue',
-      code: `# ~/.continue/config.yaml
-models:
-  - name: Airlock ${model}
-    provider: openai
-    model: ${model}
-    apiBase: ${origin}/v1
-    apiKey: ${TOKEN}`,
+      code: `# ~/.continue/config.yaml (then: export AIRLOCK_API_KEY=${TOKEN}, or "$(airlock token)" after npx airlock login)
+${continueConfig(origin, model).trim()}`,
     },
     {
       id: 'claude',

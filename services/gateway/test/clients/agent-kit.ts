@@ -12,6 +12,7 @@ export const SECRET = 'AKIAIOSFODNN7EXAMPLE';
 export interface AuditedRequest {
   action: string;
   orgId: string;
+  outcome: string;
   details: Record<string, unknown>;
 }
 
