@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AUDIT_STREAM, eventsOfEntry } from '@airlock/common';
+import { waitFor } from '@airlock/common/testing';
 import type { GatewayHarness } from '../harness.js';
 
 /** A secret the redaction detectors know (an AWS access key id in AWS's documented example form). */
@@ -22,6 +23,17 @@ export async function aiRequests(gw: GatewayHarness, orgId: string): Promise<Aud
   return (await redis.xrange(AUDIT_STREAM, '-', '+'))
     .flatMap(([, fields]) => eventsOfEntry<AuditedRequest>(fields))
     .filter((e) => e.orgId === orgId && e.action === 'ai.request');
+}
+
+/** The org's ai.request events after its first `before`, once `count` more have arrived. */
+export async function aiRequestsAfter(
+  gw: GatewayHarness,
+  orgId: string,
+  before: number,
+  count: number,
+): Promise<AuditedRequest[]> {
+  await waitFor(async () => (await aiRequests(gw, orgId)).length >= before + count);
+  return (await aiRequests(gw, orgId)).slice(before);
 }
 
 export interface AgentDirs {

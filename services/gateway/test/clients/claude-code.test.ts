@@ -1,11 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { waitFor } from '@airlock/common/testing';
 import { createTenant, onprem, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { startGateway, type GatewayHarness } from '../harness.js';
-import { agentDirs, aiRequests, CLI_TEST_MS, proxyEnv, SECRET, type AgentDirs } from './agent-kit.js';
+import {
+  agentDirs,
+  aiRequests,
+  aiRequestsAfter,
+  CLI_TEST_MS,
+  proxyEnv,
+  SECRET,
+  type AgentDirs,
+} from './agent-kit.js';
 import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 import { claudeBinary, runCli } from './run-cli.js';
 import { chatScript, laterRequestsText, messagesScript, type ToolStep } from './scripted-upstreams.js';
@@ -113,8 +120,7 @@ describe('Claude Code against the gateway', () => {
 
       const calls = upstream.received.slice(before);
       expect(calls).toHaveLength(3); // Write, Read, final answer: no side requests
-      await waitFor(async () => (await aiRequests(gw, tenant.orgId)).length >= audited + calls.length);
-      const events = (await aiRequests(gw, tenant.orgId)).slice(audited);
+      const events = await aiRequestsAfter(gw, tenant.orgId, audited, calls.length);
       expect(events.map((e) => e.details)).toEqual(
         calls.map(() =>
           expect.objectContaining({

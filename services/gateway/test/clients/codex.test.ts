@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { waitFor } from '@airlock/common/testing';
 import { codexConfig } from '../../../cli/src/snippets.js';
 import { createTenant, onprem, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { startGateway, type GatewayHarness } from '../harness.js';
-import { agentDirs, aiRequests, CLI_TEST_MS, proxyEnv, SECRET } from './agent-kit.js';
+import { agentDirs, aiRequests, aiRequestsAfter, CLI_TEST_MS, proxyEnv, SECRET } from './agent-kit.js';
 import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 import { codexLauncher, runCli } from './run-cli.js';
 import { chatScript, laterRequestsText, responsesScript, type ToolStep } from './scripted-upstreams.js';
@@ -117,8 +116,7 @@ describe('Codex against the gateway', () => {
 
       const calls = upstream.received.slice(before);
       expect(calls).toHaveLength(upstreamCalls); // one per tool call, then the final answer
-      await waitFor(async () => (await aiRequests(gw, tenant.orgId)).length >= audited + calls.length);
-      const events = (await aiRequests(gw, tenant.orgId)).slice(audited);
+      const events = await aiRequestsAfter(gw, tenant.orgId, audited, calls.length);
       expect(events.map((e) => e.details)).toEqual(
         calls.map(() =>
           expect.objectContaining({

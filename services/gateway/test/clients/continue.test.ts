@@ -6,7 +6,7 @@ import { continueConfig } from '../../../cli/src/snippets.js';
 import { addMemberWithToken, createTenant, onprem, revokeToken, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
 import { startGateway, type GatewayHarness } from '../harness.js';
-import { agentDirs, aiRequests, CLI_TEST_MS, proxyEnv, SECRET } from './agent-kit.js';
+import { agentDirs, aiRequests, aiRequestsAfter, CLI_TEST_MS, proxyEnv, SECRET } from './agent-kit.js';
 import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 import { continueLauncher, runCli } from './run-cli.js';
 import { chatScript, laterRequestsText, type ToolStep } from './scripted-upstreams.js';
@@ -95,8 +95,7 @@ describe('Continue against the gateway', () => {
       expect(JSON.stringify(result.content)).toContain('[REDACTED:aws_access_key]');
       expect(laterRequestsText(calls).includes(SECRET)).toBe(false);
 
-      await waitFor(async () => (await aiRequests(gw, tenant.orgId)).length >= audited + calls.length);
-      const events = (await aiRequests(gw, tenant.orgId)).slice(audited);
+      const events = await aiRequestsAfter(gw, tenant.orgId, audited, calls.length);
       expect(events.map((e) => e.details)).toEqual(
         calls.map(() =>
           expect.objectContaining({
@@ -153,8 +152,7 @@ describe('Continue against the gateway', () => {
       const shown = JSON.parse(run.stderr.trim()) as { status: string; message: string };
       expect(shown).toEqual({ status: 'error', message: expect.stringMatching(/^403 .*gpt-4o/) });
       expect(upstream.received.length).toBe(before);
-      await waitFor(async () => (await aiRequests(gw, tenant.orgId)).length > audited);
-      const [event] = (await aiRequests(gw, tenant.orgId)).slice(audited);
+      const [event] = await aiRequestsAfter(gw, tenant.orgId, audited, 1);
       expect(event!.outcome).toBe('denied');
       expect(event!.details).toMatchObject({
         endpoint: 'chat.completions',
