@@ -24,9 +24,9 @@ export function codexLauncher(): string[] {
   return [process.execPath, path.join(ROOT, 'node_modules/@openai/codex/bin/codex.js')];
 }
 
-/** Continue's CLI (`cn`): one bundled Node script, no native part. */
-export function continueLauncher(): string[] {
-  return [process.execPath, path.join(ROOT, 'node_modules/@continuedev/cli/dist/cn.js')];
+/** Continue's CLI (`cn`): one bundled Node script, no native part; `nodeArgs` go to its Node. */
+export function continueLauncher(nodeArgs: readonly string[] = []): string[] {
+  return [process.execPath, ...nodeArgs, path.join(ROOT, 'node_modules/@continuedev/cli/dist/cn.js')];
 }
 
 /** The suffix of the platform packages: linux-x64, linux-x64-musl, darwin-arm64… */
