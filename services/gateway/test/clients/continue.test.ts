@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '@airlock/common/testing';
@@ -57,24 +57,17 @@ describe('Continue against the gateway', () => {
   }, CLI_TEST_MS);
 
   /**
-   * `cn -p PROMPT` in a fresh home and workdir, the token in AIRLOCK_API_KEY only; every
-   * connection beyond loopback refused, and none but the known call home tried.
+   * `cn -p PROMPT` in a fresh home and workdir, the config where the docs put it
+   * (~/.continue/config.yaml), the token in AIRLOCK_API_KEY only; every connection beyond
+   * loopback refused, and none but the known call home tried.
    */
   async function runContinue(token: string, prompt: string, model = MODEL) {
     const dirs = await agentDirs('continue');
-    const config = path.join(dirs.home, 'airlock-continue.yaml');
+    await mkdir(path.join(dirs.home, '.continue'));
+    await writeFile(path.join(dirs.home, '.continue', 'config.yaml'), continueConfig(gw.url, model));
     const dialedLog = path.join(dirs.home, 'dialed.log');
-    await writeFile(config, continueConfig(gw.url, model));
     const run = await runCli(
-      [
-        ...continueLauncher(['--import', REFUSE_OUTSIDE]),
-        '-p',
-        prompt,
-        '--config',
-        config,
-        '--allow',
-        'Bash',
-      ],
+      [...continueLauncher(['--import', REFUSE_OUTSIDE]), '-p', prompt, '--allow', 'Bash'],
       {
         cwd: dirs.work,
         timeoutMs: 25_000,
