@@ -40,12 +40,6 @@ export const SENSITIVE_KEYS: readonly string[] = [
 
 const SENSITIVE = new Set(SENSITIVE_KEYS);
 
-/** Two levels down: request and response headers (a logged `req` or `res`). */
-const HEADERS = new Map<string, ReadonlySet<string>>([
-  ['req', new Set(['authorization', 'cookie', 'x-api-key'])],
-  ['res', new Set(['set-cookie'])],
-]);
-
 type Replace = (key: string, value: unknown) => unknown;
 
 const isObject = (v: unknown): v is object => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -69,16 +63,24 @@ function replaceKeys<T extends object>(value: T, replace: Replace): T {
 
 const blankSensitive: Replace = (key, v) => (v !== undefined && SENSITIVE.has(key) ? REDACTED : v);
 
+/** One level down in a logged `req` or `res`: the sensitive keys, and its headers named here. */
+function withHeaders(names: readonly string[]): Replace {
+  const headers = new Set(names);
+  const blankHeader: Replace = (h, v) => (v !== undefined && headers.has(h) ? REDACTED : v);
+  return (key, v) =>
+    key === 'headers' && isObject(v) ? replaceKeys(v, blankHeader) : blankSensitive(key, v);
+}
+
+/** How the keys one level down are replaced, by the top-level key holding them. */
+const NESTED = new Map<string, Replace>([
+  ['req', withHeaders(['authorization', 'cookie', 'x-api-key'])],
+  ['res', withHeaders(['set-cookie'])],
+]);
+
 function topLevel(key: string, v: unknown): unknown {
   if (v === undefined) return v;
   if (SENSITIVE.has(key)) return REDACTED;
-  if (!isObject(v)) return v;
-  const headers = HEADERS.get(key);
-  if (!headers) return replaceKeys(v, blankSensitive);
-  const blankHeader: Replace = (h, hv) => (hv !== undefined && headers.has(h) ? REDACTED : hv);
-  return replaceKeys(v, (k, inner) =>
-    k === 'headers' && isObject(inner) ? replaceKeys(inner, blankHeader) : blankSensitive(k, inner),
-  );
+  return isObject(v) ? replaceKeys(v, NESTED.get(key) ?? blankSensitive) : v;
 }
 
 /** A log call's fields (or a child's bindings) with every sensitive value blanked. */
