@@ -1,15 +1,24 @@
 // Boots the gateway the way production does (runModules with the gateway module) against a
 // fresh test database and a real Redis, with the test kit's captured logger.
 import { randomBytes } from 'node:crypto';
-import { parseKeyring, runModules, type Keyring, type RunningServer } from '@airlock/common';
+import {
+  AUTH_INVALIDATION_CHANNEL,
+  CACHE_TTL_MS,
+  parseKeyring,
+  runModules,
+  type Keyring,
+  type RunningServer,
+} from '@airlock/common';
 import {
   captureLogger,
   createTestDatabase,
   serverEnv,
   testEnv,
+  waitFor,
   type TestDatabase,
 } from '@airlock/common/testing';
 import { gatewayModule } from '../src/module.js';
+import { revokeToken } from './fixtures.js';
 
 export interface GatewayHarness {
   server: RunningServer;
@@ -81,4 +90,18 @@ export async function post(
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: JSON.stringify(body),
   });
+}
+
+/**
+ * Revokes an API token the way another replica would (the row, then an invalidation over
+ * Redis) and waits until this gateway refuses it: bounded below the cache TTL, so that the
+ * cache entry's expiry cannot pass for the invalidation.
+ */
+export async function revokeEverywhere(gw: GatewayHarness, token: string, tokenId: string): Promise<void> {
+  await revokeToken(gw.server.runtime.db, tokenId);
+  await gw.server.runtime.redis.client.publish(AUTH_INVALIDATION_CHANNEL, JSON.stringify({ type: 'all' }));
+  await waitFor(
+    async () => (await gw.server.runtime.access.resolver.fromBearer(token)) === null,
+    CACHE_TTL_MS / 2,
+  );
 }

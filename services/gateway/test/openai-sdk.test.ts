@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import { CACHE_TTL_MS } from '@airlock/common';
-import { waitFor } from '@airlock/common/testing';
-import { createTenant, onprem, revokeToken } from './fixtures.js';
+import { createTenant, onprem } from './fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
-import { startGateway, type GatewayHarness } from './harness.js';
+import { revokeEverywhere, startGateway, type GatewayHarness } from './harness.js';
 
 // The official SDK, unchanged, with only baseURL pointed at the gateway.
 describe('the openai npm package against the gateway', () => {
@@ -90,14 +88,7 @@ describe('the openai npm package against the gateway', () => {
   });
 
   it('gets AuthenticationError once the token is revoked', async () => {
-    await revokeToken(gw.server.runtime.db, tokenId);
-    await gw.server.runtime.redis.client.publish('airlock:auth:invalidate', JSON.stringify({ type: 'all' }));
-    // Until the invalidation arrives over Redis; bounded below the cache TTL so that expiry
-    // cannot pass it instead.
-    await waitFor(
-      async () => (await gw.server.runtime.access.resolver.fromBearer(token)) === null,
-      CACHE_TTL_MS / 2,
-    );
+    await revokeEverywhere(gw, token, tokenId);
     await expect(client.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });

@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { waitFor } from '@airlock/common/testing';
 import { continueConfig } from '../../../cli/src/snippets.js';
-import { addMemberWithToken, createTenant, onprem, revokeToken, type Tenant } from '../fixtures.js';
+import { addMemberWithToken, createTenant, onprem, type Tenant } from '../fixtures.js';
 import { startFakeUpstream, type FakeUpstream } from '../fake-upstream.js';
-import { startGateway, type GatewayHarness } from '../harness.js';
+import { revokeEverywhere, startGateway, type GatewayHarness } from '../harness.js';
 import { agentDirs, aiRequests, aiRequestsAfter, CLI_TEST_MS, proxyEnv, SECRET } from './agent-kit.js';
 import { startRefusingProxy, type RefusingProxy } from './refusing-proxy.js';
 import { continueLauncher, runCli } from './run-cli.js';
@@ -57,32 +56,38 @@ describe('Continue against the gateway', () => {
   }, CLI_TEST_MS);
 
   /**
-   * `cn -p PROMPT` in a fresh home and workdir, the config where the docs put it
-   * (~/.continue/config.yaml), the token in AIRLOCK_API_KEY only; every connection beyond
-   * loopback refused, and none but the known call home tried.
+   * `cn -p PROMPT` in a fresh home and workdir, removed afterwards, the config where the docs
+   * put it (~/.continue/config.yaml), the token in AIRLOCK_API_KEY only; every connection
+   * beyond loopback refused, and none but the known call home tried. `written` is hello.txt
+   * as the run left it, if it did.
    */
   async function runContinue(token: string, prompt: string, model = MODEL) {
     const dirs = await agentDirs('continue');
-    await mkdir(path.join(dirs.home, '.continue'));
-    await writeFile(path.join(dirs.home, '.continue', 'config.yaml'), continueConfig(gw.url, model));
-    const dialedLog = path.join(dirs.home, 'dialed.log');
-    const run = await runCli(
-      [...continueLauncher(['--import', REFUSE_OUTSIDE]), '-p', prompt, '--allow', 'Bash'],
-      {
-        cwd: dirs.work,
-        timeoutMs: 25_000,
-        env: {
-          HOME: dirs.home,
-          AIRLOCK_API_KEY: token,
-          AIRLOCK_DIALED_LOG: dialedLog,
-          ...proxyEnv(proxy.url),
+    try {
+      await mkdir(path.join(dirs.home, '.continue'));
+      await writeFile(path.join(dirs.home, '.continue', 'config.yaml'), continueConfig(gw.url, model));
+      const dialedLog = path.join(dirs.home, 'dialed.log');
+      const run = await runCli(
+        [...continueLauncher(['--import', REFUSE_OUTSIDE]), '-p', prompt, '--allow', 'Bash'],
+        {
+          cwd: dirs.work,
+          timeoutMs: 25_000,
+          env: {
+            HOME: dirs.home,
+            AIRLOCK_API_KEY: token,
+            AIRLOCK_DIALED_LOG: dialedLog,
+            ...proxyEnv(proxy.url),
+          },
         },
-      },
-    );
-    const dialed = existsSync(dialedLog) ? (await readFile(dialedLog, 'utf8')).trim().split('\n') : [];
-    expect(dialed).toEqual(CALLS_HOME);
-    expect(proxy.seen).toEqual([]);
-    return { run, dirs };
+      );
+      const dialed = existsSync(dialedLog) ? (await readFile(dialedLog, 'utf8')).trim().split('\n') : [];
+      expect(dialed).toEqual(CALLS_HOME);
+      expect(proxy.seen).toEqual([]);
+      const output = path.join(dirs.work, 'hello.txt');
+      return { run, written: existsSync(output) ? await readFile(output, 'utf8') : undefined };
+    } finally {
+      await dirs.remove();
+    }
   }
 
   it(
@@ -90,14 +95,10 @@ describe('Continue against the gateway', () => {
     async () => {
       const before = upstream.received.length;
       const audited = (await aiRequests(gw, tenant.orgId)).length;
-      const { run, dirs } = await runContinue(tenant.token, 'write hello.txt');
-      try {
-        expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
-        expect(run.stdout.trim().split('\n').at(-1)).toBe('done');
-        expect(await readFile(path.join(dirs.work, 'hello.txt'), 'utf8')).toBe(FILE_TEXT);
-      } finally {
-        await dirs.remove();
-      }
+      const { run, written } = await runContinue(tenant.token, 'write hello.txt');
+      expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(run.stdout.trim().split('\n').at(-1)).toBe('done');
+      expect(written).toBe(FILE_TEXT);
 
       const calls = upstream.received.slice(before);
       expect(calls.map((c) => c.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
@@ -144,15 +145,10 @@ describe('Continue against the gateway', () => {
     'stops at a revoked token with the gateway’s 401, and no request reaches the upstream',
     async () => {
       const member = await addMemberWithToken(gw.server.runtime.db, tenant.orgId, 'member');
-      await revokeToken(gw.server.runtime.db, member.tokenId);
-      await gw.server.runtime.redis.client.publish(
-        'airlock:auth:invalidate',
-        JSON.stringify({ type: 'all' }),
-      );
-      await waitFor(async () => (await gw.server.runtime.access.resolver.fromBearer(member.token)) === null);
+      await revokeEverywhere(gw, member.token, member.tokenId);
       const before = upstream.received.length;
-      const { run, dirs } = await runContinue(member.token, 'write hello.txt');
-      await dirs.remove();
+      const { run, written } = await runContinue(member.token, 'write hello.txt');
+      expect(written).toBeUndefined();
       // cn exits 1 with the gateway's own message.
       expect(run.code).toBe(1);
       expect(JSON.parse(run.stderr.trim())).toEqual({
@@ -169,8 +165,8 @@ describe('Continue against the gateway', () => {
     async () => {
       const before = upstream.received.length;
       const audited = (await aiRequests(gw, tenant.orgId)).length;
-      const { run, dirs } = await runContinue(tenant.token, 'write hello.txt', 'gpt-4o');
-      await dirs.remove();
+      const { run, written } = await runContinue(tenant.token, 'write hello.txt', 'gpt-4o');
+      expect(written).toBeUndefined();
       expect(run.code).toBe(1);
       const shown = JSON.parse(run.stderr.trim()) as { status: string; message: string };
       expect(shown).toEqual({ status: 'error', message: expect.stringMatching(/^403 .*gpt-4o/) });
